@@ -1,0 +1,211 @@
+package dev.jobqueue;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What to enqueue: a job type, its payload, and optional overrides of the configured defaults.
+ *
+ * <p>The options are checked when the job is created, not when they are built: {@code createJob}
+ * throws a {@link JobValidationException} naming every field that is out of range. Immutable and
+ * thread-safe.
+ *
+ * <pre>{@code
+ * CreateJobOptions options = CreateJobOptions.builder("email-notification", payload)
+ *     .priority(JobPriority.HIGH)
+ *     .maxRetries(5)
+ *     .scheduledAt(Instant.now().plusSeconds(3600))
+ *     .build();
+ * }</pre>
+ */
+public final class CreateJobOptions {
+
+  /** The largest {@code maxRetries} a job may have. */
+  public static final int MAX_RETRIES_LIMIT = 1_000;
+
+  /** The largest {@code timeoutSeconds} a job may have: 7 days. */
+  public static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+  private final String type;
+  private final Object payload;
+  private final JobPriority priority;
+  private final Integer maxRetries;
+  private final Integer timeoutSeconds;
+  private final Instant scheduledAt;
+
+  private CreateJobOptions(Builder builder) {
+    this.type = builder.type;
+    this.payload = builder.payload;
+    this.priority = builder.priority;
+    this.maxRetries = builder.maxRetries;
+    this.timeoutSeconds = builder.timeoutSeconds;
+    this.scheduledAt = builder.scheduledAt;
+  }
+
+  /**
+   * Options with every default: normal priority, the configured retries and timeout, due now.
+   *
+   * @param type the job type
+   * @param payload the payload: an instance of the handler's payload class, a {@code Map}, or any
+   *     object Jackson serializes to a JSON object
+   * @return the options
+   */
+  public static CreateJobOptions of(String type, Object payload) {
+    return builder(type, payload).build();
+  }
+
+  /**
+   * Starts building options.
+   *
+   * @param type the job type
+   * @param payload the payload; see {@link #of(String, Object)}
+   * @return a builder
+   */
+  public static Builder builder(String type, Object payload) {
+    return new Builder(type, payload);
+  }
+
+  /**
+   * The job type.
+   *
+   * @return the type, never null
+   */
+  public String type() {
+    return type;
+  }
+
+  /**
+   * The payload as given.
+   *
+   * @return the payload, never null
+   */
+  public Object payload() {
+    return payload;
+  }
+
+  /**
+   * The priority.
+   *
+   * @return the priority; {@link JobPriority#NORMAL} unless set
+   */
+  public JobPriority priority() {
+    return priority;
+  }
+
+  /**
+   * The retry budget, if set; otherwise the configured {@code defaultMaxRetries} applies.
+   *
+   * @return the override, or empty
+   */
+  public OptionalInt maxRetries() {
+    return maxRetries == null ? OptionalInt.empty() : OptionalInt.of(maxRetries);
+  }
+
+  /**
+   * The per-attempt timeout in seconds, if set; otherwise the configured {@code
+   * defaultTimeoutSeconds} applies.
+   *
+   * @return the override, or empty
+   */
+  public OptionalInt timeoutSeconds() {
+    return timeoutSeconds == null ? OptionalInt.empty() : OptionalInt.of(timeoutSeconds);
+  }
+
+  /**
+   * When the job may first run, if set; otherwise it is due at once (by the database clock).
+   *
+   * @return the scheduled time, or empty
+   */
+  public Optional<Instant> scheduledAt() {
+    return Optional.ofNullable(scheduledAt);
+  }
+
+  @Override
+  public String toString() {
+    // The payload is left out on purpose: it may carry personal data.
+    return "CreateJobOptions[type="
+        + type
+        + ", priority="
+        + priority
+        + ", maxRetries="
+        + maxRetries
+        + ", timeoutSeconds="
+        + timeoutSeconds
+        + ", scheduledAt="
+        + scheduledAt
+        + "]";
+  }
+
+  /** Builds {@link CreateJobOptions}. Not thread-safe. */
+  public static final class Builder {
+    private final String type;
+    private final Object payload;
+    private JobPriority priority = JobPriority.NORMAL;
+    private Integer maxRetries;
+    private Integer timeoutSeconds;
+    private Instant scheduledAt;
+
+    private Builder(String type, Object payload) {
+      this.type = Objects.requireNonNull(type, "type must not be null");
+      this.payload = Objects.requireNonNull(payload, "payload must not be null");
+    }
+
+    /**
+     * Sets the priority.
+     *
+     * @param priority the priority; default {@link JobPriority#NORMAL}
+     * @return this builder
+     */
+    public Builder priority(JobPriority priority) {
+      this.priority = Objects.requireNonNull(priority, "priority must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how many retries the job may use after its first attempt: 0 to {@value
+     * #MAX_RETRIES_LIMIT}.
+     *
+     * @param maxRetries the retry budget
+     * @return this builder
+     */
+    public Builder maxRetries(int maxRetries) {
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * Sets how long one attempt may run before it is interrupted: 1 to {@value
+     * #MAX_TIMEOUT_SECONDS} seconds.
+     *
+     * @param timeoutSeconds the timeout in seconds
+     * @return this builder
+     */
+    public Builder timeoutSeconds(int timeoutSeconds) {
+      this.timeoutSeconds = timeoutSeconds;
+      return this;
+    }
+
+    /**
+     * Sets when the job may first run. A time in the past means "due now". The database clock
+     * decides when the time has come.
+     *
+     * @param scheduledAt the time
+     * @return this builder
+     */
+    public Builder scheduledAt(Instant scheduledAt) {
+      this.scheduledAt = Objects.requireNonNull(scheduledAt, "scheduledAt must not be null");
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     */
+    public CreateJobOptions build() {
+      return new CreateJobOptions(this);
+    }
+  }
+}

@@ -1,0 +1,440 @@
+package dev.jobqueue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.internal.JdbcUrls;
+import dev.jobqueue.internal.JobIds;
+import dev.jobqueue.internal.JobInputValidator;
+import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.NewJob;
+import dev.jobqueue.internal.store.SchemaMigrator;
+import java.sql.Connection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The facade: create, read, query and cancel jobs stored in PostgreSQL.
+ *
+ * <pre>{@code
+ * JobQueueManager jobs = JobQueueManager.builder()
+ *     .config(JobQueueConfig.fromEnvironment())
+ *     .dataSource(dataSource)                  // or .jdbcUrl(url, user, password)
+ *     .handler(new EmailNotificationHandler())
+ *     .build();
+ * jobs.initialize();                           // applies migrations
+ * String id = jobs.createJob(CreateJobOptions.of("email-notification", payload));
+ * Optional<Job> job = jobs.getJob(id);
+ * jobs.shutdown();
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link #initialize()} applies the library's migrations (or, with {@code
+ * runMigrations(false)}, checks that none is pending); every job operation requires it. {@link
+ * #shutdown()} releases what the manager owns. Both are idempotent, and {@code shutdown()} before
+ * {@code initialize()} does nothing. A manager that was shut down cannot be initialized again.
+ *
+ * <p>Thread-safe: one instance is meant to be shared by the whole application.
+ */
+public final class JobQueueManager implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(JobQueueManager.class);
+
+  private enum State {
+    NEW,
+    RUNNING,
+    SHUT_DOWN
+  }
+
+  private final JobQueueConfig config;
+  private final JobHandlerRegistry registry;
+  private final JobInputValidator validator;
+  private final DataSource externalDataSource;
+  private final JdbcUrls.Parsed ownedUrl;
+  private final Object lifecycle = new Object();
+
+  private volatile State state = State.NEW;
+  private volatile JobRepository repository;
+  private HikariDataSource ownedPool;
+
+  private JobQueueManager(Builder builder) {
+    this.config = builder.config;
+    this.registry = builder.registry;
+    this.validator = new JobInputValidator(config, registry);
+    this.externalDataSource = builder.dataSource;
+    this.ownedUrl = builder.resolveUrl();
+  }
+
+  /**
+   * Starts building a manager.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Prepares the manager: opens its connection pool (when it owns one) and applies the library's
+   * migrations, or checks that none is pending when {@link JobQueueConfig#runMigrations()} is
+   * false. Calling it again does nothing. Several managers, in one JVM or many, may initialize
+   * against the same schema at the same moment.
+   *
+   * @throws JobQueueException if the schema cannot be brought up to date
+   * @throws IllegalStateException if the manager was shut down
+   */
+  public void initialize() {
+    synchronized (lifecycle) {
+      if (state == State.RUNNING) {
+        return;
+      }
+      if (state == State.SHUT_DOWN) {
+        throw new IllegalStateException(
+            "this JobQueueManager was shut down; build a new one to start again");
+      }
+      DataSource dataSource = externalDataSource != null ? externalDataSource : openPool();
+      try {
+        if (config.runMigrations()) {
+          SchemaMigrator.migrate(dataSource, config.schema());
+        } else {
+          SchemaMigrator.verify(dataSource, config.schema());
+        }
+      } catch (RuntimeException e) {
+        closePool();
+        throw e;
+      }
+      repository = new JobRepository(dataSource, config.schema());
+      state = State.RUNNING;
+      log.info(
+          "Job queue initialized on schema {} with types {}",
+          config.schema(),
+          registry.getRegisteredTypes());
+    }
+  }
+
+  /**
+   * Releases what the manager owns: the connection pool it created from a JDBC URL. A {@code
+   * DataSource} passed in by the caller is left open. Calling it again, or before {@link
+   * #initialize()}, does nothing.
+   */
+  public void shutdown() {
+    synchronized (lifecycle) {
+      if (state != State.RUNNING) {
+        return;
+      }
+      state = State.SHUT_DOWN;
+      closePool();
+      log.info("Job queue shut down");
+    }
+  }
+
+  /** Same as {@link #shutdown()}, for try-with-resources. */
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  /**
+   * Enqueues one job, committed when this method returns.
+   *
+   * @param options the job
+   * @return the new job's id
+   * @throws JobValidationException if the type, payload or an option is invalid; nothing is
+   *     stored
+   * @throws JobStoreException if the database fails; nothing is stored
+   */
+  public String createJob(CreateJobOptions options) {
+    return createJobs(List.of(requireOptions(options)), false, null).get(0);
+  }
+
+  /**
+   * Enqueues one job inside the caller's transaction. The job becomes visible to workers when the
+   * caller commits, and disappears if the caller rolls back. The connection is neither committed
+   * nor closed here.
+   *
+   * @param transaction the caller's connection, normally with auto-commit off
+   * @param options the job
+   * @return the new job's id
+   * @throws JobValidationException if the type, payload or an option is invalid; nothing is
+   *     written
+   * @throws JobStoreException if the statement fails; the caller's transaction is then aborted
+   */
+  public String createJob(Connection transaction, CreateJobOptions options) {
+    Objects.requireNonNull(transaction, "transaction must not be null");
+    return createJobs(List.of(requireOptions(options)), false, transaction).get(0);
+  }
+
+  /**
+   * Enqueues many jobs in one statement: all are stored, or none is.
+   *
+   * @param options the jobs
+   * @return their ids, in the same order
+   * @throws JobValidationException listing every problem (fields prefixed with {@code jobs[i].});
+   *     nothing is stored
+   * @throws JobStoreException if the database fails; nothing is stored
+   */
+  public List<String> createJobs(List<CreateJobOptions> options) {
+    return createJobs(requireList(options), true, null);
+  }
+
+  /**
+   * Enqueues many jobs in one statement inside the caller's transaction; see {@link
+   * #createJob(Connection, CreateJobOptions)}.
+   *
+   * @param transaction the caller's connection
+   * @param options the jobs
+   * @return their ids, in the same order
+   * @throws JobValidationException listing every problem; nothing is written
+   * @throws JobStoreException if the statement fails
+   */
+  public List<String> createJobs(Connection transaction, List<CreateJobOptions> options) {
+    Objects.requireNonNull(transaction, "transaction must not be null");
+    return createJobs(requireList(options), true, transaction);
+  }
+
+  private List<String> createJobs(
+      List<CreateJobOptions> options, boolean indexed, Connection transaction) {
+    JobRepository store = requireRunning();
+    List<NewJob> rows = validator.toNewJobs(options, indexed);
+    List<Long> ids = transaction == null ? store.insert(rows) : store.insert(transaction, rows);
+    if (log.isDebugEnabled()) {
+      for (int i = 0; i < ids.size(); i++) {
+        log.debug("Job {} created with type {}", ids.get(i), rows.get(i).type());
+      }
+    }
+    return ids.stream().map(String::valueOf).toList();
+  }
+
+  /**
+   * Reads one job.
+   *
+   * @param id the job's id; a malformed id (not a positive decimal number) finds nothing
+   * @return the job, or empty when there is none with that id
+   * @throws JobStoreException if the database fails
+   */
+  public Optional<Job> getJob(String id) {
+    JobRepository store = requireRunning();
+    OptionalLong numeric = JobIds.parse(id);
+    if (numeric.isEmpty()) {
+      return Optional.empty();
+    }
+    return store.findById(numeric.getAsLong()).map(Job::from);
+  }
+
+  /**
+   * Reads jobs matching the filters, newest first.
+   *
+   * @param filters the filters; see {@link JobFilters}
+   * @return at most {@link JobFilters#limit()} jobs
+   * @throws IllegalArgumentException if the payload filter cannot be stored as JSON
+   * @throws JobStoreException if the database fails
+   */
+  public List<Job> getJobs(JobFilters filters) {
+    Objects.requireNonNull(filters, "filters must not be null");
+    JobRepository store = requireRunning();
+    return store.find(validator.toQuery(filters)).stream().map(Job::from).toList();
+  }
+
+  /**
+   * Cancels a job that has not started yet.
+   *
+   * @param id the job's id
+   * @return true only when the job was pending and is now cancelled; false when it is in any
+   *     other state, or no job has that id, or the id is malformed
+   * @throws JobStoreException if the database fails
+   */
+  public boolean cancelJob(String id) {
+    JobRepository store = requireRunning();
+    OptionalLong numeric = JobIds.parse(id);
+    boolean cancelled = numeric.isPresent() && store.cancelPending(numeric.getAsLong());
+    if (cancelled) {
+      log.info("Job {} cancelled", id);
+    }
+    return cancelled;
+  }
+
+  /**
+   * The job types this manager has handlers for, sorted.
+   *
+   * @return an unmodifiable list
+   */
+  public List<String> getRegisteredTypes() {
+    return registry.getRegisteredTypes();
+  }
+
+  /**
+   * The configuration this manager was built with.
+   *
+   * @return the configuration
+   */
+  public JobQueueConfig config() {
+    return config;
+  }
+
+  private JobRepository requireRunning() {
+    State current = state;
+    if (current == State.RUNNING) {
+      return repository;
+    }
+    throw new IllegalStateException(
+        current == State.NEW
+            ? "JobQueueManager is not initialized; call initialize() first"
+            : "JobQueueManager has been shut down");
+  }
+
+  private static CreateJobOptions requireOptions(CreateJobOptions options) {
+    return Objects.requireNonNull(options, "options must not be null");
+  }
+
+  private static List<CreateJobOptions> requireList(List<CreateJobOptions> options) {
+    return Objects.requireNonNull(options, "options must not be null");
+  }
+
+  private DataSource openPool() {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("jobqueue");
+    hikari.setJdbcUrl(ownedUrl.jdbcUrl());
+    if (ownedUrl.user() != null) {
+      hikari.setUsername(ownedUrl.user());
+    }
+    if (ownedUrl.password() != null) {
+      hikari.setPassword(ownedUrl.password());
+    }
+    // Room for every worker plus the listener, the maintenance loop and enqueuing callers.
+    hikari.setMaximumPoolSize(Math.max(4, config.maxWorkers() + 3));
+    hikari.setMinimumIdle(1);
+    ownedPool = new HikariDataSource(hikari);
+    return ownedPool;
+  }
+
+  private void closePool() {
+    if (ownedPool != null) {
+      ownedPool.close();
+      ownedPool = null;
+    }
+  }
+
+  /** Builds a {@link JobQueueManager}. Not thread-safe. */
+  public static final class Builder {
+    private JobQueueConfig config = JobQueueConfig.defaults();
+    private JobHandlerRegistry registry = new JobHandlerRegistry();
+    private DataSource dataSource;
+    private String jdbcUrl;
+    private String user;
+    private String password;
+
+    private Builder() {}
+
+    /**
+     * Sets the configuration.
+     *
+     * @param config the configuration; default {@link JobQueueConfig#defaults()}
+     * @return this builder
+     */
+    public Builder config(JobQueueConfig config) {
+      this.config = Objects.requireNonNull(config, "config must not be null");
+      return this;
+    }
+
+    /**
+     * Uses the application's own {@code DataSource}. The manager never closes it. It must allow
+     * at least two connections at once.
+     *
+     * @param dataSource the data source
+     * @return this builder
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
+      return this;
+    }
+
+    /**
+     * Connects to a URL through a HikariCP pool that the manager creates on {@code initialize()}
+     * and closes on {@code shutdown()}. Credentials may be in the URL.
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql:} or {@code postgresql://} URL
+     * @return this builder
+     */
+    public Builder jdbcUrl(String jdbcUrl) {
+      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
+      return this;
+    }
+
+    /**
+     * Connects to a URL with a user and password; see {@link #jdbcUrl(String)}.
+     *
+     * @param jdbcUrl the URL
+     * @param user the database user
+     * @param password the password
+     * @return this builder
+     */
+    public Builder jdbcUrl(String jdbcUrl, String user, String password) {
+      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
+      this.user = Objects.requireNonNull(user, "user must not be null");
+      this.password = Objects.requireNonNull(password, "password must not be null");
+      return this;
+    }
+
+    /**
+     * Uses a registry of handlers, replacing any set before.
+     *
+     * @param registry the registry
+     * @return this builder
+     */
+    public Builder registry(JobHandlerRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry must not be null");
+      return this;
+    }
+
+    /**
+     * Registers a handler in this builder's registry.
+     *
+     * @param handler the handler
+     * @return this builder
+     * @throws IllegalArgumentException if its type is malformed or already registered
+     */
+    public Builder handler(JobHandler<?> handler) {
+      registry.register(handler);
+      return this;
+    }
+
+    /**
+     * Builds the manager. Nothing connects to the database until {@link
+     * JobQueueManager#initialize()}.
+     *
+     * @return the manager
+     * @throws IllegalStateException if neither a data source, nor a URL, nor {@link
+     *     JobQueueConfig#databaseUrl()} is given, or both a data source and a URL are
+     */
+    public JobQueueManager build() {
+      if (dataSource != null && jdbcUrl != null) {
+        throw new IllegalStateException("set either dataSource or jdbcUrl, not both");
+      }
+      if (dataSource == null && jdbcUrl == null && config.databaseUrl().isEmpty()) {
+        throw new IllegalStateException(
+            "no database: set dataSource(...), jdbcUrl(...) or JOB_QUEUE_DATABASE_URL");
+      }
+      return new JobQueueManager(this);
+    }
+
+    private JdbcUrls.Parsed resolveUrl() {
+      if (dataSource != null) {
+        return null;
+      }
+      String url = jdbcUrl != null ? jdbcUrl : config.databaseUrl().orElseThrow();
+      JdbcUrls.Parsed parsed = JdbcUrls.parse(url);
+      String resolvedUser =
+          user != null ? user : parsed.user() != null ? parsed.user() : config.databaseUser().orElse(null);
+      String resolvedPassword =
+          password != null
+              ? password
+              : parsed.password() != null
+                  ? parsed.password()
+                  : config.databasePassword().orElse(null);
+      return new JdbcUrls.Parsed(parsed.jdbcUrl(), resolvedUser, resolvedPassword);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package dev.jobqueue.internal;
+
+import dev.jobqueue.CreateJobOptions;
+import dev.jobqueue.FieldError;
+import dev.jobqueue.JobFilters;
+import dev.jobqueue.JobHandler;
+import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.JobValidationException;
+import dev.jobqueue.ValidationErrors;
+import dev.jobqueue.internal.store.JobQuery;
+import dev.jobqueue.internal.store.NewJob;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Checks everything a caller hands to {@code createJob} and {@code getJobs} before any SQL runs,
+ * so bad input fails with a message that names the field and value, and nothing is stored.
+ */
+public final class JobInputValidator {
+
+  /** The earliest {@code scheduledAt} accepted. */
+  static final Instant MIN_SCHEDULED_AT = Instant.parse("1970-01-01T00:00:00Z");
+
+  /** The latest {@code scheduledAt} accepted. */
+  static final Instant MAX_SCHEDULED_AT = Instant.parse("9999-12-31T23:59:59Z");
+
+  /** Filter instants are clamped to this range, which holds every timestamp PostgreSQL stores. */
+  private static final Instant MIN_FILTER_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+
+  private static final Instant MAX_FILTER_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
+
+  private final JobQueueConfig config;
+  private final JobHandlerRegistry registry;
+
+  /**
+   * Creates a validator.
+   *
+   * @param config defaults and limits
+   * @param registry the known handlers
+   */
+  public JobInputValidator(JobQueueConfig config, JobHandlerRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  /**
+   * Validates jobs to create and turns them into rows.
+   *
+   * @param options the jobs
+   * @param indexed whether field paths carry the job's index ({@code jobs[3].payload})
+   * @return one row per job, in order
+   * @throws JobValidationException listing every problem, if there is any
+   */
+  public List<NewJob> toNewJobs(List<CreateJobOptions> options, boolean indexed) {
+    List<FieldError> errors = new ArrayList<>();
+    List<NewJob> rows = new ArrayList<>(options.size());
+    for (int i = 0; i < options.size(); i++) {
+      String prefix = indexed ? "jobs[" + i + "]." : "";
+      CreateJobOptions option = options.get(i);
+      if (option == null) {
+        errors.add(FieldError.of(indexed ? "jobs[" + i + "]" : "options", "must not be null", null));
+        continue;
+      }
+      rows.add(toNewJob(option, prefix, errors));
+    }
+    if (!errors.isEmpty()) {
+      throw new JobValidationException(errors);
+    }
+    return rows;
+  }
+
+  private NewJob toNewJob(CreateJobOptions options, String prefix, List<FieldError> errors) {
+    int before = errors.size();
+    String type = options.type();
+    Optional<JobHandler<?>> handler = Optional.empty();
+    if (!JobHandlerRegistry.isValidTypeName(type)) {
+      errors.add(
+          FieldError.of(
+              prefix + "type", "must match " + JobHandlerRegistry.TYPE_PATTERN.pattern(), type));
+    } else {
+      handler = registry.find(type);
+      if (handler.isEmpty() && !config.allowUnknownTypes()) {
+        errors.add(
+            FieldError.of(
+                prefix + "type",
+                "has no registered handler (registered: "
+                    + registry.getRegisteredTypes()
+                    + "); enable allowUnknownTypes on nodes that only enqueue it",
+                type));
+      }
+    }
+    int maxRetries = options.maxRetries().orElse(config.defaultMaxRetries());
+    if (maxRetries < 0 || maxRetries > CreateJobOptions.MAX_RETRIES_LIMIT) {
+      errors.add(
+          FieldError.of(
+              prefix + "maxRetries",
+              "must be between 0 and " + CreateJobOptions.MAX_RETRIES_LIMIT,
+              maxRetries));
+    }
+    int timeoutSeconds = options.timeoutSeconds().orElse(config.defaultTimeoutSeconds());
+    if (timeoutSeconds < 1 || timeoutSeconds > CreateJobOptions.MAX_TIMEOUT_SECONDS) {
+      errors.add(
+          FieldError.of(
+              prefix + "timeoutSeconds",
+              "must be between 1 and " + CreateJobOptions.MAX_TIMEOUT_SECONDS,
+              timeoutSeconds));
+    }
+    Instant scheduledAt = options.scheduledAt().orElse(null);
+    if (scheduledAt != null
+        && (scheduledAt.isBefore(MIN_SCHEDULED_AT) || scheduledAt.isAfter(MAX_SCHEDULED_AT))) {
+      errors.add(
+          FieldError.of(
+              prefix + "scheduledAt",
+              "must be between " + MIN_SCHEDULED_AT + " and " + MAX_SCHEDULED_AT,
+              scheduledAt));
+    }
+    String payloadJson = encodePayload(options.payload(), handler, prefix + "payload", errors);
+    if (errors.size() > before) {
+      return null;
+    }
+    return new NewJob(
+        type, options.priority().rank(), payloadJson, maxRetries, timeoutSeconds, scheduledAt);
+  }
+
+  private String encodePayload(
+      Object payload, Optional<JobHandler<?>> handler, String path, List<FieldError> errors) {
+    if (handler.isEmpty()) {
+      return PayloadCodec.encodeObject(payload, config.maxPayloadBytes(), path, errors);
+    }
+    return encodeTyped(payload, handler.get(), path, errors);
+  }
+
+  private <P> String encodeTyped(
+      Object payload, JobHandler<P> handler, String path, List<FieldError> errors) {
+    P typed = PayloadCodec.convert(payload, handler.payloadType(), path, errors);
+    if (typed == null) {
+      return null;
+    }
+    ValidationErrors found = new ValidationErrors(path);
+    try {
+      handler.validate(typed, found);
+    } catch (RuntimeException e) {
+      found.reject("", "validation threw " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+    }
+    if (!found.isEmpty()) {
+      errors.addAll(found.toList());
+      return null;
+    }
+    // Store the converted payload, so the stored JSON is exactly what the handler will read.
+    return PayloadCodec.encodeObject(typed, config.maxPayloadBytes(), path, errors);
+  }
+
+  /**
+   * Turns filters into a query, encoding the payload filter like a payload.
+   *
+   * @param filters the caller's filters
+   * @return the query
+   * @throws IllegalArgumentException if the payload filter cannot be stored as JSON
+   */
+  public JobQuery toQuery(JobFilters filters) {
+    String payloadJson = null;
+    if (filters.payloadContains().isPresent()) {
+      List<FieldError> errors = new ArrayList<>();
+      payloadJson =
+          PayloadCodec.encodeObject(
+              filters.payloadContains().get(), config.maxPayloadBytes(), "payloadContains", errors);
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid payload filter: "
+                + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
+      }
+    }
+    return new JobQuery(
+        filters.status().map(s -> s.wireName()).orElse(null),
+        filters.type().orElse(null),
+        filters.priority().map(p -> p.rank()).orElse(null),
+        filters.createdAfter().map(JobInputValidator::clampFilterInstant).orElse(null),
+        filters.createdBefore().map(JobInputValidator::clampFilterInstant).orElse(null),
+        payloadJson,
+        filters.limit(),
+        filters.offset());
+  }
+
+  private static Instant clampFilterInstant(Instant instant) {
+    if (instant.isBefore(MIN_FILTER_INSTANT)) {
+      return MIN_FILTER_INSTANT;
+    }
+    return instant.isAfter(MAX_FILTER_INSTANT) ? MAX_FILTER_INSTANT : instant;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.jobqueue.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.jobqueue.JobError;
+import dev.jobqueue.JobQueueException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The library's one Jackson configuration, shared by payloads, results and the error history.
+ *
+ * <p>Polymorphic typing by class name is refused outright: default typing is never enabled, and
+ * the polymorphic type validator allows no class, so a {@code @class} field in a payload can never
+ * instantiate anything. Unknown fields, nulls for primitives and trailing tokens are errors.
+ */
+public final class Json {
+
+  /** The shared, thread-safe mapper. */
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .polymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build())
+          .enable(MapperFeature.BLOCK_UNSAFE_POLYMORPHIC_BASE_TYPES)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .build();
+
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+  private static final TypeReference<List<StoredError>> ERRORS = new TypeReference<>() {};
+
+  private Json() {}
+
+  /**
+   * Decodes a JSON object into maps and lists.
+   *
+   * @param json the JSON text of an object
+   * @return the decoded map
+   */
+  public static Map<String, Object> readMap(String json) {
+    try {
+      return MAPPER.readValue(json, MAP);
+    } catch (JsonProcessingException e) {
+      throw new JobQueueException("stored JSON is not an object: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Converts stored JSON to a class.
+   *
+   * @param json the JSON text
+   * @param type the class
+   * @param what what is being read, for the error message
+   * @param <T> the class
+   * @return the value
+   */
+  public static <T> T read(String json, Class<T> type, String what) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new JobQueueException(
+          "cannot convert " + what + " to " + type.getName() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes the stored error history.
+   *
+   * @param json the JSON array, or null
+   * @return the entries, oldest first
+   */
+  public static List<JobError> readErrors(String json) {
+    if (json == null || json.isEmpty() || json.equals("[]")) {
+      return List.of();
+    }
+    try {
+      return MAPPER.readValue(json, ERRORS).stream()
+          .map(e -> new JobError(e.attempt(), e.at(), e.error() == null ? "" : e.error()))
+          .toList();
+    } catch (JsonProcessingException e) {
+      throw new JobQueueException("stored error history is malformed: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * One entry of the {@code errors} column, as the engine writes it.
+   *
+   * @param attempt the attempt that failed
+   * @param at when, by the database clock
+   * @param error the message
+   */
+  record StoredError(int attempt, Instant at, String error) {}
+}

@@ -1,0 +1,255 @@
+package dev.jobqueue.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.JobQueueManager;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.PostgreSQLContainer;
+
+/**
+ * The one place tests get PostgreSQL from. One server per test JVM, chosen in this order:
+ *
+ * <ol>
+ *   <li>{@code JOBQUEUE_TEST_JDBC_URL} (with {@code JOBQUEUE_TEST_JDBC_USER} and {@code
+ *       JOBQUEUE_TEST_JDBC_PASSWORD}), if set: your own server;
+ *   <li>else Testcontainers ({@code postgres:17-alpine}), when a Docker engine answers;
+ *   <li>else an embedded PostgreSQL 17 from the {@code io.zonky.test} Maven artifacts.
+ * </ol>
+ *
+ * <p>Each test class isolates itself in a schema of its own from {@link #newSchema(String)}.
+ */
+public final class TestDatabase {
+
+  private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
+  private static final AtomicInteger SCHEMAS = new AtomicInteger();
+  private static TestDatabase instance;
+
+  private final String source;
+  private final String jdbcUrl;
+  private final String user;
+  private final String password;
+  private final HikariDataSource dataSource;
+
+  private TestDatabase(String source, String jdbcUrl, String user, String password) {
+    this.source = source;
+    this.jdbcUrl = jdbcUrl;
+    this.user = user;
+    this.password = password;
+    this.dataSource = newPool("jobqueue-test-shared", 8);
+  }
+
+  /**
+   * The server for this JVM, started on first use.
+   *
+   * @return the shared test database
+   */
+  public static synchronized TestDatabase get() {
+    if (instance == null) {
+      instance = start();
+      log.info("Test PostgreSQL from {}: {}", instance.source, instance.jdbcUrl);
+    }
+    return instance;
+  }
+
+  private static TestDatabase start() {
+    String url = System.getenv("JOBQUEUE_TEST_JDBC_URL");
+    if (url != null && !url.isBlank()) {
+      return new TestDatabase(
+          "JOBQUEUE_TEST_JDBC_URL",
+          url,
+          System.getenv().getOrDefault("JOBQUEUE_TEST_JDBC_USER", "postgres"),
+          System.getenv().getOrDefault("JOBQUEUE_TEST_JDBC_PASSWORD", "postgres"));
+    }
+    if (dockerAvailable()) {
+      PostgreSQLContainer<?> container =
+          new PostgreSQLContainer<>("postgres:17-alpine")
+              .withCommand("postgres", "-c", "max_connections=300", "-c", "fsync=off");
+      container.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-postgres-stop"));
+      return new TestDatabase(
+          "Testcontainers",
+          container.getJdbcUrl(),
+          container.getUsername(),
+          container.getPassword());
+    }
+    try {
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setServerConfig("max_connections", "300")
+              .setServerConfig("fsync", "off")
+              .setServerConfig("full_page_writes", "off")
+              .start();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      postgres.close();
+                    } catch (IOException e) {
+                      log.warn("Could not stop embedded PostgreSQL", e);
+                    }
+                  },
+                  "test-postgres-stop"));
+      return new TestDatabase(
+          "embedded PostgreSQL",
+          postgres.getJdbcUrl("postgres", "postgres"),
+          "postgres",
+          "postgres");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start embedded PostgreSQL", e);
+    }
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (Throwable e) {
+      return false;
+    }
+  }
+
+  /**
+   * Where the server came from: the environment, Testcontainers or embedded.
+   *
+   * @return a description
+   */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * The server's JDBC URL.
+   *
+   * @return the URL
+   */
+  public String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  /**
+   * The user to connect as.
+   *
+   * @return the user
+   */
+  public String user() {
+    return user;
+  }
+
+  /**
+   * The password to connect with.
+   *
+   * @return the password
+   */
+  public String password() {
+    return password;
+  }
+
+  /**
+   * A small pool shared by all tests, for test-side SQL and managers that need no pool of their
+   * own.
+   *
+   * @return the shared data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
+   * A new pool of its own, for tests that need separate connection pools (several nodes). The
+   * caller closes it.
+   *
+   * @param name the pool name
+   * @param size the maximum pool size
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    return new HikariDataSource(config);
+  }
+
+  /**
+   * A fresh, unused schema name, derived from {@code hint} and unique in this JVM run.
+   *
+   * @param hint usually the test class's simple name
+   * @return a valid schema name that does not exist yet
+   */
+  public String newSchema(String hint) {
+    String base = hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    if (base.length() > 40) {
+      base = base.substring(0, 40);
+    }
+    String schema =
+        "t_" + base + "_" + SCHEMAS.incrementAndGet() + "_" + Long.toString(System.nanoTime() % 1_000_000, 36);
+    dropSchema(schema);
+    return schema;
+  }
+
+  /**
+   * A manager builder on the shared pool, configured for {@code schema}.
+   *
+   * @param schema the schema
+   * @return a builder; add handlers and build
+   */
+  public JobQueueManager.Builder managerBuilder(String schema) {
+    return JobQueueManager.builder()
+        .config(JobQueueConfig.builder().schema(schema).build())
+        .dataSource(dataSource);
+  }
+
+  /**
+   * Drops a schema and everything in it, if it exists.
+   *
+   * @param schema a schema name from {@link #newSchema(String)}
+   */
+  public void dropSchema(String schema) {
+    execute("drop schema if exists \"" + schema + "\" cascade");
+  }
+
+  /**
+   * Runs SQL on the shared pool.
+   *
+   * @param sql the statement
+   */
+  public void execute(String sql) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
+
+  /**
+   * Runs a query that returns one number.
+   *
+   * @param sql the query
+   * @return the number in the first column of the first row
+   */
+  public long queryLong(String sql) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        var rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
+}
