@@ -92,8 +92,8 @@ public final class Job {
   }
 
   /**
-   * The payload decoded as a JSON object: maps, lists, strings, numbers, booleans and nulls. A
-   * new map is decoded on each call.
+   * The payload decoded as a JSON object: maps, lists, strings, numbers, booleans and nulls. A new
+   * map is decoded on each call.
    *
    * @return the payload
    */

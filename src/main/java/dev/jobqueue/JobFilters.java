@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Which jobs {@link JobQueueManager#getJobs(JobFilters)} returns. Every filter is optional;
- * filters combine with AND. Results are newest first (by creation time, then id).
+ * Which jobs {@link JobQueueManager#getJobs(JobFilters)} returns. Every filter is optional; filters
+ * combine with AND. Results are newest first (by creation time, then id).
  *
  * <p>Values are checked when set or built, and every value reaches the database as a bound
  * parameter. Immutable and thread-safe.
@@ -248,8 +248,8 @@ public final class JobFilters {
 
     /**
      * Only jobs whose payload contains this JSON object, for example {@code Map.of("userId",
-     * "user123")}. Nested maps and lists match as PostgreSQL's {@code jsonb @>} does. The object
-     * is checked like a payload when the query runs.
+     * "user123")}. Nested maps and lists match as PostgreSQL's {@code jsonb @>} does. The object is
+     * checked like a payload when the query runs.
      *
      * @param payloadContains the object to contain
      * @return this builder

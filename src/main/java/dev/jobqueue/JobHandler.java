@@ -6,8 +6,8 @@ import java.util.function.BiConsumer;
 /**
  * Executes jobs of one type.
  *
- * <p>A handler declares the class its payload converts to. {@code createJob} converts the
- * caller's payload to that class with Jackson (never with polymorphic default typing), runs {@link
+ * <p>A handler declares the class its payload converts to. {@code createJob} converts the caller's
+ * payload to that class with Jackson (never with polymorphic default typing), runs {@link
  * #validate(Object, ValidationErrors)}, and stores the converted payload as JSON. A worker later
  * converts the stored JSON back to {@code P} and calls {@link #execute(Object, JobContext)}.
  *
@@ -17,7 +17,10 @@ import java.util.function.BiConsumer;
  * record Welcome(String userId, String email) {}
  *
  * JobHandler<Welcome> welcome = JobHandler.of("welcome-email", Welcome.class,
- *     (payload, ctx) -> mailer.send(payload.email(), "Welcome!"));
+ *     (payload, ctx) -> {
+ *       mailer.send(payload.email(), "Welcome!");
+ *       return null; // no result to store
+ *     });
  * }</pre>
  *
  * @param <P> the payload class

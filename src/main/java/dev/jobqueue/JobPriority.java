@@ -52,7 +52,8 @@ public enum JobPriority {
         return priority;
       }
     }
-    throw new IllegalArgumentException("unknown job priority rank " + rank + " (expected 1, 2 or 3)");
+    throw new IllegalArgumentException(
+        "unknown job priority rank " + rank + " (expected 1, 2 or 3)");
   }
 
   /**

@@ -168,7 +168,8 @@ public final class JobQueueConfig {
       }
     }
     if (!unknown.isEmpty()) {
-      log.warn("Ignoring unknown environment variables {}; known: {}", unknown, ENVIRONMENT.keySet());
+      log.warn(
+          "Ignoring unknown environment variables {}; known: {}", unknown, ENVIRONMENT.keySet());
     }
     return builder.build();
   }
@@ -309,8 +310,8 @@ public final class JobQueueConfig {
   }
 
   /**
-   * Whether {@code initialize()} applies the library's migrations. Default true. When false,
-   * {@code initialize()} only checks that none is pending.
+   * Whether {@code initialize()} applies the library's migrations. Default true. When false, {@code
+   * initialize()} only checks that none is pending.
    *
    * @return the flag
    */
@@ -319,8 +320,8 @@ public final class JobQueueConfig {
   }
 
   /**
-   * Whether {@code createJob} accepts types that have no registered handler. Default false. Turn
-   * it on for nodes that only enqueue jobs that other nodes execute; such payloads are checked for
+   * Whether {@code createJob} accepts types that have no registered handler. Default false. Turn it
+   * on for nodes that only enqueue jobs that other nodes execute; such payloads are checked for
    * size and JSON validity only.
    *
    * @return the flag
@@ -581,7 +582,10 @@ public final class JobQueueConfig {
     public Builder gracefulShutdownTimeout(Duration gracefulShutdownTimeout) {
       this.gracefulShutdownTimeout =
           checkDuration(
-              "gracefulShutdownTimeout", gracefulShutdownTimeout, Duration.ZERO, Duration.ofHours(1));
+              "gracefulShutdownTimeout",
+              gracefulShutdownTimeout,
+              Duration.ZERO,
+              Duration.ofHours(1));
       return this;
     }
 

@@ -3,9 +3,9 @@ package dev.jobqueue;
 /**
  * The root of every exception the library throws on purpose.
  *
- * <p>Argument mistakes that a caller can see without the database (a filter limit out of range,
- * a builder setting out of bounds) are reported with {@link IllegalArgumentException} instead, as
- * is usual in Java APIs.
+ * <p>Argument mistakes that a caller can see without the database (a filter limit out of range, a
+ * builder setting out of bounds) are reported with {@link IllegalArgumentException} instead, as is
+ * usual in Java APIs.
  */
 public class JobQueueException extends RuntimeException {
   private static final long serialVersionUID = 1L;

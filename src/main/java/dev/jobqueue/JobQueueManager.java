@@ -142,8 +142,7 @@ public final class JobQueueManager implements AutoCloseable {
    *
    * @param options the job
    * @return the new job's id
-   * @throws JobValidationException if the type, payload or an option is invalid; nothing is
-   *     stored
+   * @throws JobValidationException if the type, payload or an option is invalid; nothing is stored
    * @throws JobStoreException if the database fails; nothing is stored
    */
   public String createJob(CreateJobOptions options) {
@@ -158,8 +157,7 @@ public final class JobQueueManager implements AutoCloseable {
    * @param transaction the caller's connection, normally with auto-commit off
    * @param options the job
    * @return the new job's id
-   * @throws JobValidationException if the type, payload or an option is invalid; nothing is
-   *     written
+   * @throws JobValidationException if the type, payload or an option is invalid; nothing is written
    * @throws JobStoreException if the statement fails; the caller's transaction is then aborted
    */
   public String createJob(Connection transaction, CreateJobOptions options) {
@@ -242,8 +240,8 @@ public final class JobQueueManager implements AutoCloseable {
    * Cancels a job that has not started yet.
    *
    * @param id the job's id
-   * @return true only when the job was pending and is now cancelled; false when it is in any
-   *     other state, or no job has that id, or the id is malformed
+   * @return true only when the job was pending and is now cancelled; false when it is in any other
+   *     state, or no job has that id, or the id is malformed
    * @throws JobStoreException if the database fails
    */
   public boolean cancelJob(String id) {
@@ -306,6 +304,8 @@ public final class JobQueueManager implements AutoCloseable {
     // Room for every worker plus the listener, the maintenance loop and enqueuing callers.
     hikari.setMaximumPoolSize(Math.max(4, config.maxWorkers() + 3));
     hikari.setMinimumIdle(1);
+    // Fail fast when the database is unreachable instead of Hikari's 30 s default.
+    hikari.setConnectionTimeout(10_000);
     ownedPool = new HikariDataSource(hikari);
     return ownedPool;
   }
@@ -340,8 +340,8 @@ public final class JobQueueManager implements AutoCloseable {
     }
 
     /**
-     * Uses the application's own {@code DataSource}. The manager never closes it. It must allow
-     * at least two connections at once.
+     * Uses the application's own {@code DataSource}. The manager never closes it. It must allow at
+     * least two connections at once.
      *
      * @param dataSource the data source
      * @return this builder
@@ -427,7 +427,9 @@ public final class JobQueueManager implements AutoCloseable {
       String url = jdbcUrl != null ? jdbcUrl : config.databaseUrl().orElseThrow();
       JdbcUrls.Parsed parsed = JdbcUrls.parse(url);
       String resolvedUser =
-          user != null ? user : parsed.user() != null ? parsed.user() : config.databaseUser().orElse(null);
+          user != null
+              ? user
+              : parsed.user() != null ? parsed.user() : config.databaseUser().orElse(null);
       String resolvedPassword =
           password != null
               ? password

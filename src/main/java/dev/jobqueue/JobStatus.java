@@ -46,7 +46,9 @@ public enum JobStatus {
       }
     }
     throw new IllegalArgumentException(
-        "unknown job status '" + value + "' (expected pending, running, completed, failed or cancelled)");
+        "unknown job status '"
+            + value
+            + "' (expected pending, running, completed, failed or cancelled)");
   }
 
   /**

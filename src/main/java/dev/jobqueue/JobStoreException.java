@@ -3,9 +3,9 @@ package dev.jobqueue;
 /**
  * The database could not be reached or refused a statement.
  *
- * <p>The message says which operation failed; the cause carries the driver's exception. When
- * this is thrown from {@code createJob}, the job was not stored (or, inside the caller's
- * transaction, the caller decides by committing or rolling back).
+ * <p>The message says which operation failed; the cause carries the driver's exception. When this
+ * is thrown from {@code createJob}, the job was not stored (or, inside the caller's transaction,
+ * the caller decides by committing or rolling back).
  */
 public class JobStoreException extends JobQueueException {
   private static final long serialVersionUID = 1L;

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A job was refused before anything was stored: an unknown type, a payload that does not convert
- * to the handler's class or fails its validation, a payload over the size cap, or an option out of
+ * A job was refused before anything was stored: an unknown type, a payload that does not convert to
+ * the handler's class or fails its validation, a payload over the size cap, or an option out of
  * range.
  *
  * <p>{@link #errors()} lists every problem found; the message joins them. For {@code createJobs}

@@ -8,8 +8,8 @@ import java.util.Objects;
  * How long a failed job waits before its next attempt.
  *
  * <p>Each strategy is a pure function of the retry number, a base delay and a maximum delay. The
- * retry number is 1 for the first retry (after the first failed attempt), 2 for the second, and
- * so on. Results never exceed {@code maxDelay} and never overflow.
+ * retry number is 1 for the first retry (after the first failed attempt), 2 for the second, and so
+ * on. Results never exceed {@code maxDelay} and never overflow.
  */
 public enum RetryStrategy {
   /** Always {@code baseDelay}: 1 s, 1 s, 1 s ... */

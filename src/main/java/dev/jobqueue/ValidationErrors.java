@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects the problems a {@link JobHandler#validate(Object, ValidationErrors)} finds in a
- * payload. Field names are relative to the payload: {@code reject("userId", ...)} is reported as
- * {@code payload.userId}.
+ * Collects the problems a {@link JobHandler#validate(Object, ValidationErrors)} finds in a payload.
+ * Field names are relative to the payload: {@code reject("userId", ...)} is reported as {@code
+ * payload.userId}.
  *
  * <p>Not thread-safe; one instance serves one validation.
  */

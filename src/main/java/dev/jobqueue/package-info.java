@@ -6,7 +6,7 @@
  * {@link dev.jobqueue.JobHandler}s, call {@link dev.jobqueue.JobQueueManager#initialize()}, then
  * {@link dev.jobqueue.JobQueueManager#createJob(CreateJobOptions)}.
  *
- * <p>Everything under {@code dev.jobqueue.internal} is an implementation detail and may change
- * in any release.
+ * <p>Everything under {@code dev.jobqueue.internal} is an implementation detail and may change in
+ * any release.
  */
 package dev.jobqueue;

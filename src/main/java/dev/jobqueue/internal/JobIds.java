@@ -3,8 +3,8 @@ package dev.jobqueue.internal;
 import java.util.OptionalLong;
 
 /**
- * Job ids are positive {@code bigint}s from an identity column, shown to users as decimal
- * strings. Anything else is not an id: it is reported as "no such job", never as an SQL error.
+ * Job ids are positive {@code bigint}s from an identity column, shown to users as decimal strings.
+ * Anything else is not an id: it is reported as "no such job", never as an SQL error.
  */
 public final class JobIds {
   private static final int MAX_DIGITS = 19;

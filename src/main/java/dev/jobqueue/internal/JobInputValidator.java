@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Checks everything a caller hands to {@code createJob} and {@code getJobs} before any SQL runs,
- * so bad input fails with a message that names the field and value, and nothing is stored.
+ * Checks everything a caller hands to {@code createJob} and {@code getJobs} before any SQL runs, so
+ * bad input fails with a message that names the field and value, and nothing is stored.
  */
 public final class JobInputValidator {
 
@@ -62,7 +62,8 @@ public final class JobInputValidator {
       String prefix = indexed ? "jobs[" + i + "]." : "";
       CreateJobOptions option = options.get(i);
       if (option == null) {
-        errors.add(FieldError.of(indexed ? "jobs[" + i + "]" : "options", "must not be null", null));
+        errors.add(
+            FieldError.of(indexed ? "jobs[" + i + "]" : "options", "must not be null", null));
         continue;
       }
       rows.add(toNewJob(option, prefix, errors));
@@ -144,7 +145,8 @@ public final class JobInputValidator {
     try {
       handler.validate(typed, found);
     } catch (RuntimeException e) {
-      found.reject("", "validation threw " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+      found.reject(
+          "", "validation threw " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
     }
     if (!found.isEmpty()) {
       errors.addAll(found.toList());

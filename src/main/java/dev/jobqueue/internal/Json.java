@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * The library's one Jackson configuration, shared by payloads, results and the error history.
  *
- * <p>Polymorphic typing by class name is refused outright: default typing is never enabled, and
- * the polymorphic type validator allows no class, so a {@code @class} field in a payload can never
+ * <p>Polymorphic typing by class name is refused outright: default typing is never enabled, and the
+ * polymorphic type validator allows no class, so a {@code @class} field in a payload can never
  * instantiate anything. Unknown fields, nulls for primitives and trailing tokens are errors.
  */
 public final class Json {
@@ -90,7 +90,8 @@ public final class Json {
           .map(e -> new JobError(e.attempt(), e.at(), e.error() == null ? "" : e.error()))
           .toList();
     } catch (JsonProcessingException e) {
-      throw new JobQueueException("stored error history is malformed: " + e.getOriginalMessage(), e);
+      throw new JobQueueException(
+          "stored error history is malformed: " + e.getOriginalMessage(), e);
     }
   }
 

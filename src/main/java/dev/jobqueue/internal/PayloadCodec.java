@@ -10,14 +10,13 @@ import dev.jobqueue.FieldError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Turns caller-supplied payloads into the JSON text that is stored, and reports every problem as
- * a {@link FieldError} instead of letting the driver or PostgreSQL refuse it later.
+ * Turns caller-supplied payloads into the JSON text that is stored, and reports every problem as a
+ * {@link FieldError} instead of letting the driver or PostgreSQL refuse it later.
  *
  * <p>A stored payload is always a JSON object that:
  *
@@ -60,7 +59,9 @@ public final class PayloadCodec {
     } catch (JsonMappingException e) {
       errors.add(describe(path, e));
     } catch (JsonProcessingException | RuntimeException e) {
-      errors.add(FieldError.of(path, "cannot be converted to " + simpleName(type) + ": " + e.getMessage(), null));
+      errors.add(
+          FieldError.of(
+              path, "cannot be converted to " + simpleName(type) + ": " + e.getMessage(), null));
     }
     return null;
   }
@@ -74,13 +75,15 @@ public final class PayloadCodec {
    * @param errors where problems are added
    * @return the JSON text, or null when a problem was added
    */
-  public static String encodeObject(Object value, int maxBytes, String path, List<FieldError> errors) {
+  public static String encodeObject(
+      Object value, int maxBytes, String path, List<FieldError> errors) {
     JsonNode tree = toTree(value, path, errors);
     if (tree == null) {
       return null;
     }
     if (!tree.isObject()) {
-      errors.add(FieldError.of(path, "must be a JSON object (was a JSON " + kind(tree) + ")", null));
+      errors.add(
+          FieldError.of(path, "must be a JSON object (was a JSON " + kind(tree) + ")", null));
       return null;
     }
     int before = errors.size();
@@ -112,7 +115,9 @@ public final class PayloadCodec {
     } catch (IllegalArgumentException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       String message =
-          cause instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : cause.getMessage();
+          cause instanceof JsonProcessingException jpe
+              ? jpe.getOriginalMessage()
+              : cause.getMessage();
       errors.add(FieldError.of(path, "cannot be serialized to JSON: " + message, null));
     } catch (StackOverflowError e) {
       errors.add(FieldError.of(path, "nests deeper than " + MAX_DEPTH + " levels", null));
@@ -139,9 +144,7 @@ public final class PayloadCodec {
         return;
       }
       if (node.isObject()) {
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-          Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
           String childPath = entry.path() + "." + field.getKey();
           checkText(field.getKey(), childPath + " (field name)", errors);
           stack.push(new Entry(field.getValue(), childPath, entry.depth() + 1));
@@ -158,7 +161,9 @@ public final class PayloadCodec {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == '\u0000') {
-        errors.add(FieldError.of(path, "contains the character U+0000, which PostgreSQL cannot store", null));
+        errors.add(
+            FieldError.of(
+                path, "contains the character U+0000, which PostgreSQL cannot store", null));
         return;
       }
       if (Character.isHighSurrogate(c)) {

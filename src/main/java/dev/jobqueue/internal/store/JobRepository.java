@@ -32,8 +32,8 @@ import org.jooq.impl.SQLDataType;
 
 /**
  * All SQL the library runs against the jobs table. Every value reaches PostgreSQL as a bind
- * parameter; the only identifier rendered into SQL is the schema name, which {@code
- * JobQueueConfig} has already checked against {@code ^[a-z_][a-z0-9_]{0,62}$}.
+ * parameter; the only identifier rendered into SQL is the schema name, which {@code JobQueueConfig}
+ * has already checked against {@code ^[a-z_][a-z0-9_]{0,62}$}.
  *
  * <p>Thread-safe. Database failures surface as {@link JobStoreException} naming the operation.
  */
@@ -265,7 +265,8 @@ public final class JobRepository {
     try {
       return body.get();
     } catch (DataAccessException e) {
-      throw new JobStoreException("database error while trying to " + operation + ": " + rootMessage(e), e);
+      throw new JobStoreException(
+          "database error while trying to " + operation + ": " + rootMessage(e), e);
     }
   }
 

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The scripts live under {@value #LOCATION} and record themselves in their own history table,
  * {@value #HISTORY_TABLE}, inside the library's schema, so they never meet an application's own
- * Flyway setup. Several nodes may start at once: a session-level advisory lock, keyed by the
- * schema name, lets one migrate while the others wait and then find nothing to do.
+ * Flyway setup. Several nodes may start at once: a session-level advisory lock, keyed by the schema
+ * name, lets one migrate while the others wait and then find nothing to do.
  */
 public final class SchemaMigrator {
 
