@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import java.sql.Connection;
 import java.time.Instant;
 
 /**
@@ -26,7 +27,9 @@ public interface JobContext {
   String jobType();
 
   /**
-   * Which attempt this is: 1 for the first run, 2 for the first retry, and so on.
+   * Which try this is against the retry budget: 1 for the first run, 2 for the first retry, and so
+   * on ({@code retryCount + 1}). An attempt interrupted by a graceful shutdown does not count, so
+   * the next run has the same number.
    *
    * @return the attempt number, at least 1
    */
@@ -61,4 +64,52 @@ public interface JobContext {
    * @return true once stopping was requested
    */
   boolean isCancellationRequested();
+
+  /**
+   * Runs database work and completes this job in the same transaction, so the work's effects and
+   * the completion commit together, exactly once.
+   *
+   * <p>A connection is taken from the library's data source with auto-commit off; {@code work} runs
+   * on it; then the job is marked completed, with {@code work}'s return value as its result, fenced
+   * by this attempt's claim; then the transaction commits. If {@code work} throws, or this attempt
+   * no longer holds the job (cancelled, timed out, or taken over after its lease expired),
+   * everything rolls back: in the second case a {@link LeaseLostException} is thrown.
+   *
+   * <p>After it returns, the job is completed: whatever the handler returns afterwards is ignored.
+   * Call it at most once per attempt.
+   *
+   * <pre>{@code
+   * return ctx.completeInTransaction(connection -> {
+   *   try (var insert = connection.prepareStatement("insert into ledger(job_id) values (?)")) {
+   *     insert.setString(1, ctx.jobId());
+   *     insert.executeUpdate();
+   *   }
+   *   return Map.of("ledger", "written");
+   * });
+   * }</pre>
+   *
+   * @param work the database work; its return value becomes the job's result
+   * @param <T> the result type
+   * @return what {@code work} returned
+   * @throws LeaseLostException if this attempt no longer holds the job; nothing was committed
+   * @throws Exception whatever {@code work} throws; nothing was committed
+   */
+  <T> T completeInTransaction(TransactionalWork<T> work) throws Exception;
+
+  /**
+   * Database work run by {@link #completeInTransaction(TransactionalWork)}.
+   *
+   * @param <T> the result type
+   */
+  @FunctionalInterface
+  interface TransactionalWork<T> {
+    /**
+     * Does the work. Do not commit, roll back or close the connection.
+     *
+     * @param connection the transaction's connection
+     * @return the job's result
+     * @throws Exception to roll back
+     */
+    T execute(Connection connection) throws Exception;
+  }
 }

@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>retryMaxDelay</td><td>JOB_QUEUE_RETRY_MAX_DELAY (ms)</td><td>60000 ms</td></tr>
  *   <tr><td>enableMetrics</td><td>JOB_QUEUE_ENABLE_METRICS</td><td>false</td></tr>
  *   <tr><td>metricsInterval</td><td>JOB_QUEUE_METRICS_INTERVAL (ms)</td><td>60000 ms</td></tr>
+ *   <tr><td>runWorkers</td><td>JOB_QUEUE_RUN_WORKERS</td><td>true</td></tr>
+ *   <tr><td>leaseDuration</td><td>JOB_QUEUE_LEASE_DURATION (ms)</td><td>30000 ms</td></tr>
+ *   <tr><td>rescueInterval</td><td>JOB_QUEUE_RESCUE_INTERVAL (ms)</td><td>10000 ms</td></tr>
+ *   <tr><td>workerIdleTimeout</td><td>JOB_QUEUE_WORKER_IDLE_TIMEOUT (ms)</td><td>60000 ms</td></tr>
+ *   <tr><td>useVirtualThreads</td><td>JOB_QUEUE_VIRTUAL_THREADS</td><td>false</td></tr>
+ *   <tr><td>retryJitter</td><td>JOB_QUEUE_RETRY_JITTER</td><td>0.0</td></tr>
+ *   <tr><td>nodeId</td><td>JOB_QUEUE_NODE_ID</td><td>host-pid-random</td></tr>
  *   <tr><td>schema</td><td>JOB_QUEUE_SCHEMA</td><td>jobqueue</td></tr>
  *   <tr><td>runMigrations</td><td>JOB_QUEUE_RUN_MIGRATIONS</td><td>true</td></tr>
  *   <tr><td>allowUnknownTypes</td><td>JOB_QUEUE_ALLOW_UNKNOWN_TYPES</td><td>false</td></tr>
@@ -72,6 +79,13 @@ public final class JobQueueConfig {
   private final Duration retryMaxDelay;
   private final boolean enableMetrics;
   private final Duration metricsInterval;
+  private final boolean runWorkers;
+  private final Duration leaseDuration;
+  private final Duration rescueInterval;
+  private final Duration workerIdleTimeout;
+  private final boolean useVirtualThreads;
+  private final double retryJitter;
+  private final String nodeId;
   private final String schema;
   private final boolean runMigrations;
   private final boolean allowUnknownTypes;
@@ -94,6 +108,13 @@ public final class JobQueueConfig {
     this.retryMaxDelay = b.retryMaxDelay;
     this.enableMetrics = b.enableMetrics;
     this.metricsInterval = b.metricsInterval;
+    this.runWorkers = b.runWorkers;
+    this.leaseDuration = b.leaseDuration;
+    this.rescueInterval = b.rescueInterval;
+    this.workerIdleTimeout = b.workerIdleTimeout;
+    this.useVirtualThreads = b.useVirtualThreads;
+    this.retryJitter = b.retryJitter;
+    this.nodeId = b.nodeId;
     this.schema = b.schema;
     this.runMigrations = b.runMigrations;
     this.allowUnknownTypes = b.allowUnknownTypes;
@@ -161,7 +182,12 @@ public final class JobQueueConfig {
       try {
         setter.accept(builder, value.trim());
       } catch (IllegalArgumentException e) {
-        String shown = name.equals("JOB_QUEUE_DATABASE_PASSWORD") ? "<redacted>" : value;
+        String shown =
+            switch (name) {
+              case "JOB_QUEUE_DATABASE_PASSWORD" -> "<redacted>";
+              case "JOB_QUEUE_DATABASE_URL" -> redactUrl(value);
+              default -> value;
+            };
         throw new IllegalArgumentException(
             "environment variable " + name + " is invalid (was '" + shown + "'): " + e.getMessage(),
             e);
@@ -301,6 +327,78 @@ public final class JobQueueConfig {
   }
 
   /**
+   * Whether {@code JobQueueManager.initialize()} starts the worker pool. Default true. Set it to
+   * false on nodes that only enqueue and query jobs (a web tier, say) while other nodes run them.
+   *
+   * @return the flag
+   */
+  public boolean runWorkers() {
+    return runWorkers;
+  }
+
+  /**
+   * How long a claimed job stays leased to this node without renewal. Each node renews the leases
+   * of all its jobs in one statement every third of this; when a node dies, its jobs are rescued
+   * after the lease runs out. Default 30 s.
+   *
+   * @return 500 ms to 1 hour
+   */
+  public Duration leaseDuration() {
+    return leaseDuration;
+  }
+
+  /**
+   * How often each node looks for jobs whose lease expired (their node died) and takes them back. A
+   * dead node's job runs again at most {@code leaseDuration + rescueInterval} after its last
+   * renewal. Default 10 s.
+   *
+   * @return 100 ms to 1 hour
+   */
+  public Duration rescueInterval() {
+    return rescueInterval;
+  }
+
+  /**
+   * How long a worker may stay idle before the pool retires it, down to {@link #minWorkers()}.
+   * Default 60 s.
+   *
+   * @return 10 ms to 1 day
+   */
+  public Duration workerIdleTimeout() {
+    return workerIdleTimeout;
+  }
+
+  /**
+   * Whether workers run on virtual threads. Needs Java 21 or newer; on older runtimes the pool
+   * refuses to start with a clear error. Default false (platform threads).
+   *
+   * @return the flag
+   */
+  public boolean useVirtualThreads() {
+    return useVirtualThreads;
+  }
+
+  /**
+   * How much random spread retry delays get: a delay {@code d} becomes a uniform value in {@code [d
+   * × (1 − jitter), d]}. Default 0: the strategies' exact delays.
+   *
+   * @return 0.0 to 1.0
+   */
+  public double retryJitter() {
+    return retryJitter;
+  }
+
+  /**
+   * This node's id, stored in {@code locked_by} of the jobs it runs. It must be unique among live
+   * nodes. Default: host name, process id and a random suffix.
+   *
+   * @return the node id, if one was set
+   */
+  public Optional<String> nodeId() {
+    return Optional.ofNullable(nodeId);
+  }
+
+  /**
    * The PostgreSQL schema holding the library's tables. Default {@code jobqueue}.
    *
    * @return a name matching {@link #SCHEMA_PATTERN}
@@ -394,6 +492,20 @@ public final class JobQueueConfig {
         + enableMetrics
         + ", metricsInterval="
         + metricsInterval
+        + ", runWorkers="
+        + runWorkers
+        + ", leaseDuration="
+        + leaseDuration
+        + ", rescueInterval="
+        + rescueInterval
+        + ", workerIdleTimeout="
+        + workerIdleTimeout
+        + ", useVirtualThreads="
+        + useVirtualThreads
+        + ", retryJitter="
+        + retryJitter
+        + ", nodeId="
+        + nodeId
         + ", schema="
         + schema
         + ", runMigrations="
@@ -403,7 +515,7 @@ public final class JobQueueConfig {
         + ", maxPayloadBytes="
         + maxPayloadBytes
         + ", databaseUrl="
-        + databaseUrl
+        + (databaseUrl == null ? null : redactUrl(databaseUrl))
         + ", databaseUser="
         + databaseUser
         + ", databasePassword="
@@ -427,6 +539,13 @@ public final class JobQueueConfig {
     m.put("JOB_QUEUE_RETRY_MAX_DELAY", (b, v) -> b.retryMaxDelay(parseMillis(v)));
     m.put("JOB_QUEUE_ENABLE_METRICS", (b, v) -> b.enableMetrics(parseBoolean(v)));
     m.put("JOB_QUEUE_METRICS_INTERVAL", (b, v) -> b.metricsInterval(parseMillis(v)));
+    m.put("JOB_QUEUE_RUN_WORKERS", (b, v) -> b.runWorkers(parseBoolean(v)));
+    m.put("JOB_QUEUE_LEASE_DURATION", (b, v) -> b.leaseDuration(parseMillis(v)));
+    m.put("JOB_QUEUE_RESCUE_INTERVAL", (b, v) -> b.rescueInterval(parseMillis(v)));
+    m.put("JOB_QUEUE_WORKER_IDLE_TIMEOUT", (b, v) -> b.workerIdleTimeout(parseMillis(v)));
+    m.put("JOB_QUEUE_VIRTUAL_THREADS", (b, v) -> b.useVirtualThreads(parseBoolean(v)));
+    m.put("JOB_QUEUE_RETRY_JITTER", (b, v) -> b.retryJitter(parseDouble(v)));
+    m.put("JOB_QUEUE_NODE_ID", Builder::nodeId);
     m.put("JOB_QUEUE_SCHEMA", Builder::schema);
     m.put("JOB_QUEUE_RUN_MIGRATIONS", (b, v) -> b.runMigrations(parseBoolean(v)));
     m.put("JOB_QUEUE_ALLOW_UNKNOWN_TYPES", (b, v) -> b.allowUnknownTypes(parseBoolean(v)));
@@ -451,6 +570,20 @@ public final class JobQueueConfig {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a whole number of milliseconds");
     }
+  }
+
+  private static double parseDouble(String value) {
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a decimal number");
+    }
+  }
+
+  /** Hides credentials in a URL: {@code //user:pw@} and {@code password=} parameters. */
+  static String redactUrl(String url) {
+    return url.replaceAll("//[^@/]*@", "//<credentials>@")
+        .replaceAll("(?i)(password=)[^&]*", "$1<redacted>");
   }
 
   private static boolean parseBoolean(String value) {
@@ -483,6 +616,13 @@ public final class JobQueueConfig {
     private Duration retryMaxDelay = Duration.ofSeconds(60);
     private boolean enableMetrics;
     private Duration metricsInterval = Duration.ofSeconds(60);
+    private boolean runWorkers = true;
+    private Duration leaseDuration = Duration.ofSeconds(30);
+    private Duration rescueInterval = Duration.ofSeconds(10);
+    private Duration workerIdleTimeout = Duration.ofSeconds(60);
+    private boolean useVirtualThreads;
+    private double retryJitter;
+    private String nodeId;
     private String schema = "jobqueue";
     private boolean runMigrations = true;
     private boolean allowUnknownTypes;
@@ -507,6 +647,13 @@ public final class JobQueueConfig {
       retryMaxDelay = c.retryMaxDelay;
       enableMetrics = c.enableMetrics;
       metricsInterval = c.metricsInterval;
+      runWorkers = c.runWorkers;
+      leaseDuration = c.leaseDuration;
+      rescueInterval = c.rescueInterval;
+      workerIdleTimeout = c.workerIdleTimeout;
+      useVirtualThreads = c.useVirtualThreads;
+      retryJitter = c.retryJitter;
+      nodeId = c.nodeId;
       schema = c.schema;
       runMigrations = c.runMigrations;
       allowUnknownTypes = c.allowUnknownTypes;
@@ -677,6 +824,99 @@ public final class JobQueueConfig {
     }
 
     /**
+     * Sets {@link JobQueueConfig#runWorkers()}.
+     *
+     * @param runWorkers the flag
+     * @return this builder
+     */
+    public Builder runWorkers(boolean runWorkers) {
+      this.runWorkers = runWorkers;
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#leaseDuration()}.
+     *
+     * @param leaseDuration 500 ms to 1 hour
+     * @return this builder
+     */
+    public Builder leaseDuration(Duration leaseDuration) {
+      this.leaseDuration =
+          checkDuration(
+              "leaseDuration", leaseDuration, Duration.ofMillis(500), Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#rescueInterval()}.
+     *
+     * @param rescueInterval 100 ms to 1 hour
+     * @return this builder
+     */
+    public Builder rescueInterval(Duration rescueInterval) {
+      this.rescueInterval =
+          checkDuration(
+              "rescueInterval", rescueInterval, Duration.ofMillis(100), Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#workerIdleTimeout()}.
+     *
+     * @param workerIdleTimeout 10 ms to 1 day
+     * @return this builder
+     */
+    public Builder workerIdleTimeout(Duration workerIdleTimeout) {
+      this.workerIdleTimeout =
+          checkDuration(
+              "workerIdleTimeout", workerIdleTimeout, Duration.ofMillis(10), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#useVirtualThreads()}.
+     *
+     * @param useVirtualThreads the flag; true needs Java 21 or newer at run time
+     * @return this builder
+     */
+    public Builder useVirtualThreads(boolean useVirtualThreads) {
+      this.useVirtualThreads = useVirtualThreads;
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#retryJitter()}.
+     *
+     * @param retryJitter 0.0 to 1.0
+     * @return this builder
+     */
+    public Builder retryJitter(double retryJitter) {
+      if (!(retryJitter >= 0.0 && retryJitter <= 1.0)) {
+        throw new IllegalArgumentException(
+            "retryJitter must be between 0.0 and 1.0 (was " + retryJitter + ")");
+      }
+      this.retryJitter = retryJitter;
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#nodeId()}.
+     *
+     * @param nodeId 1 to 100 printable ASCII characters, unique among live nodes
+     * @return this builder
+     */
+    public Builder nodeId(String nodeId) {
+      if (nodeId == null || !nodeId.matches("[\\x21-\\x7e]{1,100}")) {
+        throw new IllegalArgumentException(
+            "nodeId must be 1 to 100 printable ASCII characters without spaces (was "
+                + (nodeId == null ? "null" : "'" + nodeId + "'")
+                + ")");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
      * Sets {@link JobQueueConfig#schema()}.
      *
      * @param schema a name matching {@code ^[a-z_][a-z0-9_]{0,62}$}
@@ -743,7 +983,7 @@ public final class JobQueueConfig {
           && !databaseUrl.startsWith("postgresql://")) {
         throw new IllegalArgumentException(
             "databaseUrl must start with jdbc:postgresql:, postgresql:// or postgres:// (was '"
-                + databaseUrl.replaceAll("//[^@/]*@", "//<credentials>@")
+                + redactUrl(databaseUrl)
                 + "')");
       }
       this.databaseUrl = databaseUrl;

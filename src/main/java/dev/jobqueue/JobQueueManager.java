@@ -2,6 +2,7 @@ package dev.jobqueue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.JdbcUrls;
 import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
@@ -58,13 +59,16 @@ public final class JobQueueManager implements AutoCloseable {
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
+  private volatile WorkerPool workerPool;
+  private Notifier notifier;
   private HikariDataSource ownedPool;
 
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
     this.registry = builder.registry;
     this.validator = new JobInputValidator(config, registry);
-    this.externalDataSource = builder.dataSource;
+    this.externalDataSource =
+        builder.dataSource == null ? null : new AutoCommitDataSource(builder.dataSource);
     this.ownedUrl = builder.resolveUrl();
   }
 
@@ -95,7 +99,17 @@ public final class JobQueueManager implements AutoCloseable {
         throw new IllegalStateException(
             "this JobQueueManager was shut down; build a new one to start again");
       }
-      DataSource dataSource = externalDataSource != null ? externalDataSource : openPool();
+      DataSource dataSource;
+      try {
+        dataSource = externalDataSource != null ? externalDataSource : openPool();
+      } catch (RuntimeException e) {
+        throw new JobStoreException(
+            "cannot connect to "
+                + JobQueueConfig.redactUrl(ownedUrl.jdbcUrl())
+                + ": "
+                + e.getMessage(),
+            e);
+      }
       try {
         if (config.runMigrations()) {
           SchemaMigrator.migrate(dataSource, config.schema());
@@ -107,6 +121,17 @@ public final class JobQueueManager implements AutoCloseable {
         throw e;
       }
       repository = new JobRepository(dataSource, config.schema());
+      notifier = new Notifier(repository);
+      workerPool = new WorkerPool(config, dataSource, registry, repository, false);
+      try {
+        if (config.runWorkers()) {
+          workerPool.start();
+        }
+      } catch (RuntimeException e) {
+        notifier.shutdown();
+        closePool();
+        throw e;
+      }
       state = State.RUNNING;
       log.info(
           "Job queue initialized on schema {} with types {}",
@@ -126,6 +151,8 @@ public final class JobQueueManager implements AutoCloseable {
         return;
       }
       state = State.SHUT_DOWN;
+      workerPool.stop();
+      notifier.shutdown();
       closePool();
       log.info("Job queue shut down");
     }
@@ -197,7 +224,17 @@ public final class JobQueueManager implements AutoCloseable {
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     JobRepository store = requireRunning();
     List<NewJob> rows = validator.toNewJobs(options, indexed);
-    List<Long> ids = transaction == null ? store.insert(rows) : store.insert(transaction, rows);
+    List<Long> ids;
+    if (transaction == null) {
+      boolean notify = notifier.leading();
+      ids = store.insert(rows, notify);
+      if (!notify) {
+        notifier.trailing();
+      }
+    } else {
+      ids = store.insert(transaction, rows);
+    }
+    workerPool.wakeUp();
     if (log.isDebugEnabled()) {
       for (int i = 0; i < ids.size(); i++) {
         log.debug("Job {} created with type {}", ids.get(i), rows.get(i).type());
@@ -237,21 +274,54 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   /**
-   * Cancels a job that has not started yet.
+   * Cancels a job that is pending or running.
+   *
+   * <table>
+   *   <caption>What {@code cancelJob} does in each state</caption>
+   *   <tr><th>state</th><th>effect</th><th>returns</th></tr>
+   *   <tr><td>pending</td><td>cancelled; it will never run</td><td>true</td></tr>
+   *   <tr><td>running</td><td>cancelled at once in the database; the node running it is
+   *       notified and interrupts the attempt, whose writes are then fenced out</td>
+   *       <td>true</td></tr>
+   *   <tr><td>completed, failed, cancelled</td><td>nothing</td><td>false</td></tr>
+   *   <tr><td>unknown or malformed id</td><td>nothing</td><td>false</td></tr>
+   * </table>
+   *
+   * <p>A handler that ignores interruption may keep running after its job is cancelled, but nothing
+   * it writes through the library takes effect; see {@link JobContext#isCancellationRequested()}.
    *
    * @param id the job's id
-   * @return true only when the job was pending and is now cancelled; false when it is in any other
-   *     state, or no job has that id, or the id is malformed
+   * @return true when the job was pending or running and is now cancelled
    * @throws JobStoreException if the database fails
    */
   public boolean cancelJob(String id) {
     JobRepository store = requireRunning();
     OptionalLong numeric = JobIds.parse(id);
-    boolean cancelled = numeric.isPresent() && store.cancelPending(numeric.getAsLong());
+    Optional<String> previous =
+        numeric.isPresent() ? store.cancel(numeric.getAsLong()) : Optional.empty();
+    if (previous.filter("running"::equals).isPresent()) {
+      workerPool.cancelLocally(numeric.getAsLong());
+    }
+    boolean cancelled = previous.isPresent();
     if (cancelled) {
       log.info("Job {} cancelled", id);
     }
     return cancelled;
+  }
+
+  /**
+   * The pool that runs this manager's jobs, for its worker counts.
+   *
+   * @return the pool
+   * @throws IllegalStateException before {@link #initialize()}
+   */
+  public WorkerPool workerPool() {
+    WorkerPool pool = workerPool;
+    if (pool == null) {
+      throw new IllegalStateException(
+          "JobQueueManager is not initialized; call initialize() first");
+    }
+    return pool;
   }
 
   /**
@@ -301,8 +371,9 @@ public final class JobQueueManager implements AutoCloseable {
     if (ownedUrl.password() != null) {
       hikari.setPassword(ownedUrl.password());
     }
-    // Room for every worker plus the listener, the maintenance loop and enqueuing callers.
-    hikari.setMaximumPoolSize(Math.max(4, config.maxWorkers() + 3));
+    // Room for every worker in a transaction, plus the poller, completer, listener, notifier,
+    // two maintenance threads and callers enqueueing jobs.
+    hikari.setMaximumPoolSize(config.maxWorkers() + 6);
     hikari.setMinimumIdle(1);
     // Fail fast when the database is unreachable instead of Hikari's 30 s default.
     hikari.setConnectionTimeout(10_000);

@@ -19,7 +19,8 @@ public final class JobIds {
    *     {@code bigint}
    */
   public static OptionalLong parse(String id) {
-    if (id == null || id.isEmpty() || id.length() > MAX_DIGITS) {
+    // Ids are printed without leading zeros; "0005" is not how any id is written.
+    if (id == null || id.isEmpty() || id.length() > MAX_DIGITS || id.charAt(0) == '0') {
       return OptionalLong.empty();
     }
     for (int i = 0; i < id.length(); i++) {

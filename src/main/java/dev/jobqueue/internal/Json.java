@@ -38,6 +38,9 @@ public final class Json {
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
           .build();
 
+  private static final com.fasterxml.jackson.databind.ObjectReader LENIENT =
+      MAPPER.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final TypeReference<List<StoredError>> ERRORS = new TypeReference<>() {};
 
@@ -72,6 +75,24 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw new JobQueueException(
           "cannot convert " + what + " to " + type.getName() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Converts a stored payload for a handler, ignoring fields the class no longer has, so payloads
+   * written by an older version of a class still run after a field was removed.
+   *
+   * @param json the JSON text
+   * @param type the class
+   * @param <T> the class
+   * @return the value
+   * @throws IllegalArgumentException if the JSON does not convert
+   */
+  public static <T> T readLenient(String json, Class<T> type) {
+    try {
+      return LENIENT.forType(type).readValue(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
     }
   }
 

@@ -86,6 +86,11 @@ public final class PayloadCodec {
           FieldError.of(path, "must be a JSON object (was a JSON " + kind(tree) + ")", null));
       return null;
     }
+    return encodeTree(tree, maxBytes, path, errors);
+  }
+
+  private static String encodeTree(
+      JsonNode tree, int maxBytes, String path, List<FieldError> errors) {
     int before = errors.size();
     checkTree(tree, path, errors);
     if (errors.size() > before) {
@@ -109,7 +114,27 @@ public final class PayloadCodec {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
+  /**
+   * Encodes any JSON value (a handler's result), with the same checks as a payload except that it
+   * need not be an object.
+   *
+   * @param value the value, not null
+   * @param maxBytes the largest encoding accepted
+   * @param path the field path to report problems under
+   * @param errors where problems are added
+   * @return the JSON text, or null when a problem was added
+   */
+  public static String encodeValue(
+      Object value, int maxBytes, String path, List<FieldError> errors) {
+    JsonNode tree = toTree(value, path, errors);
+    return tree == null ? null : encodeTree(tree, maxBytes, path, errors);
+  }
+
   private static JsonNode toTree(Object value, String path, List<FieldError> errors) {
+    if (nestsTooDeep(value)) {
+      errors.add(FieldError.of(path, "nests deeper than " + MAX_DEPTH + " levels", null));
+      return null;
+    }
     try {
       return Json.MAPPER.valueToTree(value);
     } catch (IllegalArgumentException e) {
@@ -120,9 +145,43 @@ public final class PayloadCodec {
               : cause.getMessage();
       errors.add(FieldError.of(path, "cannot be serialized to JSON: " + message, null));
     } catch (StackOverflowError e) {
+      // Only reachable through deeply nested beans; maps, collections and arrays are caught above.
       errors.add(FieldError.of(path, "nests deeper than " + MAX_DEPTH + " levels", null));
     }
     return null;
+  }
+
+  /**
+   * Looks for maps, collections and arrays nested deeper than {@link #MAX_DEPTH} without recursion,
+   * so a hostile (or self-referencing) structure is refused before Jackson walks it recursively.
+   */
+  private static boolean nestsTooDeep(Object root) {
+    Deque<Object[]> stack = new ArrayDeque<>();
+    stack.push(new Object[] {root, 1});
+    while (!stack.isEmpty()) {
+      Object[] entry = stack.pop();
+      Object node = entry[0];
+      int depth = (Integer) entry[1];
+      Iterable<?> children;
+      if (node instanceof Map<?, ?> map) {
+        children = map.values();
+      } else if (node instanceof Iterable<?> iterable) {
+        children = iterable;
+      } else if (node instanceof Object[] array) {
+        children = java.util.Arrays.asList(array);
+      } else {
+        continue;
+      }
+      if (depth > MAX_DEPTH) {
+        return true;
+      }
+      for (Object child : children) {
+        if (child instanceof Map || child instanceof Iterable || child instanceof Object[]) {
+          stack.push(new Object[] {child, depth + 1});
+        }
+      }
+    }
+    return false;
   }
 
   /** Walks the tree without recursion, so a hostile depth cannot overflow the stack. */

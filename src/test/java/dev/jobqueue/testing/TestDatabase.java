@@ -196,20 +196,26 @@ public final class TestDatabase {
       base = base.substring(0, 40);
     }
     String schema =
-        "t_" + base + "_" + SCHEMAS.incrementAndGet() + "_" + Long.toString(System.nanoTime() % 1_000_000, 36);
+        "t_"
+            + base
+            + "_"
+            + SCHEMAS.incrementAndGet()
+            + "_"
+            + Long.toString(System.nanoTime() % 1_000_000, 36);
     dropSchema(schema);
     return schema;
   }
 
   /**
-   * A manager builder on the shared pool, configured for {@code schema}.
+   * A builder for an enqueue-only manager ({@code runWorkers(false)}) on the shared pool,
+   * configured for {@code schema}: jobs it creates stay pending.
    *
    * @param schema the schema
    * @return a builder; add handlers and build
    */
   public JobQueueManager.Builder managerBuilder(String schema) {
     return JobQueueManager.builder()
-        .config(JobQueueConfig.builder().schema(schema).build())
+        .config(JobQueueConfig.builder().schema(schema).runWorkers(false).build())
         .dataSource(dataSource);
   }
 

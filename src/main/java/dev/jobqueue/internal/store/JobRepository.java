@@ -13,9 +13,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
@@ -98,9 +100,21 @@ public final class JobRepository {
   private static final Settings SETTINGS =
       new Settings().withExecuteLogging(false).withRenderSchema(true);
 
+  /** Errors longer than this are cut before they are stored. */
+  public static final int MAX_ERROR_CHARS = 4_000;
+
   private final DSLContext dsl;
   private final Table<?> jobs;
+  private final String channel;
   private final String insertSql;
+  private final String claimSql;
+  private final String completeSql;
+  private final String completeOneSql;
+  private final String failSql;
+  private final String releaseSql;
+  private final String extendSql;
+  private final String rescueSql;
+  private final String cancelSql;
 
   /**
    * Creates a repository over the jobs table in {@code schema}.
@@ -114,6 +128,7 @@ public final class JobRepository {
     this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, SETTINGS);
     this.jobs = table(name(schema, "jobs"));
     String qualified = "\"" + schema + "\".jobs";
+    this.channel = notificationChannel(schema);
     // One statement for one job or many. The rows go in input order (ORDER BY ord), so the
     // identity values they draw ascend in input order too: sorting the returned ids restores it.
     this.insertSql =
@@ -126,22 +141,157 @@ public final class JobRepository {
             + " ?::timestamptz[]) with ordinality"
             + " as u(type, priority, payload, max_retries, timeout_seconds, scheduled_at, ord)"
             + " order by u.ord"
-            + " returning id";
+            // One notification per statement at most (an uncorrelated sub-select runs once),
+            // and only when the caller asks for it: see Notifier for the debouncing.
+            + " returning id, (select count(*) from pg_notify(?, '') where ?::boolean)";
+    String fence = " and j.locked_by = ? and j.status = 'running'";
+    this.claimSql =
+        "with claimable as materialized ("
+            + " select id from "
+            + qualified
+            + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
+            + " order by priority, run_at, id"
+            + " limit ? for update skip locked)"
+            + " update "
+            + qualified
+            + " j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
+            + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
+            + " started_at = now(), updated_at = now()"
+            + " from claimable c where j.id = c.id"
+            + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at";
+    String completedSet =
+        " set status = 'completed', completed_at = now(), updated_at = now(),"
+            + " locked_by = null, lease_expires_at = null";
+    this.completeSql =
+        "update "
+            + qualified
+            + " j"
+            + completedSet
+            + ", result = u.result::jsonb"
+            + " from unnest(?::bigint[], ?::integer[], ?::text[]) as u(id, token, result)"
+            + " where j.id = u.id and j.attempt = u.token"
+            + fence
+            + " returning j.id";
+    this.completeOneSql =
+        "update "
+            + qualified
+            + " j"
+            + completedSet
+            + ", result = ?::jsonb where j.id = ? and j.attempt = ?"
+            + fence;
+    String errorEntry =
+        "jsonb_build_array(jsonb_build_object('attempt', j.retry_count + 1, 'at', now(),"
+            + " 'error', ?::text))";
+    this.failSql =
+        "update "
+            + qualified
+            + " j set status = case when ? then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when ? then 1 else 0 end,"
+            + " run_at = case when ? then now() + ?::bigint * interval '1 millisecond'"
+            + " else j.run_at end,"
+            + " completed_at = case when ? then null else now() end,"
+            + " error_message = ?, errors = j.errors || "
+            + errorEntry
+            + ", locked_by = null, lease_expires_at = null, updated_at = now()"
+            + " where j.id = ? and j.attempt = ?"
+            + fence;
+    this.releaseSql =
+        "update "
+            + qualified
+            + " j set status = 'pending', locked_by = null, lease_expires_at = null,"
+            + " updated_at = now()"
+            + " from unnest(?::bigint[], ?::integer[]) as u(id, token)"
+            + " where j.id = u.id and j.attempt = u.token"
+            + fence
+            + " returning j.id";
+    this.extendSql =
+        "update "
+            + qualified
+            + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
+            + " from unnest(?::bigint[], ?::integer[]) as u(id, token)"
+            + " where j.id = u.id and j.attempt = u.token"
+            + fence
+            + " returning j.id";
+    String exhausted = "j.retry_count >= j.max_retries";
+    String lostMessage =
+        "'attempt lost: lease held by ' || e.locked_by || ' expired without renewal'";
+    this.rescueSql =
+        "with expired as materialized ("
+            + " select id, locked_by from "
+            + qualified
+            + " where status = 'running' and lease_expires_at < now()"
+            + " order by lease_expires_at limit ? for update skip locked)"
+            + " update "
+            + qualified
+            + " j set status = case when "
+            + exhausted
+            + " then 'failed' else 'pending' end,"
+            + " retry_count = case when "
+            + exhausted
+            + " then j.retry_count else j.retry_count + 1 end,"
+            + " completed_at = case when "
+            + exhausted
+            + " then now() else null end,"
+            + " run_at = now(), error_message = "
+            + lostMessage
+            + ", errors = j.errors || jsonb_build_array(jsonb_build_object('attempt',"
+            + " j.retry_count + 1, 'at', now(), 'error', "
+            + lostMessage
+            + ")), locked_by = null, lease_expires_at = null, updated_at = now()"
+            + " from expired e where j.id = e.id"
+            + " returning j.id, e.locked_by, j.status";
+    this.cancelSql =
+        "with target as ("
+            + " select id, status from "
+            + qualified
+            + " where id = ? and status in ('pending', 'running') for update)"
+            + " update "
+            + qualified
+            + " j set status = 'cancelled', completed_at = now(), updated_at = now(),"
+            + " locked_by = null, lease_expires_at = null"
+            + " from target t where j.id = t.id"
+            // A running job's node is told at once; the heartbeat would notice it too.
+            + " returning t.status, case when t.status = 'running'"
+            + " then (select count(*) from pg_notify(?, 'cancel:' || j.id)) end";
+  }
+
+  /**
+   * The LISTEN/NOTIFY channel for this schema: {@code jobqueue_<schema>}, cut to PostgreSQL's
+   * 63-byte identifier limit (schema names are ASCII, so bytes are characters).
+   *
+   * @param schema a checked schema name
+   * @return the channel name
+   */
+  public static String notificationChannel(String schema) {
+    String name = "jobqueue_" + schema;
+    return name.length() > 63 ? name.substring(0, 63) : name;
+  }
+
+  /**
+   * The channel this repository notifies on.
+   *
+   * @return the channel name
+   */
+  public String channel() {
+    return channel;
   }
 
   /**
    * Inserts jobs in one statement on a pooled connection, committed on return.
    *
    * @param newJobs the jobs, in order
+   * @param notify whether to send a wake-up notification with the insert
    * @return their ids, in the same order
    */
-  public List<Long> insert(List<NewJob> newJobs) {
-    return run("insert jobs", () -> insert(dsl, newJobs));
+  public List<Long> insert(List<NewJob> newJobs, boolean notify) {
+    return run("insert jobs", () -> insert(dsl, newJobs, notify));
   }
 
   /**
    * Inserts jobs in one statement inside the caller's transaction. Nothing is committed or rolled
-   * back here; the jobs become visible when the caller commits.
+   * back here; the jobs become visible when the caller commits, and the wake-up notification that
+   * goes with them is delivered then too.
    *
    * @param connection the caller's connection
    * @param newJobs the jobs, in order
@@ -151,10 +301,10 @@ public final class JobRepository {
     Objects.requireNonNull(connection, "connection");
     return run(
         "insert jobs in the caller's transaction",
-        () -> insert(DSL.using(connection, SQLDialect.POSTGRES, SETTINGS), newJobs));
+        () -> insert(DSL.using(connection, SQLDialect.POSTGRES, SETTINGS), newJobs, true));
   }
 
-  private List<Long> insert(DSLContext ctx, List<NewJob> newJobs) {
+  private List<Long> insert(DSLContext ctx, List<NewJob> newJobs, boolean notify) {
     int n = newJobs.size();
     if (n == 0) {
       return List.of();
@@ -176,7 +326,16 @@ public final class JobRepository {
     }
     List<Long> ids =
         new ArrayList<>(
-            ctx.resultQuery(insertSql, types, priorities, payloads, maxRetries, timeouts, scheduled)
+            ctx.resultQuery(
+                    insertSql,
+                    types,
+                    priorities,
+                    payloads,
+                    maxRetries,
+                    timeouts,
+                    scheduled,
+                    channel,
+                    notify)
                 .fetch(0, Long.class));
     if (ids.size() != n) {
       throw new IllegalStateException("inserted " + ids.size() + " jobs, expected " + n);
@@ -242,23 +401,210 @@ public final class JobRepository {
   }
 
   /**
-   * Cancels a job if, and only if, it is still pending.
+   * Cancels a job that is pending or running. A running job's node is notified so that it
+   * interrupts the attempt; its later writes are fenced out because the row is no longer running.
    *
    * @param id the job id
-   * @return true when the job was pending and is now cancelled
+   * @return the status the job had ({@code pending} or {@code running}), or empty when it was in
+   *     neither state or does not exist
    */
-  public boolean cancelPending(long id) {
+  public Optional<String> cancel(long id) {
     return run(
         "cancel job " + id,
+        () -> dsl.resultQuery(cancelSql, id, channel).fetchOptional(0, String.class));
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs of the given types, in claim order (priority, run_at, id),
+   * in one statement. Rows other nodes have locked are skipped, never waited for.
+   *
+   * @param node this node's id, stored in {@code locked_by}
+   * @param types the types this node has handlers for
+   * @param limit the most jobs to claim
+   * @param leaseMillis how long the lease lasts before it must be renewed
+   * @return the claimed jobs, in claim order
+   */
+  public List<ClaimedJob> claimAvailable(String node, String[] types, int limit, long leaseMillis) {
+    if (limit <= 0 || types.length == 0) {
+      return List.of();
+    }
+    return run(
+        "claim jobs",
+        () -> {
+          List<ClaimedJob> claimed =
+              new ArrayList<>(
+                  dsl.resultQuery(claimSql, types, limit, node, leaseMillis)
+                      .fetch(
+                          r ->
+                              new ClaimedJob(
+                                  r.get(0, Long.class),
+                                  r.get(1, String.class),
+                                  r.get(2, String.class),
+                                  r.get(3, Integer.class),
+                                  r.get(4, Integer.class),
+                                  r.get(5, Integer.class),
+                                  r.get(6, Integer.class),
+                                  r.get(7, Integer.class),
+                                  instant(r.get(8, OffsetDateTime.class)),
+                                  instant(r.get(9, OffsetDateTime.class)))));
+          claimed.sort(CLAIM_ORDER);
+          return claimed;
+        });
+  }
+
+  private static final java.util.Comparator<ClaimedJob> CLAIM_ORDER =
+      java.util.Comparator.comparingInt(ClaimedJob::priority)
+          .thenComparing(ClaimedJob::runAt)
+          .thenComparingLong(ClaimedJob::id);
+
+  /**
+   * Marks successful attempts completed, in one statement. Each row is fenced by id, token, node
+   * and status; a row whose claim was taken over is left alone.
+   *
+   * @param node this node's id
+   * @param completions the successful attempts
+   * @return the ids that were written; the others were fenced out
+   */
+  public Set<Long> completeMany(String node, List<Completion> completions) {
+    int n = completions.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    String[] results = new String[n];
+    for (int i = 0; i < n; i++) {
+      Completion c = completions.get(i);
+      ids[i] = c.id();
+      tokens[i] = c.token();
+      results[i] = c.resultJson();
+    }
+    return run(
+        "complete " + n + " jobs",
         () ->
-            dsl.update(jobs)
-                    .set(STATUS, "cancelled")
-                    .set(COMPLETED_AT, DSL.currentOffsetDateTime())
-                    .set(UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(ID.eq(id))
-                    .and(STATUS.eq("pending"))
+            new HashSet<>(
+                dsl.resultQuery(completeSql, ids, tokens, results, node).fetch(0, Long.class)));
+  }
+
+  /**
+   * Marks one successful attempt completed inside the caller's transaction, fenced like {@link
+   * #completeMany}. Nothing is committed here.
+   *
+   * @param connection the transaction's connection
+   * @param node this node's id
+   * @param completion the attempt
+   * @return true when the row was written; false when the claim was taken over
+   */
+  public boolean completeInTransaction(Connection connection, String node, Completion completion) {
+    return run(
+        "complete job " + completion.id() + " in a transaction",
+        () ->
+            DSL.using(connection, SQLDialect.POSTGRES, SETTINGS)
+                    .query(
+                        completeOneSql,
+                        completion.resultJson(),
+                        completion.id(),
+                        completion.token(),
+                        node)
                     .execute()
                 == 1);
+  }
+
+  /**
+   * Records a failed attempt: back to pending after a delay, or failed for good. Fenced.
+   *
+   * @param node this node's id
+   * @param failure the attempt and what to do
+   * @return true when the row was written; false when the claim was taken over
+   */
+  public boolean fail(String node, Failure failure) {
+    boolean retry = failure.retry();
+    return run(
+        "record the failure of job " + failure.id(),
+        () ->
+            dsl.query(
+                        failSql,
+                        retry,
+                        retry,
+                        retry,
+                        failure.delayMillis(),
+                        retry,
+                        failure.message(),
+                        failure.message(),
+                        failure.id(),
+                        failure.token(),
+                        node)
+                    .execute()
+                == 1);
+  }
+
+  /**
+   * Gives held jobs back to pending without counting an attempt (a prefetched job that never
+   * started, or one interrupted by shutdown). Fenced.
+   *
+   * @param node this node's id
+   * @param held the jobs
+   * @return the ids that were released
+   */
+  public Set<Long> release(String node, List<HeldJob> held) {
+    return heldUpdate("release " + held.size() + " jobs", releaseSql, null, node, held);
+  }
+
+  /**
+   * Renews the leases of the jobs this node holds, in one statement.
+   *
+   * @param node this node's id
+   * @param held the jobs this node believes it holds
+   * @param leaseMillis the new lease, from now
+   * @return the ids still held; any other job of {@code held} was cancelled or taken over
+   */
+  public Set<Long> extendLeases(String node, List<HeldJob> held, long leaseMillis) {
+    return heldUpdate("renew " + held.size() + " leases", extendSql, leaseMillis, node, held);
+  }
+
+  private Set<Long> heldUpdate(
+      String operation, String sql, Long leaseMillis, String node, List<HeldJob> held) {
+    int n = held.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = held.get(i).id();
+      tokens[i] = held.get(i).token();
+    }
+    Object[] binds =
+        leaseMillis == null
+            ? new Object[] {ids, tokens, node}
+            : new Object[] {leaseMillis, ids, tokens, node};
+    return run(operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
+  }
+
+  /**
+   * Takes back up to {@code limit} running jobs whose lease expired: their node stopped renewing
+   * it, so it is presumed dead. The lost attempt counts: a job with retries left goes back to
+   * pending, due now; one without ends failed. Safe to run on every node at once.
+   *
+   * @param limit the most jobs to take back in this statement
+   * @return what was taken back
+   */
+  public List<RescuedJob> rescueExpired(int limit) {
+    return run(
+        "rescue expired jobs",
+        () ->
+            dsl.resultQuery(rescueSql, limit)
+                .fetch(
+                    r ->
+                        new RescuedJob(
+                            r.get(0, Long.class), r.get(1, String.class), r.get(2, String.class))));
+  }
+
+  /** Sends a wake-up notification on this schema's channel. */
+  public void notifyNewJobs() {
+    run(
+        "send a wake-up notification",
+        () -> dsl.resultQuery("select count(*) from pg_notify(?, '')", channel).fetch());
   }
 
   private static <T> T run(String operation, Supplier<T> body) {
@@ -270,12 +616,18 @@ public final class JobRepository {
     }
   }
 
+  /**
+   * The most telling message: the first {@code SQLException} in the chain (the driver's own words
+   * for this statement), not the deepest cause, which can be an older error that aborted the
+   * transaction.
+   */
   private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.sql.SQLException) {
+        return t.getMessage();
+      }
     }
-    return root.getMessage();
+    return e.getMessage();
   }
 
   private static JobRecord toRecord(Record r) {

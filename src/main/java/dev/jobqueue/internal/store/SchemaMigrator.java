@@ -104,7 +104,10 @@ public final class SchemaMigrator {
         .table(HISTORY_TABLE)
         .locations(LOCATION)
         .cleanDisabled(true)
-        .baselineOnMigrate(false)
+        // The schema may already hold the application's tables (even "public"): the history
+        // table is ours alone, so baselining below V1 and then applying V1 is safe.
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .validateMigrationNaming(true)
         .load();
   }

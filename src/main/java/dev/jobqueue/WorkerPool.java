@@ -1,0 +1,775 @@
+package dev.jobqueue;
+
+import dev.jobqueue.internal.AutoCommitDataSource;
+import dev.jobqueue.internal.Json;
+import dev.jobqueue.internal.PayloadCodec;
+import dev.jobqueue.internal.store.ClaimedJob;
+import dev.jobqueue.internal.store.Failure;
+import dev.jobqueue.internal.store.HeldJob;
+import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.NotificationListener;
+import dev.jobqueue.internal.store.RescuedJob;
+import dev.jobqueue.internal.store.SchemaMigrator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs jobs: claims due jobs of the registered types from PostgreSQL and executes them on a scaling
+ * set of {@link JobWorker}s.
+ *
+ * <p>{@link JobQueueManager#initialize()} starts a pool and {@link JobQueueManager#shutdown()}
+ * stops it; a pool can also run on its own, built from a configuration, a {@code DataSource} and a
+ * registry.
+ *
+ * <h2>How it works</h2>
+ *
+ * <ul>
+ *   <li><b>Claiming.</b> One poller thread claims jobs with a single {@code UPDATE ... FROM (SELECT
+ *       ... FOR UPDATE SKIP LOCKED)} statement, in priority, then run time, then creation order,
+ *       only for types this node has handlers for, and only as many as the pool may hold: {@code
+ *       maxJobsPerWorker} per worker, the one it runs plus those queued for it. Claimed jobs wait
+ *       in a local queue that every worker takes from.
+ *   <li><b>Leases.</b> A claimed job is leased to this node for {@code leaseDuration}; one
+ *       statement renews all of this node's leases every third of that. Every node also rescues
+ *       jobs whose lease expired (their node died), counting the lost attempt.
+ *   <li><b>Fencing.</b> Every write to a running job names its id, the claim's token and this node;
+ *       a node that lost a job changes nothing and logs a warning.
+ *   <li><b>Wake-ups.</b> A dedicated connection LISTENs for new jobs; when it is down the pool
+ *       polls every {@code pollInterval}. Jobs created by this JVM wake it directly.
+ *   <li><b>Scaling.</b> The pool starts {@code minWorkers} workers, adds one whenever claimed jobs
+ *       wait and no worker is idle (up to {@code maxWorkers}), and retires workers idle for {@code
+ *       workerIdleTimeout} (down to {@code minWorkers}).
+ *   <li><b>Timeouts.</b> An attempt running past its {@code timeoutSeconds} is interrupted and
+ *       recorded as a failed attempt. If its handler does not return within a second, its worker is
+ *       abandoned (reported by {@link #getStuckWorkerCount()}) and a fresh one takes its slot.
+ * </ul>
+ *
+ * <p>Thread-safe. {@link #start()} and {@link #stop()} are idempotent; {@code stop()} before {@code
+ * start()} does nothing.
+ */
+public final class WorkerPool {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+  private static final int MAX_CLAIM = 1_000;
+  private static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long WATCHDOG_MILLIS = 50;
+  private static final int RESCUE_BATCH = 500;
+
+  private enum State {
+    NEW,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
+
+  private final JobQueueConfig config;
+  private final DataSource dataSource;
+  private final JobHandlerRegistry registry;
+  private final JobRepository repository;
+  private final boolean standalone;
+  private final String nodeId;
+  private final LinkedBlockingDeque<Execution> ready = new LinkedBlockingDeque<>();
+  private final Map<Long, Execution> held = new ConcurrentHashMap<>();
+  private final Set<JobWorker> workers = ConcurrentHashMap.newKeySet();
+  private final Set<JobWorker> abandoned = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger workerSequence = new AtomicInteger();
+  private final Wakeup wakeup = new Wakeup();
+  private final Object lifecycle = new Object();
+  private final Object scaling = new Object();
+
+  private volatile State state = State.NEW;
+  private ThreadFactory workerThreads;
+  private Thread poller;
+  private ScheduledThreadPoolExecutor maintenance;
+  private Completer completer;
+  private NotificationListener listener;
+
+  /**
+   * Creates a pool that runs on its own. {@link #start()} applies the library's migrations first,
+   * unless {@link JobQueueConfig#runMigrations()} is false.
+   *
+   * @param config the settings
+   * @param dataSource where connections come from; the pool uses up to {@code maxWorkers + 3}
+   * @param registry the handlers; the pool claims only their types
+   */
+  public WorkerPool(JobQueueConfig config, DataSource dataSource, JobHandlerRegistry registry) {
+    this(
+        config,
+        new AutoCommitDataSource(Objects.requireNonNull(dataSource, "dataSource must not be null")),
+        registry,
+        true);
+  }
+
+  private WorkerPool(
+      JobQueueConfig config,
+      DataSource dataSource,
+      JobHandlerRegistry registry,
+      boolean standalone) {
+    this(config, dataSource, registry, new JobRepository(dataSource, config.schema()), standalone);
+  }
+
+  WorkerPool(
+      JobQueueConfig config,
+      DataSource dataSource,
+      JobHandlerRegistry registry,
+      JobRepository repository,
+      boolean standalone) {
+    this.config = Objects.requireNonNull(config, "config must not be null");
+    this.dataSource = dataSource;
+    this.registry = Objects.requireNonNull(registry, "registry must not be null");
+    this.repository = repository;
+    this.standalone = standalone;
+    this.nodeId = config.nodeId().orElseGet(NodeIds::generate);
+  }
+
+  /**
+   * Starts claiming and running jobs. Does nothing if the pool is running.
+   *
+   * @throws IllegalStateException if the pool was stopped, or virtual threads were asked for on a
+   *     runtime older than Java 21
+   * @throws JobQueueException if a standalone pool cannot migrate its schema
+   */
+  public void start() {
+    synchronized (lifecycle) {
+      if (state == State.RUNNING) {
+        return;
+      }
+      if (state != State.NEW) {
+        throw new IllegalStateException("this WorkerPool was stopped; create a new one");
+      }
+      workerThreads =
+          config.useVirtualThreads()
+              ? WorkerThreads.virtual("jobqueue-worker-")
+              : WorkerThreads.platform("jobqueue-worker-");
+      if (standalone) {
+        if (config.runMigrations()) {
+          SchemaMigrator.migrate(dataSource, config.schema());
+        } else {
+          SchemaMigrator.verify(dataSource, config.schema());
+        }
+      }
+      state = State.RUNNING;
+      completer =
+          new Completer(
+              repository, nodeId, this::settle, WorkerThreads.platform("jobqueue-completer-"));
+      completer.start();
+      synchronized (scaling) {
+        for (int i = 0; i < config.minWorkers(); i++) {
+          spawnWorker();
+        }
+      }
+      maintenance =
+          new ScheduledThreadPoolExecutor(2, WorkerThreads.platform("jobqueue-maintenance-"));
+      maintenance.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
+      maintenance.scheduleWithFixedDelay(
+          guarded("lease renewal", this::renewLeases), heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+      long rescue = config.rescueInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(
+          guarded("rescue", this::rescue),
+          ThreadLocalRandom.current().nextLong(Math.max(1, rescue)),
+          rescue,
+          TimeUnit.MILLISECONDS);
+      maintenance.scheduleWithFixedDelay(
+          guarded("watchdog", this::watchdog),
+          WATCHDOG_MILLIS,
+          WATCHDOG_MILLIS,
+          TimeUnit.MILLISECONDS);
+      listener =
+          new NotificationListener(
+              dataSource,
+              repository.channel(),
+              wakeup::signal,
+              this::cancelLocally,
+              WorkerThreads.platform("jobqueue-listener-"));
+      listener.start();
+      poller = WorkerThreads.platform("jobqueue-poller-").newThread(this::pollLoop);
+      poller.start();
+      log.info(
+          "Worker pool started with {} workers (node {}, types {}, max {} workers)",
+          workers.size(),
+          nodeId,
+          registry.getRegisteredTypes(),
+          config.maxWorkers());
+    }
+  }
+
+  /**
+   * Stops the pool gracefully, in this order: stop claiming; give queued jobs that never started
+   * back to pending; wait up to {@code gracefulShutdownTimeout} for running jobs; interrupt the
+   * rest and give them back to pending. Jobs given back do not count as an attempt against the
+   * retry budget. Completions are written before it returns. It returns within the graceful timeout
+   * plus a few seconds at most, and leaves none of this node's jobs running. Idempotent; does
+   * nothing before {@link #start()}.
+   */
+  public void stop() {
+    synchronized (lifecycle) {
+      if (state != State.RUNNING) {
+        return;
+      }
+      state = State.STOPPING;
+      long started = System.nanoTime();
+      poller.interrupt();
+      join(poller, 5_000);
+      releaseQueued();
+      long graceNanos = config.gracefulShutdownTimeout().toNanos();
+      while (hasRunning() && System.nanoTime() - started < graceNanos) {
+        sleepQuietly(5);
+      }
+      List<Execution> interrupted = new ArrayList<>();
+      for (Execution execution : held.values()) {
+        if (execution.preempt(Execution.Preemption.RELEASED)) {
+          interrupted.add(execution);
+        }
+      }
+      if (!interrupted.isEmpty()) {
+        log.warn(
+            "{} job(s) still running after the graceful timeout of {} ms were interrupted and"
+                + " given back to pending",
+            interrupted.size(),
+            config.gracefulShutdownTimeout().toMillis());
+        releaseInDatabase(interrupted);
+      }
+      completer.stop(5_000);
+      listener.stop();
+      maintenance.shutdownNow();
+      for (JobWorker worker : workers) {
+        worker.stop();
+      }
+      state = State.STOPPED;
+      log.info(
+          "Worker pool stopped in {} ms ({} job(s) still held)",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+          held.size());
+    }
+  }
+
+  /**
+   * How many workers are running a job right now.
+   *
+   * @return the number of busy workers
+   */
+  public int getActiveWorkerCount() {
+    int active = 0;
+    for (JobWorker worker : workers) {
+      if (worker.isBusy()) {
+        active++;
+      }
+    }
+    return active;
+  }
+
+  /**
+   * How many workers are waiting for a job.
+   *
+   * @return the number of idle workers
+   */
+  public int getIdleWorkerCount() {
+    return workers.size() - getActiveWorkerCount();
+  }
+
+  /**
+   * The pool's workers, busy or idle; abandoned (stuck) workers are not included.
+   *
+   * @return a snapshot
+   */
+  public List<JobWorker> getWorkers() {
+    return List.copyOf(workers);
+  }
+
+  /**
+   * How many workers were abandoned because their handler ignored an interruption (after a timeout,
+   * cancellation or lost lease) and has not returned yet. Their slots were given to fresh workers.
+   *
+   * @return the number of stuck worker threads
+   */
+  public int getStuckWorkerCount() {
+    abandoned.removeIf(worker -> worker.thread() == null || !worker.thread().isAlive());
+    return abandoned.size();
+  }
+
+  /**
+   * This node's id, stored in {@code locked_by} of the jobs it runs.
+   *
+   * @return the node id
+   */
+  public String getNodeId() {
+    return nodeId;
+  }
+
+  /**
+   * Whether the pool is woken by LISTEN/NOTIFY right now; false while it polls.
+   *
+   * @return true when the listener is connected
+   */
+  public boolean isListening() {
+    NotificationListener current = listener;
+    return current != null && current.isConnected();
+  }
+
+  boolean isRunning() {
+    return state == State.RUNNING;
+  }
+
+  DataSource dataSource() {
+    return dataSource;
+  }
+
+  JobRepository repository() {
+    return repository;
+  }
+
+  /** New jobs may be due: claim now rather than at the next poll. */
+  void wakeUp() {
+    wakeup.signal();
+  }
+
+  /** A job was cancelled: if this node runs it, interrupt it. Nothing is written. */
+  void cancelLocally(long id) {
+    Execution execution = held.get(id);
+    if (execution != null && execution.preempt(Execution.Preemption.LOST)) {
+      ready.remove(execution);
+      settle(execution);
+      log.info("Job {} was cancelled; its attempt was interrupted", id);
+    }
+  }
+
+  // ---- claiming -------------------------------------------------------------------------------
+
+  private void pollLoop() {
+    long backoff = 0;
+    while (state == State.RUNNING) {
+      try {
+        boolean more = claimOnce();
+        backoff = 0;
+        if (!more) {
+          wakeup.await(config.pollInterval().toMillis());
+        }
+      } catch (InterruptedException e) {
+        if (state != State.RUNNING) {
+          break;
+        }
+      } catch (Throwable e) {
+        backoff = Math.min(Math.max(backoff * 2, 100), config.pollInterval().toMillis() * 4 + 100);
+        log.warn("Claiming jobs failed, retrying in {} ms: {}", backoff, e.getMessage());
+        sleepQuietly(backoff);
+      }
+    }
+  }
+
+  /** Claims what the pool has room for; true when there may be more to claim right away. */
+  private boolean claimOnce() {
+    List<String> types = registry.getRegisteredTypes();
+    if (types.isEmpty()) {
+      return false;
+    }
+    int live = Math.max(1, workers.size());
+    if (ready.size() >= live) {
+      return false;
+    }
+    int limit = Math.min(MAX_CLAIM, live * config.maxJobsPerWorker() - held.size());
+    if (limit <= 0) {
+      return false;
+    }
+    List<ClaimedJob> claimed =
+        repository.claimAvailable(
+            nodeId, types.toArray(new String[0]), limit, config.leaseDuration().toMillis());
+    for (ClaimedJob job : claimed) {
+      Execution execution = new Execution(job);
+      held.put(job.id(), execution);
+      ready.add(execution);
+    }
+    if (!claimed.isEmpty()) {
+      grow();
+    }
+    return claimed.size() == limit;
+  }
+
+  private void grow() {
+    synchronized (scaling) {
+      int idle = getIdleWorkerCount();
+      int wanted = Math.min(config.maxWorkers() - workers.size(), ready.size() - idle);
+      for (int i = 0; i < wanted && state == State.RUNNING; i++) {
+        spawnWorker();
+      }
+    }
+  }
+
+  private void spawnWorker() {
+    JobWorker worker = new JobWorker("worker-" + workerSequence.incrementAndGet());
+    Thread thread = workerThreads.newThread(() -> workLoop(worker));
+    thread.setName("jobqueue-" + worker.getId());
+    worker.attach(thread);
+    workers.add(worker);
+    thread.start();
+    log.debug("Worker {} started", worker.getId());
+  }
+
+  // ---- executing ------------------------------------------------------------------------------
+
+  private void workLoop(JobWorker worker) {
+    try {
+      while (state == State.RUNNING && !worker.isRetiring() && workers.contains(worker)) {
+        Execution execution = ready.poll(idlePollMillis(), TimeUnit.MILLISECONDS);
+        if (execution == null) {
+          if (retireIfIdle(worker)) {
+            return;
+          }
+          continue;
+        }
+        if (ready.size() < workers.size()) {
+          wakeup.signal();
+        }
+        execute(worker, execution);
+      }
+    } catch (InterruptedException e) {
+      // Stopping, or this worker was abandoned after a timeout.
+    } finally {
+      workers.remove(worker);
+      log.debug("Worker {} stopped after {} job(s)", worker.getId(), worker.getJobsProcessed());
+    }
+  }
+
+  private long idlePollMillis() {
+    return Math.max(10, Math.min(1_000, config.workerIdleTimeout().toMillis()));
+  }
+
+  private boolean retireIfIdle(JobWorker worker) {
+    long idleNanos = System.nanoTime() - worker.idleSinceNanos();
+    if (idleNanos < config.workerIdleTimeout().toNanos()) {
+      return false;
+    }
+    synchronized (scaling) {
+      if (workers.size() > config.minWorkers()) {
+        workers.remove(worker);
+        log.debug("Worker {} retired after being idle", worker.getId());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void execute(JobWorker worker, Execution execution) {
+    if (!execution.start(worker, Thread.currentThread())) {
+      return; // Preempted while queued; whoever preempted it settled it.
+    }
+    worker.begin(execution);
+    String workerId = nodeId + "/" + worker.getId();
+    MDC.put("jobId", execution.id());
+    MDC.put("jobType", execution.job.type());
+    MDC.put("workerId", workerId);
+    Outcome outcome;
+    try {
+      log.debug("Worker {} processing job {}", worker.getId(), execution.id());
+      outcome = invoke(execution, new ExecutionContext(this, execution, workerId));
+    } finally {
+      Thread.interrupted(); // Do not carry a timeout's interrupt into the next job.
+      worker.end();
+      MDC.remove("jobId");
+      MDC.remove("jobType");
+      MDC.remove("workerId");
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
+    if (!execution.finish()) {
+      if (execution.state() == Execution.DONE) {
+        settle(execution); // Completed inside the handler's own transaction.
+      }
+      return; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
+    }
+    if (outcome.resultJson != null || outcome.error == null) {
+      log.debug("Worker {} completed job {} in {}ms", worker.getId(), execution.id(), millis);
+      completer.submit(execution, outcome.resultJson);
+    } else {
+      recordFailure(execution, outcome.error, outcome.retryable);
+    }
+  }
+
+  /** What an attempt produced: a result (possibly null) or an error. */
+  private record Outcome(String resultJson, String error, boolean retryable) {
+    static Outcome success(String resultJson) {
+      return new Outcome(resultJson, null, false);
+    }
+
+    static Outcome failure(String error, boolean retryable) {
+      return new Outcome(null, error, retryable);
+    }
+  }
+
+  private Outcome invoke(Execution execution, ExecutionContext context) {
+    JobHandler<?> handler = registry.find(execution.job.type()).orElse(null);
+    if (handler == null) {
+      return Outcome.failure("no handler is registered for type " + execution.job.type(), false);
+    }
+    return invokeTyped(handler, execution, context);
+  }
+
+  private <P> Outcome invokeTyped(
+      JobHandler<P> handler, Execution execution, ExecutionContext context) {
+    P payload;
+    try {
+      payload = Json.readLenient(execution.job.payloadJson(), handler.payloadType());
+    } catch (RuntimeException e) {
+      return Outcome.failure(
+          "stored payload no longer converts to "
+              + handler.payloadType().getName()
+              + ": "
+              + e.getMessage(),
+          false);
+    }
+    Object value;
+    try {
+      value = handler.execute(payload, context);
+    } catch (NonRetryableJobException e) {
+      log.warn("Job {} failed permanently: {}", execution.id(), e.getMessage());
+      return Outcome.failure(describe(e), false);
+    } catch (Throwable e) {
+      if (!execution.isPreempted()) {
+        log.warn("Job {} failed: {}", execution.id(), describe(e), e);
+      }
+      return Outcome.failure(describe(e), true);
+    }
+    if (value instanceof JobResult result) {
+      if (!result.isSuccess()) {
+        log.warn("Job {} failed permanently: {}", execution.id(), result.error());
+        return Outcome.failure(result.error(), false);
+      }
+      value = result.data();
+    }
+    try {
+      return Outcome.success(encodeResult(value));
+    } catch (NonRetryableJobException e) {
+      return Outcome.failure(e.getMessage(), false);
+    }
+  }
+
+  /** Encodes a handler's result, or explains why it cannot be stored. */
+  String encodeResult(Object value) {
+    if (value == null) {
+      return null;
+    }
+    List<FieldError> errors = new ArrayList<>();
+    String json = PayloadCodec.encodeValue(value, config.maxPayloadBytes(), "result", errors);
+    if (json == null) {
+      throw new NonRetryableJobException(
+          "the handler's result cannot be stored: "
+              + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
+    }
+    return json;
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    String text =
+        message == null || message.isBlank()
+            ? e.getClass().getName()
+            : e.getClass().getSimpleName() + ": " + message;
+    return text.length() > JobRepository.MAX_ERROR_CHARS
+        ? text.substring(0, JobRepository.MAX_ERROR_CHARS)
+        : text;
+  }
+
+  private void recordFailure(Execution execution, String error, boolean retryable) {
+    ClaimedJob job = execution.job;
+    boolean retry = retryable && job.retryCount() < job.maxRetries();
+    long delay = retry ? retryDelayMillis(job.retryCount() + 1) : 0;
+    if (retry) {
+      log.info(
+          "Job {} attempt {} failed, retrying in {} ms: {}",
+          execution.id(),
+          job.retryCount() + 1,
+          delay,
+          error);
+    } else {
+      log.error("Job {} failed: {}", execution.id(), error);
+    }
+    completer.submit(execution, new Failure(job.id(), job.token(), error, retry, delay));
+  }
+
+  private long retryDelayMillis(int retry) {
+    Duration delay =
+        config.retryStrategy().delay(retry, config.retryBaseDelay(), config.retryMaxDelay());
+    long millis = delay.toMillis();
+    double jitter = config.retryJitter();
+    if (jitter > 0 && millis > 0) {
+      millis -= (long) (millis * jitter * ThreadLocalRandom.current().nextDouble());
+    }
+    return millis;
+  }
+
+  /** The outcome of {@code execution} is written (or was not ours to write): forget it. */
+  private void settle(Execution execution) {
+    held.remove(execution.job.id(), execution);
+    if (state == State.RUNNING && ready.size() < workers.size()) {
+      wakeup.signal();
+    }
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------------
+
+  private void renewLeases() {
+    List<Execution> snapshot = new ArrayList<>(held.values());
+    if (snapshot.isEmpty()) {
+      return;
+    }
+    List<HeldJob> jobs = new ArrayList<>(snapshot.size());
+    for (Execution execution : snapshot) {
+      jobs.add(execution.held);
+    }
+    Set<Long> kept = repository.extendLeases(nodeId, jobs, config.leaseDuration().toMillis());
+    for (Execution execution : snapshot) {
+      if (!kept.contains(execution.job.id()) && execution.preempt(Execution.Preemption.LOST)) {
+        ready.remove(execution);
+        settle(execution);
+        log.warn(
+            "Job {} (claim {}) is no longer held by this node: it was cancelled, or its lease"
+                + " expired and it was rescued; its attempt was interrupted",
+            execution.id(),
+            execution.job.token());
+      }
+    }
+  }
+
+  private void rescue() {
+    List<RescuedJob> rescued;
+    do {
+      rescued = repository.rescueExpired(RESCUE_BATCH);
+      for (RescuedJob job : rescued) {
+        log.warn(
+            "Rescued job {} from node {} whose lease expired; it is now {}",
+            job.id(),
+            job.previousHolder(),
+            job.status());
+      }
+      if (!rescued.isEmpty()) {
+        wakeup.signal();
+      }
+    } while (rescued.size() == RESCUE_BATCH && state == State.RUNNING);
+  }
+
+  private void watchdog() {
+    long now = System.nanoTime();
+    for (Execution execution : held.values()) {
+      if (execution.isRunning()
+          && now - execution.deadlineNanos() > 0
+          && execution.preempt(Execution.Preemption.TIMEOUT)) {
+        String error = "timed out after " + execution.job.timeoutSeconds() + " s";
+        log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
+        recordFailure(execution, error, true);
+      }
+    }
+    for (JobWorker worker : workers) {
+      Execution current = worker.current();
+      if (current != null
+          && current.isPreempted()
+          && now - current.preemptedNanos() > STUCK_GRACE_NANOS) {
+        abandon(worker, current);
+      }
+    }
+  }
+
+  /** A handler ignored its interruption: give its slot to a fresh worker and report it. */
+  private void abandon(JobWorker worker, Execution execution) {
+    synchronized (scaling) {
+      if (!workers.remove(worker)) {
+        return;
+      }
+      abandoned.add(worker);
+      if (state == State.RUNNING) {
+        spawnWorker();
+      }
+    }
+    log.error(
+        "Worker {} has not returned from job {} a second after it was interrupted ({}); the"
+            + " thread is abandoned and a new worker took its place",
+        worker.getId(),
+        execution.id(),
+        execution.preemption());
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------------
+
+  private void releaseQueued() {
+    List<Execution> queued = new ArrayList<>();
+    Execution execution;
+    while ((execution = ready.poll()) != null) {
+      if (execution.preempt(Execution.Preemption.RELEASED)) {
+        queued.add(execution);
+      }
+    }
+    if (!queued.isEmpty()) {
+      log.info("Giving {} claimed job(s) that never started back to pending", queued.size());
+      releaseInDatabase(queued);
+    }
+  }
+
+  private void releaseInDatabase(List<Execution> executions) {
+    List<HeldJob> jobs = new ArrayList<>(executions.size());
+    for (Execution execution : executions) {
+      jobs.add(execution.held);
+    }
+    try {
+      repository.release(nodeId, jobs);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not give {} job(s) back to pending; they will be rescued when their lease"
+              + " expires: {}",
+          jobs.size(),
+          e.getMessage());
+    }
+    for (Execution released : executions) {
+      settle(released);
+    }
+  }
+
+  private boolean hasRunning() {
+    for (Execution execution : held.values()) {
+      int state = execution.state();
+      if (state == Execution.RUNNING || state == Execution.COMMITTING) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        log.warn("Background {} failed; it will run again: {}", what, e.getMessage());
+      }
+    };
+  }
+
+  private static void join(Thread thread, long millis) {
+    try {
+      thread.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.jobqueue.internal.store;
+
+import java.time.Instant;
+
+/**
+ * A job this node has just claimed: it is {@code running}, leased to this node, and its {@code
+ * attempt} column was incremented to {@link #token()}.
+ *
+ * @param id the job id
+ * @param type the job type
+ * @param payloadJson the payload as JSON text
+ * @param token the claim's fencing token: the row's {@code attempt} after the claim
+ * @param retryCount retries used before this attempt
+ * @param maxRetries the retry budget
+ * @param timeoutSeconds the per-attempt timeout
+ * @param priority the priority rank
+ * @param scheduledAt when the job was scheduled
+ * @param runAt when it became claimable
+ */
+public record ClaimedJob(
+    long id,
+    String type,
+    String payloadJson,
+    int token,
+    int retryCount,
+    int maxRetries,
+    int timeoutSeconds,
+    int priority,
+    Instant scheduledAt,
+    Instant runAt) {}

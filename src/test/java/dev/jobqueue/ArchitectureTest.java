@@ -1,0 +1,175 @@
+package dev.jobqueue;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Keeps the shape promised in STYLE.md: jOOQ only in the store, no infrastructure types in the
+ * public API, and every internal package labelled "Not API".
+ */
+@AnalyzeClasses(packages = "dev.jobqueue", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  private static final String API_PACKAGE = "dev.jobqueue";
+  private static final String INTERNAL_PACKAGE = "dev.jobqueue.internal";
+
+  /** Package prefixes whose types must not appear in public signatures. */
+  private static final List<String> FORBIDDEN_IN_API =
+      List.of("org.jooq.", "com.fasterxml.jackson.", "javax.sql.", "java.sql.");
+
+  @ArchTest
+  static final ArchRule onlyTheStoreDependsOnJooq =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.jobqueue.internal.store..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.jooq..")
+          .because("the repository is the only place that talks SQL (STYLE.md)");
+
+  /**
+   * The issue that defines the API requires building the manager from "either a DataSource or a
+   * JDBC URL", so javax.sql.DataSource is the second allowed JDBC type, beside java.sql.Connection
+   * for enqueueing inside the caller's transaction (docs/architecture.md records the decision).
+   */
+  @ArchTest
+  static final ArchRule publicApiExposesNoJooqJacksonOrJdbcTypes =
+      publicApiClasses()
+          .should(
+              exposeNoTypesFrom(
+                  FORBIDDEN_IN_API, Set.of("java.sql.Connection", "javax.sql.DataSource")))
+          .because(
+              "the public API hides jOOQ and Jackson; of JDBC it takes only a Connection (enqueue"
+                  + " in the caller's transaction) and a DataSource (the application's pool)");
+
+  @ArchTest
+  static void everyInternalPackageSaysNotApi(JavaClasses classes) throws IOException {
+    Set<String> packages = new TreeSet<>();
+    for (JavaClass javaClass : classes) {
+      String name = javaClass.getPackageName();
+      if (name.equals(INTERNAL_PACKAGE) || name.startsWith(INTERNAL_PACKAGE + ".")) {
+        packages.add(name);
+      }
+    }
+    assertThat(packages).as("internal packages found").contains(INTERNAL_PACKAGE);
+
+    Path sources = projectDirectory().resolve("src/main/java");
+    List<String> missing = new ArrayList<>();
+    for (String name : packages) {
+      Path info = sources.resolve(name.replace('.', '/')).resolve("package-info.java");
+      if (!Files.isRegularFile(info)) {
+        missing.add(name + " has no package-info.java");
+      } else if (!Files.readString(info).toLowerCase(Locale.ROOT).contains("not api")) {
+        missing.add(name + "/package-info.java does not say \"Not API\"");
+      }
+    }
+    assertThat(missing).as("internal packages without a \"Not API\" package-info").isEmpty();
+  }
+
+  private static GivenClassesConjunction publicApiClasses() {
+    return classes()
+        .that()
+        .resideInAPackage(API_PACKAGE)
+        .and()
+        .arePublic()
+        .and(
+            DescribedPredicate.describe(
+                "are not package-info", c -> !c.getSimpleName().equals("package-info")));
+  }
+
+  /**
+   * Checks every public or protected method, constructor and field: raw return, parameter and field
+   * types, every generic type argument and bound, and declared exceptions.
+   */
+  private static ArchCondition<JavaClass> exposeNoTypesFrom(
+      List<String> forbiddenPrefixes, Set<String> allowed) {
+    return new ArchCondition<>(
+        "expose no types from " + forbiddenPrefixes + " in public signatures, except " + allowed) {
+      @Override
+      public void check(JavaClass javaClass, ConditionEvents events) {
+        List<JavaMember> members = new ArrayList<>();
+        members.addAll(javaClass.getMethods());
+        members.addAll(javaClass.getConstructors());
+        members.addAll(javaClass.getFields());
+        for (JavaMember member : members) {
+          if (!isApi(member)) {
+            continue;
+          }
+          for (JavaClass used : typesUsedBy(member)) {
+            String name = used.getName();
+            boolean forbidden = forbiddenPrefixes.stream().anyMatch(name::startsWith);
+            if (forbidden && !allowed.contains(name)) {
+              events.add(
+                  SimpleConditionEvent.violated(
+                      member, member.getFullName() + " exposes " + name + " in its signature"));
+            }
+          }
+        }
+      }
+    };
+  }
+
+  private static boolean isApi(JavaMember member) {
+    Set<JavaModifier> modifiers = member.getModifiers();
+    if (modifiers.contains(JavaModifier.SYNTHETIC) || modifiers.contains(JavaModifier.BRIDGE)) {
+      return false;
+    }
+    return modifiers.contains(JavaModifier.PUBLIC) || modifiers.contains(JavaModifier.PROTECTED);
+  }
+
+  private static Set<JavaClass> typesUsedBy(JavaMember member) {
+    Set<JavaType> types = new LinkedHashSet<>();
+    if (member instanceof JavaField field) {
+      types.add(field.getType());
+    } else if (member instanceof JavaCodeUnit codeUnit) {
+      types.add(codeUnit.getReturnType());
+      types.addAll(codeUnit.getParameterTypes());
+      types.addAll(codeUnit.getTypeParameters());
+      types.addAll(codeUnit.getThrowsClause().getTypes());
+    }
+    Set<JavaClass> raw = new LinkedHashSet<>();
+    for (JavaType type : types) {
+      raw.addAll(type.getAllInvolvedRawTypes());
+    }
+    return raw;
+  }
+
+  private static Path projectDirectory() {
+    String basedir = System.getProperty("basedir");
+    Path start = Path.of(basedir != null ? basedir : System.getProperty("user.dir"));
+    for (Path dir = start.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isRegularFile(dir.resolve("pom.xml"))
+          && Files.isDirectory(dir.resolve("src/main/java/dev/jobqueue"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("cannot find the project directory from " + start);
+  }
+}
