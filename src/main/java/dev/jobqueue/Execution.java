@@ -40,10 +40,26 @@ final class Execution {
   private volatile long deadlineNanos;
   private volatile Preemption preemption;
   private volatile long preemptedNanos;
+  private volatile long leaseExpiresNanos;
 
-  Execution(ClaimedJob job) {
+  /**
+   * @param job the claimed row
+   * @param leaseExpiresNanos when the lease ends by this JVM's monotonic clock: the time just
+   *     before the claim was sent plus the lease, so never later than the database's own expiry
+   */
+  Execution(ClaimedJob job, long leaseExpiresNanos) {
     this.job = job;
     this.held = new HeldJob(job.id(), job.token());
+    this.leaseExpiresNanos = leaseExpiresNanos;
+  }
+
+  /** A renewal that was sent at {@code sentNanos} succeeded. */
+  void leaseRenewed(long sentNanos, long leaseNanos) {
+    leaseExpiresNanos = sentNanos + leaseNanos;
+  }
+
+  long leaseExpiresNanos() {
+    return leaseExpiresNanos;
   }
 
   /** The worker starts running the job; false if it was preempted while queued. */

@@ -237,7 +237,14 @@ public final class JobQueueConfig {
   }
 
   /**
-   * How many jobs one worker processes before it is replaced by a fresh one. Default 10.
+   * How many claimed jobs the pool may hold per worker: the one a worker runs plus those waiting in
+   * the pool's local queue. A claim never takes more than {@code workers × maxJobsPerWorker} minus
+   * what the pool already holds. Default 10.
+   *
+   * <p>Higher values claim in bigger batches (better throughput for many short jobs); a value of 1
+   * claims only what idle workers can start at once (fairer when jobs are long and several nodes
+   * share the queue). Jobs waiting in the local queue are leased like running ones, and go back to
+   * pending at once on shutdown.
    *
    * @return at least 1
    */
@@ -246,7 +253,9 @@ public final class JobQueueConfig {
   }
 
   /**
-   * How long a worker may be busy with one job before it is reported as stuck. Default 300 s.
+   * How long a worker may be busy with one job before it is reported as stuck (by {@link
+   * WorkerPool#getStuckWorkerCount()}), whatever the job's own timeout allows. Default 300 s. It is
+   * a reporting threshold; a job is interrupted only by its own {@code timeoutSeconds}.
    *
    * @return a positive duration
    */

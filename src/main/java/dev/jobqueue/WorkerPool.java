@@ -175,7 +175,9 @@ public final class WorkerPool {
         }
       }
       maintenance =
-          new ScheduledThreadPoolExecutor(2, WorkerThreads.platform("jobqueue-maintenance-"));
+          // One thread each for renewal, rescue and the watchdog: a slow database must not
+          // delay the watchdog, which enforces timeouts and lease expiry.
+          new ScheduledThreadPoolExecutor(3, WorkerThreads.platform("jobqueue-maintenance-"));
       maintenance.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
       maintenance.scheduleWithFixedDelay(
@@ -387,11 +389,13 @@ public final class WorkerPool {
     if (limit <= 0) {
       return false;
     }
+    long sent = System.nanoTime();
     List<ClaimedJob> claimed =
         repository.claimAvailable(
             nodeId, types.toArray(new String[0]), limit, config.leaseDuration().toMillis());
+    long leaseEnds = sent + config.leaseDuration().toNanos();
     for (ClaimedJob job : claimed) {
-      Execution execution = new Execution(job);
+      Execution execution = new Execution(job, leaseEnds);
       held.put(job.id(), execution);
       ready.add(execution);
     }
@@ -665,6 +669,18 @@ public final class WorkerPool {
   private void watchdog() {
     long now = System.nanoTime();
     for (Execution execution : held.values()) {
+      // Self-fencing: if renewals have not got through (database unreachable, this JVM paused),
+      // another node may rescue the job as soon as the lease runs out. Stop first.
+      if (now - execution.leaseExpiresNanos() > 0 && execution.preempt(Execution.Preemption.LOST)) {
+        ready.remove(execution);
+        settle(execution);
+        log.error(
+            "Job {} (claim {}): this node could not renew its lease in time; the attempt was"
+                + " abandoned so that no other node runs it at the same time",
+            execution.id(),
+            execution.job.token());
+        continue;
+      }
       if (execution.isRunning()
           && now - execution.deadlineNanos() > 0
           && execution.preempt(Execution.Preemption.TIMEOUT)) {
