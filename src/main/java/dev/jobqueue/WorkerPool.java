@@ -248,9 +248,11 @@ public final class WorkerPool {
             config.gracefulShutdownTimeout().toMillis());
         releaseInDatabase(interrupted);
       }
+      // No more timeouts or renewals from here: every job is finished or given back, and the
+      // completions still queued hold leases with at least two thirds of their time left.
+      maintenance.shutdownNow();
       completer.stop(5_000);
       listener.stop();
-      maintenance.shutdownNow();
       for (JobWorker worker : workers) {
         worker.stop();
       }
