@@ -49,7 +49,9 @@ final class ExecutionContext implements JobContext {
 
   @Override
   public boolean isCancellationRequested() {
-    return execution.isPreempted() || !pool.isRunning();
+    // Not merely "the pool is stopping": during the graceful period a handler should finish.
+    // Once the period is over, stop() preempts the attempt (released, not counted) first.
+    return execution.isPreempted();
   }
 
   @Override

@@ -58,8 +58,10 @@ public interface JobContext {
 
   /**
    * Whether the attempt should stop as soon as it can: the job was cancelled, its timeout passed,
-   * its lease was lost, or the pool is shutting down. Long-running handlers should check this (or
-   * respond to thread interruption) between units of work.
+   * its lease was lost, or the pool is shutting down and its graceful timeout has passed. The
+   * worker's thread is interrupted at the same moment. Long-running handlers should check this (or
+   * respond to interruption) between units of work; whatever the attempt does afterwards is
+   * discarded.
    *
    * @return true once stopping was requested
    */

@@ -12,12 +12,13 @@ import dev.jobqueue.internal.store.RescuedJob;
 import dev.jobqueue.internal.store.SchemaMigrator;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,6 +71,7 @@ public final class WorkerPool {
   private static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long WATCHDOG_MILLIS = 50;
   private static final int RESCUE_BATCH = 500;
+  private static final long MIN_WAIT_MILLIS = 25;
 
   private enum State {
     NEW,
@@ -84,7 +86,15 @@ public final class WorkerPool {
   private final JobRepository repository;
   private final boolean standalone;
   private final String nodeId;
-  private final LinkedBlockingDeque<Execution> ready = new LinkedBlockingDeque<>();
+
+  /** Claimed jobs waiting for a worker, in claim order even across claims. */
+  private final PriorityBlockingQueue<Execution> ready =
+      new PriorityBlockingQueue<>(
+          64,
+          Comparator.comparingInt((Execution e) -> e.job.priority())
+              .thenComparing(e -> e.job.runAt())
+              .thenComparingLong(e -> e.job.id()));
+
   private final Map<Long, Execution> held = new ConcurrentHashMap<>();
   private final Set<JobWorker> workers = ConcurrentHashMap.newKeySet();
   private final Set<JobWorker> abandoned = ConcurrentHashMap.newKeySet();
@@ -298,14 +308,25 @@ public final class WorkerPool {
   }
 
   /**
-   * How many workers were abandoned because their handler ignored an interruption (after a timeout,
-   * cancellation or lost lease) and has not returned yet. Their slots were given to fresh workers.
+   * How many worker threads are stuck: those abandoned because their handler ignored an
+   * interruption (after a timeout, cancellation or lost lease) and has still not returned (their
+   * slots went to fresh workers), plus those busy with one job for longer than {@link
+   * JobQueueConfig#workerTimeout()}.
    *
    * @return the number of stuck worker threads
    */
   public int getStuckWorkerCount() {
     abandoned.removeIf(worker -> worker.thread() == null || !worker.thread().isAlive());
-    return abandoned.size();
+    long now = System.nanoTime();
+    long limit = config.workerTimeout().toNanos();
+    int slow = 0;
+    for (JobWorker worker : workers) {
+      Execution current = worker.current();
+      if (current != null && now - current.startedNanos() > limit) {
+        slow++;
+      }
+    }
+    return abandoned.size() + slow;
   }
 
   /**
@@ -325,10 +346,6 @@ public final class WorkerPool {
   public boolean isListening() {
     NotificationListener current = listener;
     return current != null && current.isConnected();
-  }
-
-  boolean isRunning() {
-    return state == State.RUNNING;
   }
 
   DataSource dataSource() {
@@ -360,10 +377,10 @@ public final class WorkerPool {
     long backoff = 0;
     while (state == State.RUNNING) {
       try {
-        boolean more = claimOnce();
+        long wait = claimOnce();
         backoff = 0;
-        if (!more) {
-          wakeup.await(config.pollInterval().toMillis());
+        if (wait > 0) {
+          wakeup.await(wait);
         }
       } catch (InterruptedException e) {
         if (state != State.RUNNING) {
@@ -377,24 +394,33 @@ public final class WorkerPool {
     }
   }
 
-  /** Claims what the pool has room for; true when there may be more to claim right away. */
-  private boolean claimOnce() {
+  /**
+   * Claims what the pool has room for. Returns how long to wait before claiming again, unless woken
+   * earlier: 0 when the claim came back full (there may be more), the time until the next pending
+   * job falls due when nothing was due (a retry or a scheduled job: no notification announces
+   * those), and {@code pollInterval} otherwise.
+   */
+  private long claimOnce() {
+    long poll = config.pollInterval().toMillis();
     List<String> types = registry.getRegisteredTypes();
     if (types.isEmpty()) {
-      return false;
+      return poll;
     }
     int live = Math.max(1, workers.size());
     if (ready.size() >= live) {
-      return false;
+      return poll; // Workers signal when the local queue runs low.
     }
-    int limit = Math.min(MAX_CLAIM, live * config.maxJobsPerWorker() - held.size());
+    // Room for one more worker's share while the pool may still grow: claimed jobs that wait
+    // with no idle worker are what makes it grow, even with maxJobsPerWorker = 1.
+    int slots = live + (workers.size() < config.maxWorkers() ? 1 : 0);
+    int limit = Math.min(MAX_CLAIM, slots * config.maxJobsPerWorker() - held.size());
     if (limit <= 0) {
-      return false;
+      return poll; // Settling a job signals.
     }
+    String[] typeArray = types.toArray(new String[0]);
     long sent = System.nanoTime();
     List<ClaimedJob> claimed =
-        repository.claimAvailable(
-            nodeId, types.toArray(new String[0]), limit, config.leaseDuration().toMillis());
+        repository.claimAvailable(nodeId, typeArray, limit, config.leaseDuration().toMillis());
     long leaseEnds = sent + config.leaseDuration().toNanos();
     for (ClaimedJob job : claimed) {
       Execution execution = new Execution(job, leaseEnds);
@@ -403,8 +429,13 @@ public final class WorkerPool {
     }
     if (!claimed.isEmpty()) {
       grow();
+      return claimed.size() == limit ? 0 : poll;
     }
-    return claimed.size() == limit;
+    return repository
+        .millisUntilNextDue(typeArray)
+        // Due now but not claimable: other nodes hold the rows' locks for a moment.
+        .map(millis -> Math.min(poll, Math.max(millis, MIN_WAIT_MILLIS)))
+        .orElse(poll);
   }
 
   private void grow() {
@@ -432,7 +463,13 @@ public final class WorkerPool {
   private void workLoop(JobWorker worker) {
     try {
       while (state == State.RUNNING && !worker.isRetiring() && workers.contains(worker)) {
-        Execution execution = ready.poll(idlePollMillis(), TimeUnit.MILLISECONDS);
+        Execution execution;
+        try {
+          execution = ready.poll(idlePollMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          // A preemption's interrupt can land after its job ended; the loop condition decides.
+          continue;
+        }
         if (execution == null) {
           if (retireIfIdle(worker)) {
             return;
@@ -444,8 +481,6 @@ public final class WorkerPool {
         }
         execute(worker, execution);
       }
-    } catch (InterruptedException e) {
-      // Stopping, or this worker was abandoned after a timeout.
     } finally {
       workers.remove(worker);
       log.debug("Worker {} stopped after {} job(s)", worker.getId(), worker.getJobsProcessed());
@@ -637,9 +672,12 @@ public final class WorkerPool {
     for (Execution execution : snapshot) {
       jobs.add(execution.held);
     }
+    long sent = System.nanoTime();
     Set<Long> kept = repository.extendLeases(nodeId, jobs, config.leaseDuration().toMillis());
     for (Execution execution : snapshot) {
-      if (!kept.contains(execution.job.id()) && execution.preempt(Execution.Preemption.LOST)) {
+      if (kept.contains(execution.job.id())) {
+        execution.leaseRenewed(sent, config.leaseDuration().toNanos());
+      } else if (execution.preempt(Execution.Preemption.LOST)) {
         ready.remove(execution);
         settle(execution);
         log.warn(

@@ -115,6 +115,7 @@ public final class JobRepository {
   private final String extendSql;
   private final String rescueSql;
   private final String cancelSql;
+  private final String nextDueSql;
 
   /**
    * Creates a repository over the jobs table in {@code schema}.
@@ -241,6 +242,20 @@ public final class JobRepository {
             + ")), locked_by = null, lease_expires_at = null, updated_at = now()"
             + " from expired e where j.id = e.id"
             + " returning j.id, e.locked_by, j.status";
+    // min(run_at) per priority walks jobs_claim_idx from its start, so this stays cheap however
+    // many pending jobs there are (a plain min over all priorities could not use the index).
+    String minRunAt =
+        "(select min(run_at) from "
+            + qualified
+            + " where status = 'pending' and priority = %d and type = any(?::text[]))";
+    this.nextDueSql =
+        "select (extract(epoch from (least("
+            + String.format(minRunAt, 1)
+            + ", "
+            + String.format(minRunAt, 2)
+            + ", "
+            + String.format(minRunAt, 3)
+            + ") - now())) * 1000)::bigint";
     this.cancelSql =
         "with target as ("
             + " select id, status from "
@@ -598,6 +613,20 @@ public final class JobRepository {
                     r ->
                         new RescuedJob(
                             r.get(0, Long.class), r.get(1, String.class), r.get(2, String.class))));
+  }
+
+  /**
+   * How long until the next pending job of these types falls due, by the database clock.
+   *
+   * @param types the types a node has handlers for
+   * @return milliseconds (zero or negative when one is due now), or empty when none is pending
+   */
+  public Optional<Long> millisUntilNextDue(String[] types) {
+    return run(
+        "find the next due job",
+        () ->
+            Optional.ofNullable(
+                dsl.resultQuery(nextDueSql, types, types, types).fetchOne(0, Long.class)));
   }
 
   /** Sends a wake-up notification on this schema's channel. */

@@ -1,0 +1,311 @@
+package dev.jobqueue.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.JobHandler;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.JobQueueManager;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import javax.sql.DataSource;
+
+/**
+ * Helpers for the execution-engine integration tests: managers on pools of their own that are shut
+ * down and closed together, fast engine settings, and database-clock queries on one schema.
+ *
+ * <p>One instance per test class (or test); {@link #close()} in {@code @AfterEach}.
+ */
+public final class EngineTestSupport implements AutoCloseable {
+
+  private final TestDatabase db;
+  private final String schema;
+  private final List<JobQueueManager> managers = Collections.synchronizedList(new ArrayList<>());
+  private final List<HikariDataSource> pools = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * Support for one schema.
+   *
+   * @param db the test database
+   * @param schema the schema the tests use
+   */
+  public EngineTestSupport(TestDatabase db, String schema) {
+    this.db = db;
+    this.schema = schema;
+  }
+
+  /**
+   * Settings that make the engine react within milliseconds: short polls, leases, rescues and retry
+   * delays, and a short graceful shutdown so that a test never waits long for a blocked handler.
+   *
+   * @param schema the schema
+   * @return a builder to adjust
+   */
+  public static JobQueueConfig.Builder fastConfig(String schema) {
+    return JobQueueConfig.builder()
+        .schema(schema)
+        .pollInterval(Duration.ofMillis(100))
+        .leaseDuration(Duration.ofSeconds(2))
+        .rescueInterval(Duration.ofMillis(500))
+        .retryBaseDelay(Duration.ofMillis(50))
+        .retryMaxDelay(Duration.ofMillis(200))
+        .retryJitter(0)
+        .gracefulShutdownTimeout(Duration.ofSeconds(1));
+  }
+
+  /** The schema these helpers query. */
+  public String schema() {
+    return schema;
+  }
+
+  /** The jobs table, qualified, for SQL in tests. */
+  public String jobs() {
+    return "\"" + schema + "\".jobs";
+  }
+
+  /** Creates the schema's tables, so that tests may read and truncate them before any manager. */
+  public void migrate() {
+    JobQueueManager manager = db.managerBuilder(schema).build();
+    manager.initialize();
+    manager.shutdown();
+  }
+
+  /** Deletes every job of the schema; call after the managers are shut down. */
+  public void truncate() {
+    db.execute("truncate table " + jobs());
+  }
+
+  /**
+   * A pool of its own, closed by {@link #close()}.
+   *
+   * @param name the pool name
+   * @param size the maximum size
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size) {
+    HikariDataSource pool = db.newPool(name, size);
+    pools.add(pool);
+    return pool;
+  }
+
+  /**
+   * Builds and initializes a manager on a new pool of its own ({@code maxWorkers + 8} connections);
+   * {@link #close()} shuts it down.
+   *
+   * @param name the pool name
+   * @param config the settings
+   * @param handlers the handlers to register
+   * @return the initialized manager
+   */
+  public JobQueueManager start(String name, JobQueueConfig config, JobHandler<?>... handlers) {
+    return start(config, newPool(name, config.maxWorkers() + 8), handlers);
+  }
+
+  /**
+   * Builds and initializes a manager on a given data source; {@link #close()} shuts it down.
+   *
+   * @param config the settings
+   * @param dataSource where its connections come from
+   * @param handlers the handlers to register
+   * @return the initialized manager
+   */
+  public JobQueueManager start(
+      JobQueueConfig config, DataSource dataSource, JobHandler<?>... handlers) {
+    JobQueueManager manager = build(config, dataSource, handlers);
+    manager.initialize();
+    return manager;
+  }
+
+  /**
+   * Builds a manager without initializing it; {@link #close()} shuts it down.
+   *
+   * @param config the settings
+   * @param dataSource where its connections come from
+   * @param handlers the handlers to register
+   * @return the manager
+   */
+  public JobQueueManager build(
+      JobQueueConfig config, DataSource dataSource, JobHandler<?>... handlers) {
+    JobQueueManager.Builder builder =
+        JobQueueManager.builder().config(config).dataSource(dataSource);
+    for (JobHandler<?> handler : handlers) {
+      builder.handler(handler);
+    }
+    JobQueueManager manager = builder.build();
+    managers.add(manager);
+    return manager;
+  }
+
+  /** Shuts the managers down (newest first) and closes the pools. */
+  @Override
+  public void close() {
+    List<JobQueueManager> toStop;
+    synchronized (managers) {
+      toStop = new ArrayList<>(managers);
+      managers.clear();
+    }
+    Collections.reverse(toStop);
+    RuntimeException failure = null;
+    for (JobQueueManager manager : toStop) {
+      try {
+        manager.shutdown();
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    List<HikariDataSource> toClose;
+    synchronized (pools) {
+      toClose = new ArrayList<>(pools);
+      pools.clear();
+    }
+    toClose.forEach(HikariDataSource::close);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** The database clock. */
+  public Instant dbNow() {
+    return queryInstant("select now()");
+  }
+
+  /**
+   * Counts the schema's jobs matching a condition.
+   *
+   * @param where an SQL condition on the jobs table, for example {@code "status = 'pending'"}
+   * @return the count
+   */
+  public long count(String where) {
+    return db.queryLong("select count(*) from " + jobs() + " where " + where);
+  }
+
+  /**
+   * Evaluates an SQL expression on one job's row.
+   *
+   * @param id the job id
+   * @param expression a numeric expression over the row's columns
+   * @return its value
+   */
+  public long valueOf(String id, String expression) {
+    return db.queryLong("select " + expression + " from " + jobs() + " where id = " + id);
+  }
+
+  /**
+   * Whether an SQL condition holds on one job's row.
+   *
+   * @param id the job id
+   * @param condition a boolean expression over the row's columns
+   * @return the value (false when null)
+   */
+  public boolean holds(String id, String condition) {
+    return valueOf(id, "coalesce((" + condition + ")::int, 0)") == 1;
+  }
+
+  /**
+   * Milliseconds between two timestamp expressions of a job's row, by the database clock.
+   *
+   * @param id the job id
+   * @param from the earlier timestamp expression
+   * @param to the later timestamp expression
+   * @return {@code to - from} in milliseconds
+   */
+  public long millisBetween(String id, String from, String to) {
+    return valueOf(id, "round(extract(epoch from (" + to + ") - (" + from + ")) * 1000)::bigint");
+  }
+
+  private Instant queryInstant(String sql) {
+    try (Connection connection = db.dataSource().getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getObject(1, OffsetDateTime.class).toInstant();
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
+
+  /**
+   * The {@code p}-th percentile (nearest rank) of some values.
+   *
+   * @param values the values
+   * @param p from 0 to 100
+   * @return the percentile
+   */
+  public static long percentile(List<Long> values, double p) {
+    List<Long> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+
+  /**
+   * Wraps a data source so that {@code LISTEN} fails on its connections: a pool built on it can
+   * only be woken by polling or by its own JVM.
+   *
+   * @param delegate the real data source
+   * @return the wrapper
+   */
+  public static DataSource refusingListen(DataSource delegate) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              Object value = invoke(delegate, method, args);
+              return value instanceof Connection connection
+                  ? proxy(Connection.class, connection, EngineTestSupport::wrapStatements)
+                  : value;
+            });
+  }
+
+  private static Object wrapStatements(Object target, Method method, Object[] args)
+      throws Throwable {
+    Object value = invoke(target, method, args);
+    if (value instanceof Statement statement && !(value instanceof PreparedStatement)) {
+      return proxy(
+          Statement.class,
+          statement,
+          (inner, m, a) -> {
+            if (a != null
+                && a.length > 0
+                && a[0] instanceof String sql
+                && sql.trim().toUpperCase(Locale.ROOT).startsWith("LISTEN")) {
+              throw new SQLException("LISTEN refused by the test");
+            }
+            return invoke(inner, m, a);
+          });
+    }
+    return value;
+  }
+
+  private interface Call {
+    Object call(Object target, Method method, Object[] args) throws Throwable;
+  }
+
+  private static <T> T proxy(Class<T> type, T target, Call call) {
+    InvocationHandler handler = (proxy, method, args) -> call.call(target, method, args);
+    return type.cast(
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(), new Class<?>[] {type}, handler));
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+}
