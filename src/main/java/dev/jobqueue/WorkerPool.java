@@ -537,18 +537,22 @@ public final class WorkerPool {
       log.debug("Worker {} completed job {} in {}ms", worker.getId(), execution.id(), millis);
       completer.submit(execution, outcome.resultJson);
     } else {
-      recordFailure(execution, outcome.error, outcome.retryable);
+      recordFailure(execution, outcome.error, outcome.retryable, outcome.cause);
     }
   }
 
   /** What an attempt produced: a result (possibly null) or an error. */
-  private record Outcome(String resultJson, String error, boolean retryable) {
+  private record Outcome(String resultJson, String error, boolean retryable, Throwable cause) {
     static Outcome success(String resultJson) {
-      return new Outcome(resultJson, null, false);
+      return new Outcome(resultJson, null, false, null);
     }
 
     static Outcome failure(String error, boolean retryable) {
-      return new Outcome(null, error, retryable);
+      return new Outcome(null, error, retryable, null);
+    }
+
+    static Outcome thrown(Throwable cause, boolean retryable) {
+      return new Outcome(null, describe(cause), retryable, cause);
     }
   }
 
@@ -577,17 +581,12 @@ public final class WorkerPool {
     try {
       value = handler.execute(payload, context);
     } catch (NonRetryableJobException e) {
-      log.warn("Job {} failed permanently: {}", execution.id(), e.getMessage());
-      return Outcome.failure(describe(e), false);
+      return Outcome.thrown(e, false);
     } catch (Throwable e) {
-      if (!execution.isPreempted()) {
-        log.warn("Job {} failed: {}", execution.id(), describe(e), e);
-      }
-      return Outcome.failure(describe(e), true);
+      return Outcome.thrown(e, true);
     }
     if (value instanceof JobResult result) {
       if (!result.isSuccess()) {
-        log.warn("Job {} failed permanently: {}", execution.id(), result.error());
         return Outcome.failure(result.error(), false);
       }
       value = result.data();
@@ -625,19 +624,27 @@ public final class WorkerPool {
         : text;
   }
 
-  private void recordFailure(Execution execution, String error, boolean retryable) {
+  /** Logs a failed attempt once, with its stack trace, and queues its write. */
+  private void recordFailure(
+      Execution execution, String error, boolean retryable, Throwable cause) {
     ClaimedJob job = execution.job;
     boolean retry = retryable && job.retryCount() < job.maxRetries();
     long delay = retry ? retryDelayMillis(job.retryCount() + 1) : 0;
     if (retry) {
-      log.info(
+      log.warn(
           "Job {} attempt {} failed, retrying in {} ms: {}",
           execution.id(),
           job.retryCount() + 1,
           delay,
-          error);
+          error,
+          cause);
     } else {
-      log.error("Job {} failed: {}", execution.id(), error);
+      log.error(
+          "Job {} failed{}: {}",
+          execution.id(),
+          retryable ? " after " + (job.retryCount() + 1) + " attempt(s)" : " without retry",
+          error,
+          cause);
     }
     completer.submit(execution, new Failure(job.id(), job.token(), error, retry, delay));
   }
@@ -726,7 +733,7 @@ public final class WorkerPool {
           && execution.preempt(Execution.Preemption.TIMEOUT)) {
         String error = "timed out after " + execution.job.timeoutSeconds() + " s";
         log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
-        recordFailure(execution, error, true);
+        recordFailure(execution, error, true, null);
       }
     }
     for (JobWorker worker : workers) {
