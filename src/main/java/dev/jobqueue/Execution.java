@@ -41,6 +41,7 @@ final class Execution {
   private volatile Preemption preemption;
   private volatile long preemptedNanos;
   private volatile long leaseExpiresNanos;
+  private volatile boolean committedInTransaction;
 
   /**
    * @param job the claimed row
@@ -83,7 +84,17 @@ final class Execution {
 
   /** The transaction committed: the outcome is written. */
   void committed() {
+    committedInTransaction = true;
     state.set(DONE);
+  }
+
+  /** The transaction was fenced out and rolled back: there is nothing to write. */
+  void lostOnCommit() {
+    state.set(DONE);
+  }
+
+  boolean committedInTransaction() {
+    return committedInTransaction;
   }
 
   /** The transaction failed before committing: the attempt runs on as usual. */

@@ -85,7 +85,7 @@ final class ExecutionContext implements JobContext {
         }
         if (!written) {
           connection.rollback();
-          execution.committed();
+          execution.lostOnCommit();
           throw lost();
         }
         execution.committed();

@@ -44,6 +44,13 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>useVirtualThreads</td><td>JOB_QUEUE_VIRTUAL_THREADS</td><td>false</td></tr>
  *   <tr><td>retryJitter</td><td>JOB_QUEUE_RETRY_JITTER</td><td>0.0</td></tr>
  *   <tr><td>nodeId</td><td>JOB_QUEUE_NODE_ID</td><td>host-pid-random</td></tr>
+ *   <tr><td>healthCheckTimeout</td><td>JOB_QUEUE_HEALTH_CHECK_TIMEOUT (ms)</td><td>5000 ms</td></tr>
+ *   <tr><td>healthMaxQueueLag</td><td>JOB_QUEUE_HEALTH_MAX_QUEUE_LAG (ms)</td><td>300000 ms</td></tr>
+ *   <tr><td>completedJobRetention</td><td>JOB_QUEUE_COMPLETED_JOB_RETENTION (ms)</td>
+ *       <td>7 days</td></tr>
+ *   <tr><td>failedJobRetention</td><td>JOB_QUEUE_FAILED_JOB_RETENTION (ms)</td><td>30 days</td></tr>
+ *   <tr><td>pruneInterval</td><td>JOB_QUEUE_PRUNE_INTERVAL (ms)</td><td>60000 ms</td></tr>
+ *   <tr><td>pruneBatchSize</td><td>JOB_QUEUE_PRUNE_BATCH_SIZE</td><td>1000</td></tr>
  *   <tr><td>schema</td><td>JOB_QUEUE_SCHEMA</td><td>jobqueue</td></tr>
  *   <tr><td>runMigrations</td><td>JOB_QUEUE_RUN_MIGRATIONS</td><td>true</td></tr>
  *   <tr><td>allowUnknownTypes</td><td>JOB_QUEUE_ALLOW_UNKNOWN_TYPES</td><td>false</td></tr>
@@ -86,6 +93,12 @@ public final class JobQueueConfig {
   private final boolean useVirtualThreads;
   private final double retryJitter;
   private final String nodeId;
+  private final Duration healthCheckTimeout;
+  private final Duration healthMaxQueueLag;
+  private final Duration completedJobRetention;
+  private final Duration failedJobRetention;
+  private final Duration pruneInterval;
+  private final int pruneBatchSize;
   private final String schema;
   private final boolean runMigrations;
   private final boolean allowUnknownTypes;
@@ -115,6 +128,12 @@ public final class JobQueueConfig {
     this.useVirtualThreads = b.useVirtualThreads;
     this.retryJitter = b.retryJitter;
     this.nodeId = b.nodeId;
+    this.healthCheckTimeout = b.healthCheckTimeout;
+    this.healthMaxQueueLag = b.healthMaxQueueLag;
+    this.completedJobRetention = b.completedJobRetention;
+    this.failedJobRetention = b.failedJobRetention;
+    this.pruneInterval = b.pruneInterval;
+    this.pruneBatchSize = b.pruneBatchSize;
     this.schema = b.schema;
     this.runMigrations = b.runMigrations;
     this.allowUnknownTypes = b.allowUnknownTypes;
@@ -408,6 +427,66 @@ public final class JobQueueConfig {
   }
 
   /**
+   * The longest {@code healthCheck()} takes: past it, the check gives up on the database and
+   * reports {@link HealthStatus#UNHEALTHY}. Default 5 s.
+   *
+   * @return 100 ms to 1 minute
+   */
+  public Duration healthCheckTimeout() {
+    return healthCheckTimeout;
+  }
+
+  /**
+   * How long the oldest due pending job may wait before the health check reports {@link
+   * HealthStatus#DEGRADED}. Default 5 minutes.
+   *
+   * @return 1 s to 7 days
+   */
+  public Duration healthMaxQueueLag() {
+    return healthMaxQueueLag;
+  }
+
+  /**
+   * How long completed and cancelled jobs are kept before they are deleted. Default 7 days; zero
+   * keeps them forever.
+   *
+   * @return zero, or 1 minute to 10 years
+   */
+  public Duration completedJobRetention() {
+    return completedJobRetention;
+  }
+
+  /**
+   * How long failed jobs are kept before they are deleted. Default 30 days; zero keeps them
+   * forever.
+   *
+   * @return zero, or 1 minute to 10 years
+   */
+  public Duration failedJobRetention() {
+    return failedJobRetention;
+  }
+
+  /**
+   * How often a node tries to prune finished jobs past their retention. Only one node prunes at a
+   * time; the others skip their turn. Default 60 s.
+   *
+   * @return 1 s to 1 day
+   */
+  public Duration pruneInterval() {
+    return pruneInterval;
+  }
+
+  /**
+   * How many jobs one pruning statement deletes at most; a run deletes batch after batch, each in
+   * its own short transaction. Default 1000.
+   *
+   * @return 1 to 100,000
+   */
+  public int pruneBatchSize() {
+    return pruneBatchSize;
+  }
+
+  /**
    * The PostgreSQL schema holding the library's tables. Default {@code jobqueue}.
    *
    * @return a name matching {@link #SCHEMA_PATTERN}
@@ -515,6 +594,18 @@ public final class JobQueueConfig {
         + retryJitter
         + ", nodeId="
         + nodeId
+        + ", healthCheckTimeout="
+        + healthCheckTimeout
+        + ", healthMaxQueueLag="
+        + healthMaxQueueLag
+        + ", completedJobRetention="
+        + completedJobRetention
+        + ", failedJobRetention="
+        + failedJobRetention
+        + ", pruneInterval="
+        + pruneInterval
+        + ", pruneBatchSize="
+        + pruneBatchSize
         + ", schema="
         + schema
         + ", runMigrations="
@@ -555,6 +646,12 @@ public final class JobQueueConfig {
     m.put("JOB_QUEUE_VIRTUAL_THREADS", (b, v) -> b.useVirtualThreads(parseBoolean(v)));
     m.put("JOB_QUEUE_RETRY_JITTER", (b, v) -> b.retryJitter(parseDouble(v)));
     m.put("JOB_QUEUE_NODE_ID", Builder::nodeId);
+    m.put("JOB_QUEUE_HEALTH_CHECK_TIMEOUT", (b, v) -> b.healthCheckTimeout(parseMillis(v)));
+    m.put("JOB_QUEUE_HEALTH_MAX_QUEUE_LAG", (b, v) -> b.healthMaxQueueLag(parseMillis(v)));
+    m.put("JOB_QUEUE_COMPLETED_JOB_RETENTION", (b, v) -> b.completedJobRetention(parseMillis(v)));
+    m.put("JOB_QUEUE_FAILED_JOB_RETENTION", (b, v) -> b.failedJobRetention(parseMillis(v)));
+    m.put("JOB_QUEUE_PRUNE_INTERVAL", (b, v) -> b.pruneInterval(parseMillis(v)));
+    m.put("JOB_QUEUE_PRUNE_BATCH_SIZE", (b, v) -> b.pruneBatchSize(parseInt(v)));
     m.put("JOB_QUEUE_SCHEMA", Builder::schema);
     m.put("JOB_QUEUE_RUN_MIGRATIONS", (b, v) -> b.runMigrations(parseBoolean(v)));
     m.put("JOB_QUEUE_ALLOW_UNKNOWN_TYPES", (b, v) -> b.allowUnknownTypes(parseBoolean(v)));
@@ -632,6 +729,12 @@ public final class JobQueueConfig {
     private boolean useVirtualThreads;
     private double retryJitter;
     private String nodeId;
+    private Duration healthCheckTimeout = Duration.ofSeconds(5);
+    private Duration healthMaxQueueLag = Duration.ofMinutes(5);
+    private Duration completedJobRetention = Duration.ofDays(7);
+    private Duration failedJobRetention = Duration.ofDays(30);
+    private Duration pruneInterval = Duration.ofSeconds(60);
+    private int pruneBatchSize = 1_000;
     private String schema = "jobqueue";
     private boolean runMigrations = true;
     private boolean allowUnknownTypes;
@@ -663,6 +766,12 @@ public final class JobQueueConfig {
       useVirtualThreads = c.useVirtualThreads;
       retryJitter = c.retryJitter;
       nodeId = c.nodeId;
+      healthCheckTimeout = c.healthCheckTimeout;
+      healthMaxQueueLag = c.healthMaxQueueLag;
+      completedJobRetention = c.completedJobRetention;
+      failedJobRetention = c.failedJobRetention;
+      pruneInterval = c.pruneInterval;
+      pruneBatchSize = c.pruneBatchSize;
       schema = c.schema;
       runMigrations = c.runMigrations;
       allowUnknownTypes = c.allowUnknownTypes;
@@ -923,6 +1032,87 @@ public final class JobQueueConfig {
       }
       this.nodeId = nodeId;
       return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#healthCheckTimeout()}.
+     *
+     * @param healthCheckTimeout 100 ms to 1 minute
+     * @return this builder
+     */
+    public Builder healthCheckTimeout(Duration healthCheckTimeout) {
+      this.healthCheckTimeout =
+          checkDuration(
+              "healthCheckTimeout",
+              healthCheckTimeout,
+              Duration.ofMillis(100),
+              Duration.ofMinutes(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#healthMaxQueueLag()}.
+     *
+     * @param healthMaxQueueLag 1 s to 7 days
+     * @return this builder
+     */
+    public Builder healthMaxQueueLag(Duration healthMaxQueueLag) {
+      this.healthMaxQueueLag =
+          checkDuration(
+              "healthMaxQueueLag", healthMaxQueueLag, Duration.ofSeconds(1), Duration.ofDays(7));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#completedJobRetention()}.
+     *
+     * @param completedJobRetention zero (keep forever), or 1 minute to 10 years
+     * @return this builder
+     */
+    public Builder completedJobRetention(Duration completedJobRetention) {
+      this.completedJobRetention = checkRetention("completedJobRetention", completedJobRetention);
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#failedJobRetention()}.
+     *
+     * @param failedJobRetention zero (keep forever), or 1 minute to 10 years
+     * @return this builder
+     */
+    public Builder failedJobRetention(Duration failedJobRetention) {
+      this.failedJobRetention = checkRetention("failedJobRetention", failedJobRetention);
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#pruneInterval()}.
+     *
+     * @param pruneInterval 1 s to 1 day
+     * @return this builder
+     */
+    public Builder pruneInterval(Duration pruneInterval) {
+      this.pruneInterval =
+          checkDuration("pruneInterval", pruneInterval, Duration.ofSeconds(1), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#pruneBatchSize()}.
+     *
+     * @param pruneBatchSize 1 to 100,000
+     * @return this builder
+     */
+    public Builder pruneBatchSize(int pruneBatchSize) {
+      this.pruneBatchSize = checkRange("pruneBatchSize", pruneBatchSize, 1, 100_000);
+      return this;
+    }
+
+    private static Duration checkRetention(String name, Duration value) {
+      Objects.requireNonNull(value, name + " must not be null");
+      return value.isZero()
+          ? value
+          : checkDuration(name, value, Duration.ofMinutes(1), Duration.ofDays(3653));
     }
 
     /**

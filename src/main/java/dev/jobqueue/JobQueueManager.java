@@ -6,14 +6,30 @@ import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.JdbcUrls;
 import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
+import dev.jobqueue.internal.Stats;
+import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.NewJob;
 import dev.jobqueue.internal.store.SchemaMigrator;
+import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +72,10 @@ public final class JobQueueManager implements AutoCloseable {
   private final DataSource externalDataSource;
   private final JdbcUrls.Parsed ownedUrl;
   private final Object lifecycle = new Object();
+  private final List<JobEventListener> listeners;
+  private final ExecutorService healthExecutor =
+      Executors.newCachedThreadPool(WorkerThreads.platform("jobqueue-health-"));
+  private ScheduledExecutorService metricsLog;
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
@@ -66,6 +86,7 @@ public final class JobQueueManager implements AutoCloseable {
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
     this.registry = builder.registry;
+    this.listeners = List.copyOf(builder.listeners);
     this.validator = new JobInputValidator(config, registry);
     this.externalDataSource =
         builder.dataSource == null ? null : new AutoCommitDataSource(builder.dataSource);
@@ -122,7 +143,7 @@ public final class JobQueueManager implements AutoCloseable {
       }
       repository = new JobRepository(dataSource, config.schema());
       notifier = new Notifier(repository);
-      workerPool = new WorkerPool(config, dataSource, registry, repository, false);
+      workerPool = new WorkerPool(config, dataSource, registry, repository, false, listeners);
       try {
         if (config.runWorkers()) {
           workerPool.start();
@@ -133,6 +154,13 @@ public final class JobQueueManager implements AutoCloseable {
         throw e;
       }
       state = State.RUNNING;
+      if (config.enableMetrics()) {
+        metricsLog =
+            Executors.newSingleThreadScheduledExecutor(WorkerThreads.platform("jobqueue-metrics-"));
+        long interval = config.metricsInterval().toMillis();
+        metricsLog.scheduleWithFixedDelay(
+            this::logMetrics, interval, interval, TimeUnit.MILLISECONDS);
+      }
       log.info(
           "Job queue initialized on schema {} with types {}",
           config.schema(),
@@ -141,9 +169,9 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   /**
-   * Releases what the manager owns: the connection pool it created from a JDBC URL. A {@code
-   * DataSource} passed in by the caller is left open. Calling it again, or before {@link
-   * #initialize()}, does nothing.
+   * Stops the worker pool gracefully (see {@link WorkerPool#stop()}), then releases what the
+   * manager owns: the connection pool it created from a JDBC URL. A {@code DataSource} passed in by
+   * the caller is left open. Calling it again, or before {@link #initialize()}, does nothing.
    */
   public void shutdown() {
     synchronized (lifecycle) {
@@ -151,8 +179,12 @@ public final class JobQueueManager implements AutoCloseable {
         return;
       }
       state = State.SHUT_DOWN;
+      if (metricsLog != null) {
+        metricsLog.shutdownNow();
+      }
       workerPool.stop();
       notifier.shutdown();
+      healthExecutor.shutdownNow();
       closePool();
       log.info("Job queue shut down");
     }
@@ -240,6 +272,20 @@ public final class JobQueueManager implements AutoCloseable {
         log.debug("Job {} created with type {}", ids.get(i), rows.get(i).type());
       }
     }
+    if (!listeners.isEmpty()) {
+      Map<String, Integer> byType = new TreeMap<>();
+      rows.forEach(row -> byType.merge(row.type(), 1, Integer::sum));
+      for (JobEventListener listener : listeners) {
+        byType.forEach(
+            (type, count) -> {
+              try {
+                listener.jobsCreated(type, count);
+              } catch (RuntimeException e) {
+                log.warn("Job event listener {} failed: {}", listener, e.toString());
+              }
+            });
+      }
+    }
     return ids.stream().map(String::valueOf).toList();
   }
 
@@ -307,6 +353,212 @@ public final class JobQueueManager implements AutoCloseable {
       log.info("Job {} cancelled", id);
     }
     return cancelled;
+  }
+
+  /**
+   * Puts a failed or cancelled job back to pending, due now, with a fresh retry budget ({@code
+   * retryCount} back to 0). Its error history is kept.
+   *
+   * @param id the job's id
+   * @return true when the job was failed or cancelled and is now pending; false for any other
+   *     state, an unknown id or a malformed one
+   * @throws JobStoreException if the database fails
+   */
+  public boolean retryJob(String id) {
+    JobRepository store = requireRunning();
+    OptionalLong numeric = JobIds.parse(id);
+    boolean retried = numeric.isPresent() && store.retry(numeric.getAsLong());
+    if (retried) {
+      workerPool.wakeUp();
+      log.info("Job {} put back to pending by retryJob", id);
+    }
+    return retried;
+  }
+
+  /**
+   * Checks this node and the queue, for monitoring; see {@link HealthCheckResult} for the rules. It
+   * never throws: a database that fails or does not answer within {@link
+   * JobQueueConfig#healthCheckTimeout()} gives {@link HealthStatus#UNHEALTHY} with the reason, and
+   * the call returns shortly after that timeout. It is cheap on tables of any size: a few index
+   * lookups and a catalog read.
+   *
+   * @return the result
+   */
+  public HealthCheckResult healthCheck() {
+    State current = state;
+    WorkerPool pool = workerPool;
+    boolean poolRunning = pool != null && pool.isRunning();
+    HealthCheckResult.Workers workers =
+        poolRunning
+            ? new HealthCheckResult.Workers(
+                pool.getWorkers().size(),
+                pool.getActiveWorkerCount(),
+                pool.getIdleWorkerCount(),
+                pool.getStuckWorkerCount())
+            : new HealthCheckResult.Workers(0, 0, 0, 0);
+    HealthCheckResult.Metrics metrics =
+        new HealthCheckResult.Metrics(
+            pool == null ? 0 : pool.stats().totalProcessed(),
+            pool == null ? 0 : pool.stats().averageMillis(),
+            registry.getRegisteredTypes());
+    boolean listening = poolRunning && pool.isListening();
+    String wakeup = !poolRunning ? "none" : listening ? "notify" : "polling";
+    List<String> reasons = new ArrayList<>();
+    HealthSnapshot snapshot = null;
+    if (current != State.RUNNING) {
+      reasons.add(
+          current == State.NEW
+              ? "the job queue is not initialized"
+              : "the job queue has been shut down");
+    } else {
+      snapshot = readHealth(reasons);
+    }
+    HealthStatus status;
+    if (snapshot == null) {
+      status = HealthStatus.UNHEALTHY;
+    } else if (config.runWorkers() && !poolRunning) {
+      reasons.add("the worker pool is not running");
+      status = HealthStatus.UNHEALTHY;
+    } else {
+      if (workers.stuck() > 0) {
+        reasons.add(workers.stuck() + " worker thread(s) are stuck");
+      }
+      if (snapshot.lagMillis() > config.healthMaxQueueLag().toMillis()) {
+        reasons.add(
+            "the oldest due job has waited "
+                + snapshot.lagMillis()
+                + " ms, over the limit of "
+                + config.healthMaxQueueLag().toMillis()
+                + " ms");
+      }
+      if (snapshot.duePending() > 0 && snapshot.liveNodes() == 0) {
+        reasons.add("jobs are due but no worker node is alive");
+      }
+      status = reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED;
+    }
+    Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
+    return new HealthCheckResult(
+        status,
+        workers,
+        new HealthCheckResult.Jobs(
+            counts.getOrDefault("pending", 0L),
+            counts.getOrDefault("running", 0L),
+            counts.getOrDefault("completed", 0L),
+            counts.getOrDefault("failed", 0L),
+            counts.getOrDefault("cancelled", 0L),
+            snapshot != null && snapshot.estimated()),
+        metrics,
+        new HealthCheckResult.Queue(
+            snapshot == null ? 0 : snapshot.lagMillis(),
+            snapshot == null ? 0 : snapshot.duePending()),
+        new HealthCheckResult.Cluster(
+            snapshot == null ? 0 : snapshot.liveNodes(), listening, wakeup),
+        reasons,
+        Instant.now());
+  }
+
+  /** Reads the database part of the health check within its time limit; null on failure. */
+  private HealthSnapshot readHealth(List<String> reasons) {
+    long timeout = config.healthCheckTimeout().toMillis();
+    JobRepository store = repository;
+    Future<HealthSnapshot> future;
+    try {
+      future =
+          healthExecutor.submit(() -> store.health(timeout, 3 * WorkerPool.NODE_HEARTBEAT_MILLIS));
+    } catch (RejectedExecutionException e) {
+      reasons.add("the job queue is shutting down");
+      return null;
+    }
+    try {
+      return future.get(timeout, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      reasons.add("the database did not answer within " + timeout + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      reasons.add("the database failed: " + cause.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reasons.add("the health check was interrupted");
+    }
+    return null;
+  }
+
+  /**
+   * Counts jobs by status, and by type and status. Exact: it reads every row, so prefer {@link
+   * #healthCheck()} for frequent polling of large tables.
+   *
+   * @return the counts
+   * @throws JobStoreException if the database fails
+   */
+  public JobMetrics getJobMetrics() {
+    JobRepository store = requireRunning();
+    Map<String, Map<String, Long>> byType = store.countByTypeAndStatus();
+    Map<String, Long> byStatus = new TreeMap<>();
+    Map<String, Map<String, Long>> complete = new TreeMap<>();
+    for (JobStatus status : JobStatus.values()) {
+      byStatus.put(status.wireName(), 0L);
+    }
+    byType.forEach(
+        (type, counts) -> {
+          Map<String, Long> row = new TreeMap<>();
+          for (JobStatus status : JobStatus.values()) {
+            long count = counts.getOrDefault(status.wireName(), 0L);
+            row.put(status.wireName(), count);
+            byStatus.merge(status.wireName(), count, Long::sum);
+          }
+          complete.put(type, row);
+        });
+    return new JobMetrics(byStatus, complete, Instant.now());
+  }
+
+  /**
+   * Processing figures over the last 15 minutes, for this node (from memory) and for the cluster
+   * (from the {@code job_stats} table); see {@link ProcessingStats}.
+   *
+   * @return the figures
+   * @throws JobStoreException if the cluster's figures cannot be read
+   */
+  public ProcessingStats getProcessingStats() {
+    JobRepository store = requireRunning();
+    ProcessingStats.Scope node = workerPool.stats().snapshot();
+    List<StatRow> rows = new ArrayList<>();
+    long databaseNow = store.recentStats(Stats.WINDOW_MINUTES, rows);
+    return new ProcessingStats(node, Stats.aggregate(rows, databaseNow), Instant.now());
+  }
+
+  private void logMetrics() {
+    try {
+      HealthCheckResult health = healthCheck();
+      TypeStats node = workerPool.stats().snapshot().overall();
+      log.atInfo()
+          .addKeyValue("status", health.status().wireName())
+          .addKeyValue("pending", health.jobs().pending())
+          .addKeyValue("running", health.jobs().running())
+          .addKeyValue("failed", health.jobs().failed())
+          .addKeyValue("lagMillis", health.queue().lagMillis())
+          .addKeyValue("activeWorkers", health.workers().active())
+          .addKeyValue("idleWorkers", health.workers().idle())
+          .addKeyValue("processed15m", node.processed())
+          .addKeyValue("throughput1m", node.throughputLast1m())
+          .addKeyValue("p95Millis", node.p95Millis())
+          .log(
+              "Job queue metrics: status={} pending={} running={} failed={} lagMillis={}"
+                  + " activeWorkers={} idleWorkers={} processed15m={} throughput1m={}/s"
+                  + " p95Millis={}",
+              health.status().wireName(),
+              health.jobs().pending(),
+              health.jobs().running(),
+              health.jobs().failed(),
+              health.queue().lagMillis(),
+              health.workers().active(),
+              health.workers().idle(),
+              node.processed(),
+              String.format(Locale.ROOT, "%.1f", node.throughputLast1m()),
+              node.p95Millis());
+    } catch (RuntimeException e) {
+      log.warn("Could not log job queue metrics: {}", e.getMessage());
+    }
   }
 
   /**
@@ -393,6 +645,7 @@ public final class JobQueueManager implements AutoCloseable {
     private JobQueueConfig config = JobQueueConfig.defaults();
     private JobHandlerRegistry registry = new JobHandlerRegistry();
     private DataSource dataSource;
+    private final List<JobEventListener> listeners = new ArrayList<>();
     private String jdbcUrl;
     private String user;
     private String password;
@@ -457,6 +710,18 @@ public final class JobQueueManager implements AutoCloseable {
      */
     public Builder registry(JobHandlerRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry must not be null");
+      return this;
+    }
+
+    /**
+     * Adds a listener told about created jobs and finished attempts, for metrics; see {@link
+     * JobEventListener}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(JobEventListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
       return this;
     }
 

@@ -10,13 +10,24 @@ final class NodeIds {
 
   private NodeIds() {}
 
-  static String generate() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      host = "host";
+  private static volatile String host;
+
+  /** This machine's host name, or {@code "unknown"}; looked up once (it may need DNS). */
+  static String host() {
+    String known = host;
+    if (known == null) {
+      try {
+        known = InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        known = "unknown";
+      }
+      host = known;
     }
+    return known;
+  }
+
+  static String generate() {
+    String host = host();
     host = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "");
     if (host.length() > 40) {
       host = host.substring(0, 40);

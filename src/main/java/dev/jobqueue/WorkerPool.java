@@ -7,6 +7,7 @@ import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.Failure;
 import dev.jobqueue.internal.store.HeldJob;
 import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.NodeInfo;
 import dev.jobqueue.internal.store.NotificationListener;
 import dev.jobqueue.internal.store.RescuedJob;
 import dev.jobqueue.internal.store.SchemaMigrator;
@@ -73,6 +74,12 @@ public final class WorkerPool {
   private static final int RESCUE_BATCH = 500;
   private static final long MIN_WAIT_MILLIS = 25;
 
+  /** How often a node writes its heartbeat row and its statistics. */
+  static final long NODE_HEARTBEAT_MILLIS = 5_000;
+
+  private static final long PRUNE_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long MONITORING_RETENTION_MILLIS = TimeUnit.DAYS.toMillis(1);
+
   private enum State {
     NEW,
     RUNNING,
@@ -102,6 +109,12 @@ public final class WorkerPool {
   private final Wakeup wakeup = new Wakeup();
   private final Object lifecycle = new Object();
   private final Object scaling = new Object();
+
+  private final List<JobEventListener> listeners;
+  private final StatsRecorder stats;
+
+  /** Database clock minus this JVM's clock, measured by each node heartbeat. */
+  private volatile long clockOffsetMillis;
 
   private volatile State state = State.NEW;
   private ThreadFactory workerThreads;
@@ -140,12 +153,24 @@ public final class WorkerPool {
       JobHandlerRegistry registry,
       JobRepository repository,
       boolean standalone) {
+    this(config, dataSource, registry, repository, standalone, List.of());
+  }
+
+  WorkerPool(
+      JobQueueConfig config,
+      DataSource dataSource,
+      JobHandlerRegistry registry,
+      JobRepository repository,
+      boolean standalone,
+      List<JobEventListener> listeners) {
     this.config = Objects.requireNonNull(config, "config must not be null");
     this.dataSource = dataSource;
     this.registry = Objects.requireNonNull(registry, "registry must not be null");
     this.repository = repository;
     this.standalone = standalone;
     this.nodeId = config.nodeId().orElseGet(NodeIds::generate);
+    this.listeners = List.copyOf(listeners);
+    this.stats = new StatsRecorder(nodeId, () -> System.currentTimeMillis() + clockOffsetMillis);
   }
 
   /**
@@ -197,6 +222,17 @@ public final class WorkerPool {
           guarded("rescue", this::rescue),
           ThreadLocalRandom.current().nextLong(Math.max(1, rescue)),
           rescue,
+          TimeUnit.MILLISECONDS);
+      maintenance.scheduleWithFixedDelay(
+          guarded("node heartbeat", this::nodeHeartbeat),
+          0,
+          NODE_HEARTBEAT_MILLIS,
+          TimeUnit.MILLISECONDS);
+      long prune = config.pruneInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(
+          guarded("pruning", this::prune),
+          ThreadLocalRandom.current().nextLong(Math.max(1, prune)),
+          prune,
           TimeUnit.MILLISECONDS);
       maintenance.scheduleWithFixedDelay(
           guarded("watchdog", this::watchdog),
@@ -263,6 +299,7 @@ public final class WorkerPool {
       maintenance.shutdownNow();
       completer.stop(5_000);
       listener.stop();
+      leaveCluster();
       for (JobWorker worker : workers) {
         worker.stop();
       }
@@ -346,6 +383,10 @@ public final class WorkerPool {
   public boolean isListening() {
     NotificationListener current = listener;
     return current != null && current.isConnected();
+  }
+
+  boolean isRunning() {
+    return state == State.RUNNING;
   }
 
   DataSource dataSource() {
@@ -529,15 +570,19 @@ public final class WorkerPool {
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
     if (!execution.finish()) {
       if (execution.state() == Execution.DONE) {
-        settle(execution); // Completed inside the handler's own transaction.
+        if (execution.committedInTransaction()) {
+          finished(execution, AttemptOutcome.SUCCEEDED, millis);
+        }
+        settle(execution); // Completed (or fenced out) inside the handler's own transaction.
       }
       return; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
     }
     if (outcome.resultJson != null || outcome.error == null) {
       log.debug("Worker {} completed job {} in {}ms", worker.getId(), execution.id(), millis);
       completer.submit(execution, outcome.resultJson);
+      finished(execution, AttemptOutcome.SUCCEEDED, millis);
     } else {
-      recordFailure(execution, outcome.error, outcome.retryable, outcome.cause);
+      recordFailure(execution, outcome.error, outcome.retryable, outcome.cause, millis);
     }
   }
 
@@ -626,7 +671,7 @@ public final class WorkerPool {
 
   /** Logs a failed attempt once, with its stack trace, and queues its write. */
   private void recordFailure(
-      Execution execution, String error, boolean retryable, Throwable cause) {
+      Execution execution, String error, boolean retryable, Throwable cause, long millis) {
     ClaimedJob job = execution.job;
     boolean retry = retryable && job.retryCount() < job.maxRetries();
     long delay = retry ? retryDelayMillis(job.retryCount() + 1) : 0;
@@ -647,6 +692,19 @@ public final class WorkerPool {
           cause);
     }
     completer.submit(execution, new Failure(job.id(), job.token(), error, retry, delay));
+    finished(execution, retry ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+  }
+
+  /** Counts a finished attempt and tells the listeners. */
+  private void finished(Execution execution, AttemptOutcome outcome, long millis) {
+    stats.record(execution.job.type(), outcome, millis);
+    for (JobEventListener listener : listeners) {
+      try {
+        listener.attemptFinished(execution.job.type(), outcome, Duration.ofMillis(millis));
+      } catch (RuntimeException e) {
+        log.warn("Job event listener {} failed: {}", listener, e.toString());
+      }
+    }
   }
 
   private long retryDelayMillis(int retry) {
@@ -696,6 +754,76 @@ public final class WorkerPool {
     }
   }
 
+  /** Writes this node's heartbeat row and its changed statistics; measures the clock offset. */
+  private void nodeHeartbeat() {
+    long before = System.currentTimeMillis();
+    long databaseNow =
+        repository.heartbeat(
+            new NodeInfo(
+                nodeId,
+                NodeIds.host(),
+                ProcessHandle.current().pid(),
+                registry.getRegisteredTypes().toArray(new String[0]),
+                config.maxWorkers(),
+                getActiveWorkerCount(),
+                getIdleWorkerCount(),
+                getStuckWorkerCount(),
+                isListening()));
+    long after = System.currentTimeMillis();
+    clockOffsetMillis = databaseNow - (before + after) / 2;
+    repository.saveStats(stats.changedRows());
+  }
+
+  private void leaveCluster() {
+    try {
+      repository.saveStats(stats.changedRows());
+      repository.removeNode(nodeId);
+    } catch (RuntimeException e) {
+      log.debug("Could not remove this node's heartbeat row: {}", e.getMessage());
+    }
+  }
+
+  /** Deletes finished jobs past their retention, in batches, if no other node is at it. */
+  private void prune() {
+    long started = System.nanoTime();
+    int deleted = 0;
+    deleted +=
+        pruneStatuses(
+            new String[] {"completed", "cancelled"}, config.completedJobRetention(), started);
+    deleted += pruneStatuses(new String[] {"failed"}, config.failedJobRetention(), started);
+    repository.pruneMonitoring(MONITORING_RETENTION_MILLIS);
+    if (deleted > 0) {
+      log.info(
+          "Pruned {} finished job(s) in {} ms",
+          deleted,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+  }
+
+  private int pruneStatuses(String[] statuses, Duration retention, long started) {
+    if (retention.isZero()) {
+      return 0;
+    }
+    int total = 0;
+    int batch = config.pruneBatchSize();
+    while (state == State.RUNNING && System.nanoTime() - started < PRUNE_BUDGET_NANOS) {
+      int deleted = repository.pruneFinished(statuses, retention.toMillis(), batch);
+      if (deleted < 0) {
+        break; // Another node is pruning.
+      }
+      total += deleted;
+      if (deleted < batch) {
+        break;
+      }
+    }
+    return total;
+  }
+
+  /** This node's processing figures and totals. */
+  StatsRecorder stats() {
+    return stats;
+  }
+
   private void rescue() {
     List<RescuedJob> rescued;
     do {
@@ -733,7 +861,12 @@ public final class WorkerPool {
           && execution.preempt(Execution.Preemption.TIMEOUT)) {
         String error = "timed out after " + execution.job.timeoutSeconds() + " s";
         log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
-        recordFailure(execution, error, true, null);
+        recordFailure(
+            execution,
+            error,
+            true,
+            null,
+            TimeUnit.NANOSECONDS.toMillis(now - execution.startedNanos()));
       }
     }
     for (JobWorker worker : workers) {

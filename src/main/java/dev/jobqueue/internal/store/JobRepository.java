@@ -13,8 +13,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -97,6 +99,9 @@ public final class JobRepository {
           STARTED_AT,
           COMPLETED_AT);
 
+  /** First key of the pruning advisory lock: "jqpr" in ASCII. */
+  private static final int PRUNE_LOCK_CLASS = 0x6a717072;
+
   private static final Settings SETTINGS =
       new Settings().withExecuteLogging(false).withRenderSchema(true);
 
@@ -116,6 +121,10 @@ public final class JobRepository {
   private final String rescueSql;
   private final String cancelSql;
   private final String nextDueSql;
+  private final String schema;
+  private final String qualifiedNodes;
+  private final String qualifiedStats;
+  private final String qualifiedJobs;
 
   /**
    * Creates a repository over the jobs table in {@code schema}.
@@ -129,6 +138,10 @@ public final class JobRepository {
     this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, SETTINGS);
     this.jobs = table(name(schema, "jobs"));
     String qualified = "\"" + schema + "\".jobs";
+    this.schema = schema;
+    this.qualifiedJobs = qualified;
+    this.qualifiedNodes = "\"" + schema + "\".nodes";
+    this.qualifiedStats = "\"" + schema + "\".job_stats";
     this.channel = notificationChannel(schema);
     // One statement for one job or many. The rows go in input order (ORDER BY ord), so the
     // identity values they draw ascend in input order too: sorting the returned ids restores it.
@@ -627,6 +640,382 @@ public final class JobRepository {
         () ->
             Optional.ofNullable(
                 dsl.resultQuery(nextDueSql, types, types, types).fetchOne(0, Long.class)));
+  }
+
+  // ---- monitoring ---------------------------------------------------------------------------
+
+  /** Counts at or above this come from PostgreSQL's statistics rather than a count. */
+  public static final long EXACT_COUNT_LIMIT = 10_000;
+
+  private static final String[] STATUSES = {
+    "pending", "running", "completed", "failed", "cancelled"
+  };
+
+  /**
+   * Reads what the health check needs, in one short transaction bounded by a statement timeout.
+   * Counts under {@value #EXACT_COUNT_LIMIT} (by PostgreSQL's estimate) are exact; larger ones are
+   * the estimate, read from {@code pg_stats} in the same catalog lookup: no statement here scans
+   * more than about that many index entries, however large the table.
+   *
+   * @param timeoutMillis the statement timeout
+   * @param liveWithinMillis a node is live if its heartbeat is this recent
+   * @return the snapshot
+   */
+  public HealthSnapshot health(long timeoutMillis, long liveWithinMillis) {
+    return run(
+        "check health",
+        () ->
+            dsl.transactionResult(
+                cfg -> {
+                  DSLContext tx = cfg.dsl();
+                  tx.execute("set local statement_timeout = " + Math.max(1, timeoutMillis));
+                  Map<String, Long> estimates = new HashMap<>();
+                  tx.resultQuery(
+                          "select s.v, (s.f * greatest(c.reltuples, 0))::bigint"
+                              + " from pg_class c"
+                              + " join pg_namespace n on n.oid = c.relnamespace"
+                              + " join lateral (select unnest(st.most_common_vals::text::text[]) v,"
+                              + " unnest(st.most_common_freqs) f from pg_stats st"
+                              + " where st.schemaname = n.nspname and st.tablename = c.relname"
+                              + " and st.attname = 'status') s on true"
+                              + " where n.nspname = ? and c.relname = 'jobs' and c.reltuples > 0",
+                          schema)
+                      .forEach(r -> estimates.put(r.get(0, String.class), r.get(1, Long.class)));
+                  Map<String, Long> counts = new HashMap<>();
+                  List<String> exact = new ArrayList<>();
+                  boolean estimated = false;
+                  for (String status : STATUSES) {
+                    Long estimate = estimates.get(status);
+                    if (estimate == null || estimate < EXACT_COUNT_LIMIT) {
+                      exact.add(status);
+                      counts.put(status, 0L);
+                    } else {
+                      counts.put(status, estimate);
+                      estimated = true;
+                    }
+                  }
+                  if (!exact.isEmpty()) {
+                    tx.resultQuery(
+                            "select status, count(*) from "
+                                + qualifiedJobs
+                                + " where status = any(?::text[]) group by status",
+                            (Object) exact.toArray(new String[0]))
+                        .forEach(r -> counts.put(r.get(0, String.class), r.get(1, Long.class)));
+                  }
+                  String oldestDue =
+                      "(select min(run_at) from "
+                          + qualifiedJobs
+                          + " where status = 'pending' and priority = %d and run_at <= now())";
+                  Record queue =
+                      tx.resultQuery(
+                              "select coalesce((extract(epoch from now() - least("
+                                  + String.format(oldestDue, 1)
+                                  + ", "
+                                  + String.format(oldestDue, 2)
+                                  + ", "
+                                  + String.format(oldestDue, 3)
+                                  + ")) * 1000)::bigint, 0),"
+                                  + " (select count(*) from (select 1 from "
+                                  + qualifiedJobs
+                                  + " where status = 'pending' and run_at <= now() limit "
+                                  + EXACT_COUNT_LIMIT
+                                  + ") due),"
+                                  + " (select count(*) from "
+                                  + qualifiedNodes
+                                  + " where heartbeat_at > now() - ?::bigint"
+                                  + " * interval '1 millisecond')",
+                              liveWithinMillis)
+                          .fetchOne();
+                  return new HealthSnapshot(
+                      counts,
+                      estimated,
+                      Math.max(0, queue.get(0, Long.class)),
+                      queue.get(1, Long.class),
+                      queue.get(2, Integer.class));
+                }));
+  }
+
+  /**
+   * Counts every job by type and status: a full scan, for reports.
+   *
+   * @return counts by type, then status wire name
+   */
+  public Map<String, Map<String, Long>> countByTypeAndStatus() {
+    return run(
+        "count jobs by type and status",
+        () -> {
+          Map<String, Map<String, Long>> counts = new HashMap<>();
+          dsl.resultQuery(
+                  "select type, status, count(*) from " + qualifiedJobs + " group by type, status")
+              .forEach(
+                  r ->
+                      counts
+                          .computeIfAbsent(r.get(0, String.class), t -> new HashMap<>())
+                          .put(r.get(1, String.class), r.get(2, Long.class)));
+          return counts;
+        });
+  }
+
+  /**
+   * Records this node's heartbeat.
+   *
+   * @param node the node's current figures
+   * @return the database clock's now, epoch milliseconds
+   */
+  public long heartbeat(NodeInfo node) {
+    return run(
+        "record the node heartbeat",
+        () ->
+            dsl.resultQuery(
+                    "insert into "
+                        + qualifiedNodes
+                        + " (node_id, host, pid, types, max_workers, active_workers,"
+                        + " idle_workers, stuck_workers, listening)"
+                        + " values (?, ?, ?, ?::text[], ?, ?, ?, ?, ?)"
+                        + " on conflict (node_id) do update set heartbeat_at = now(),"
+                        + " types = excluded.types, max_workers = excluded.max_workers,"
+                        + " active_workers = excluded.active_workers,"
+                        + " idle_workers = excluded.idle_workers,"
+                        + " stuck_workers = excluded.stuck_workers,"
+                        + " listening = excluded.listening"
+                        + " returning (extract(epoch from now()) * 1000)::bigint",
+                    node.nodeId(),
+                    node.host(),
+                    node.pid(),
+                    node.types(),
+                    node.maxWorkers(),
+                    node.activeWorkers(),
+                    node.idleWorkers(),
+                    node.stuckWorkers(),
+                    node.listening())
+                .fetchOne(0, Long.class));
+  }
+
+  /**
+   * Removes a node's heartbeat row, when it stops.
+   *
+   * @param nodeId the node
+   */
+  public void removeNode(String nodeId) {
+    run(
+        "remove the node " + nodeId,
+        () -> dsl.query("delete from " + qualifiedNodes + " where node_id = ?", nodeId).execute());
+  }
+
+  /**
+   * Writes per-minute figures; a row already there for the same minute, node and type is replaced
+   * (the figures are running totals, so writing them again is harmless).
+   *
+   * @param rows the rows
+   */
+  public void saveStats(List<StatRow> rows) {
+    int n = rows.size();
+    if (n == 0) {
+      return;
+    }
+    Long[] minutes = new Long[n];
+    String[] nodes = new String[n];
+    String[] types = new String[n];
+    Long[][] numbers = new Long[7][n];
+    String[] histograms = new String[n];
+    for (int i = 0; i < n; i++) {
+      StatRow row = rows.get(i);
+      minutes[i] = row.minuteMillis();
+      nodes[i] = row.nodeId();
+      types[i] = row.type();
+      numbers[0][i] = row.processed();
+      numbers[1][i] = row.succeeded();
+      numbers[2][i] = row.failed();
+      numbers[3][i] = row.retried();
+      numbers[4][i] = row.totalMillis();
+      numbers[5][i] = row.maxMillis();
+      StringBuilder text = new StringBuilder("{");
+      for (int b = 0; b < row.histogram().length; b++) {
+        text.append(b == 0 ? "" : ",").append(row.histogram()[b]);
+      }
+      histograms[i] = text.append('}').toString();
+    }
+    run(
+        "save processing statistics",
+        () ->
+            dsl.query(
+                    "insert into "
+                        + qualifiedStats
+                        + " (minute, node_id, type, processed, succeeded, failed, retried,"
+                        + " total_millis, max_millis, histogram)"
+                        + " select to_timestamp(u.m / 1000.0), u.n, u.t, u.p, u.s, u.f, u.r,"
+                        + " u.tm, u.mx, u.h::bigint[]"
+                        + " from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[],"
+                        + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+                        + " ?::text[]) as u(m, n, t, p, s, f, r, tm, mx, h)"
+                        + " on conflict (minute, node_id, type) do update set"
+                        + " processed = excluded.processed, succeeded = excluded.succeeded,"
+                        + " failed = excluded.failed, retried = excluded.retried,"
+                        + " total_millis = excluded.total_millis,"
+                        + " max_millis = excluded.max_millis, histogram = excluded.histogram",
+                    minutes,
+                    nodes,
+                    types,
+                    numbers[0],
+                    numbers[1],
+                    numbers[2],
+                    numbers[3],
+                    numbers[4],
+                    numbers[5],
+                    histograms)
+                .execute());
+  }
+
+  /**
+   * Reads every node's per-minute figures of the last {@code minutes} minutes.
+   *
+   * @param minutes how far back
+   * @param rowsOut where the rows go
+   * @return the database clock's now, epoch milliseconds
+   */
+  public long recentStats(int minutes, List<StatRow> rowsOut) {
+    return run(
+        "read processing statistics",
+        () -> {
+          long[] now = {0};
+          dsl.resultQuery(
+                  "select (extract(epoch from minute) * 1000)::bigint, node_id, type, processed,"
+                      + " succeeded, failed, retried, total_millis, max_millis, histogram::text,"
+                      + " (extract(epoch from now()) * 1000)::bigint from "
+                      + qualifiedStats
+                      + " where minute >= date_trunc('minute', now()) - ?::integer"
+                      + " * interval '1 minute'",
+                  minutes)
+              .forEach(
+                  r -> {
+                    now[0] = r.get(10, Long.class);
+                    rowsOut.add(
+                        new StatRow(
+                            r.get(0, Long.class),
+                            r.get(1, String.class),
+                            r.get(2, String.class),
+                            r.get(3, Long.class),
+                            r.get(4, Long.class),
+                            r.get(5, Long.class),
+                            r.get(6, Long.class),
+                            r.get(7, Long.class),
+                            r.get(8, Long.class),
+                            parseHistogram(r.get(9, String.class))));
+                  });
+          if (now[0] == 0) {
+            now[0] =
+                dsl.resultQuery("select (extract(epoch from now()) * 1000)::bigint")
+                    .fetchOne(0, Long.class);
+          }
+          return now[0];
+        });
+  }
+
+  private static long[] parseHistogram(String text) {
+    String body = text.substring(1, text.length() - 1);
+    if (body.isEmpty()) {
+      return new long[0];
+    }
+    String[] parts = body.split(",");
+    long[] values = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      values[i] = Long.parseLong(parts[i]);
+    }
+    return values;
+  }
+
+  /**
+   * Puts a failed or cancelled job back to pending, due now, with a fresh retry budget. Its error
+   * history is kept. Nodes are notified.
+   *
+   * @param id the job id
+   * @return true when the job was failed or cancelled and is now pending
+   */
+  public boolean retry(long id) {
+    return run(
+        "retry job " + id,
+        () ->
+            dsl.resultQuery(
+                    "update "
+                        + qualifiedJobs
+                        + " set status = 'pending', retry_count = 0, run_at = now(),"
+                        + " completed_at = null, result = null, locked_by = null,"
+                        + " lease_expires_at = null, updated_at = now()"
+                        + " where id = ? and status in ('failed', 'cancelled')"
+                        + " returning (select count(*) from pg_notify(?, ''))",
+                    id,
+                    channel)
+                .fetchOptional()
+                .isPresent());
+  }
+
+  /**
+   * Deletes up to {@code limit} finished jobs older than their retention, in one short transaction,
+   * if no other node is pruning at this moment. Pending and running jobs are never touched.
+   *
+   * @param statuses the finished statuses to prune
+   * @param olderThanMillis how long after completion a job is kept
+   * @param limit the most jobs to delete
+   * @return how many were deleted, or -1 when another node holds the pruning lock
+   */
+  public int pruneFinished(String[] statuses, long olderThanMillis, int limit) {
+    return run(
+        "prune finished jobs",
+        () ->
+            dsl.transactionResult(
+                cfg -> {
+                  DSLContext tx = cfg.dsl();
+                  Boolean locked =
+                      tx.resultQuery(
+                              "select pg_try_advisory_xact_lock(?, ?)",
+                              PRUNE_LOCK_CLASS,
+                              schema.hashCode())
+                          .fetchOne(0, Boolean.class);
+                  if (!Boolean.TRUE.equals(locked)) {
+                    return -1;
+                  }
+                  // completed_at >= created_at, so the created_at bound is implied by the
+                  // completed_at one; it is there to let jobs_created_idx find the candidates.
+                  return tx.query(
+                          "with doomed as (select id from "
+                              + qualifiedJobs
+                              + " where status = any(?::text[])"
+                              + " and created_at < now() - ?::bigint * interval '1 millisecond'"
+                              + " and completed_at < now() - ?::bigint * interval '1 millisecond'"
+                              + " limit ? for update skip locked)"
+                              + " delete from "
+                              + qualifiedJobs
+                              + " j using doomed d where j.id = d.id",
+                          statuses,
+                          olderThanMillis,
+                          olderThanMillis,
+                          limit)
+                      .execute();
+                }));
+  }
+
+  /**
+   * Deletes node rows and statistics older than {@code olderThanMillis}.
+   *
+   * @param olderThanMillis the age
+   */
+  public void pruneMonitoring(long olderThanMillis) {
+    run(
+        "prune node rows and statistics",
+        () -> {
+          dsl.query(
+                  "delete from "
+                      + qualifiedNodes
+                      + " where heartbeat_at < now() - ?::bigint * interval '1 millisecond'",
+                  olderThanMillis)
+              .execute();
+          return dsl.query(
+                  "delete from "
+                      + qualifiedStats
+                      + " where minute < now() - ?::bigint * interval '1 millisecond'",
+                  olderThanMillis)
+              .execute();
+        });
   }
 
   /** Sends a wake-up notification on this schema's channel. */

@@ -1,0 +1,142 @@
+package dev.jobqueue;
+
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link JobQueueManager#healthCheck()} found. It serializes with Jackson (or any JSON library
+ * that reads records) to the spec's shape, plus a few fields:
+ *
+ * <pre>{@code
+ * {
+ *   "status": "healthy",
+ *   "workers": {"total": 5, "active": 3, "idle": 2, "stuck": 0},
+ *   "jobs": {"pending": 12, "running": 3, "completed": 150, "failed": 2, "cancelled": 0,
+ *            "estimated": false},
+ *   "metrics": {"totalJobsProcessed": 152, "averageProcessingTime": 1250,
+ *               "registeredTypes": ["data-processing", "email-notification"]},
+ *   "queue": {"lagMillis": 40, "duePending": 12},
+ *   "cluster": {"liveNodes": 2, "listening": true, "wakeup": "notify"},
+ *   "reasons": [],
+ *   "checkedAt": "2026-11-28T08:00:00Z"
+ * }
+ * }</pre>
+ *
+ * <p>The rules for {@code status}, in order: <b>unhealthy</b> when the database failed or did not
+ * answer within {@link JobQueueConfig#healthCheckTimeout()}, or when this node should run workers
+ * ({@link JobQueueConfig#runWorkers()}) but its pool is not running; <b>degraded</b> when a worker
+ * is stuck, or the oldest due pending job has waited longer than {@link
+ * JobQueueConfig#healthMaxQueueLag()}, or jobs are due and no node is alive to run them;
+ * <b>healthy</b> otherwise. {@code reasons} says which rule applied.
+ *
+ * @param status the verdict
+ * @param workers this node's workers
+ * @param jobs jobs in the table by status
+ * @param metrics this node's processing since it started
+ * @param queue how far behind the queue is
+ * @param cluster the nodes sharing the schema
+ * @param reasons why the status is not healthy; empty when it is
+ * @param checkedAt when the check ran, by this JVM's clock
+ */
+public record HealthCheckResult(
+    HealthStatus status,
+    Workers workers,
+    Jobs jobs,
+    Metrics metrics,
+    Queue queue,
+    Cluster cluster,
+    List<String> reasons,
+    @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt) {
+
+  /**
+   * Checks the components.
+   *
+   * @param status the verdict
+   * @param workers this node's workers
+   * @param jobs jobs by status
+   * @param metrics processing figures
+   * @param queue queue lag
+   * @param cluster cluster figures
+   * @param reasons why not healthy
+   * @param checkedAt when
+   */
+  public HealthCheckResult {
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(workers, "workers");
+    Objects.requireNonNull(jobs, "jobs");
+    Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(cluster, "cluster");
+    reasons = List.copyOf(reasons);
+    Objects.requireNonNull(checkedAt, "checkedAt");
+  }
+
+  /**
+   * This node's workers.
+   *
+   * @param total live workers
+   * @param active workers running a job
+   * @param idle workers waiting for one
+   * @param stuck worker threads that ignored an interruption, or have been busy with one job for
+   *     longer than {@code workerTimeout}
+   */
+  public record Workers(int total, int active, int idle, int stuck) {}
+
+  /**
+   * Jobs in the table by status. Counts below 10,000 are exact; larger ones come from PostgreSQL's
+   * statistics (kept by autovacuum's ANALYZE), and {@code estimated} says so. All zero when the
+   * database did not answer.
+   *
+   * @param pending waiting to run, due or not
+   * @param running claimed by a node
+   * @param completed finished successfully and not yet pruned
+   * @param failed finished unsuccessfully and not yet pruned
+   * @param cancelled cancelled and not yet pruned
+   * @param estimated whether any count is an estimate
+   */
+  public record Jobs(
+      long pending, long running, long completed, long failed, long cancelled, boolean estimated) {}
+
+  /**
+   * This node's processing since its pool started.
+   *
+   * @param totalJobsProcessed attempts finished, whatever their outcome
+   * @param averageProcessingTime their mean handler time in milliseconds
+   * @param registeredTypes the types this node has handlers for
+   */
+  public record Metrics(
+      long totalJobsProcessed, long averageProcessingTime, List<String> registeredTypes) {
+
+    /**
+     * Copies the type list.
+     *
+     * @param totalJobsProcessed attempts finished
+     * @param averageProcessingTime mean handler time in ms
+     * @param registeredTypes the types
+     */
+    public Metrics {
+      registeredTypes = List.copyOf(registeredTypes);
+    }
+  }
+
+  /**
+   * How far behind the queue is, by the database clock.
+   *
+   * @param lagMillis how long the oldest due pending job has been due; 0 when none is
+   * @param duePending how many pending jobs are due now (exact up to 10,000, then 10,000)
+   */
+  public record Queue(long lagMillis, long duePending) {}
+
+  /**
+   * The nodes sharing this schema.
+   *
+   * @param liveNodes worker pools whose heartbeat is recent (within three heartbeats)
+   * @param listening whether this node's pool is woken by LISTEN/NOTIFY right now
+   * @param wakeup {@code "notify"} when listening, {@code "polling"} when it relies on {@code
+   *     pollInterval}, {@code "none"} when this node runs no workers
+   */
+  public record Cluster(int liveNodes, boolean listening, String wakeup) {}
+}

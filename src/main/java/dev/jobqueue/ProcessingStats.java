@@ -1,0 +1,59 @@
+package dev.jobqueue;
+
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What {@link JobQueueManager#getProcessingStats()} returns: processing figures over the last 15
+ * minutes, for this node and for every node sharing the schema.
+ *
+ * <p>Each node counts its own attempts in memory, per minute and job type, and writes its current
+ * minutes to the {@code job_stats} table every few seconds. {@code node} is read from memory, so it
+ * is up to date; {@code cluster} sums every node's rows, so it lags by up to those few seconds and
+ * counts nodes that have since stopped. Times are bucketed by minute on the database clock.
+ *
+ * @param node this node's figures
+ * @param cluster every node's figures, from the database
+ * @param computedAt when they were computed
+ */
+public record ProcessingStats(
+    Scope node,
+    Scope cluster,
+    @JsonSerialize(using = ToStringSerializer.class) Instant computedAt) {
+
+  /**
+   * Checks the components.
+   *
+   * @param node this node's figures
+   * @param cluster every node's figures
+   * @param computedAt when
+   */
+  public ProcessingStats {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(computedAt, "computedAt");
+  }
+
+  /**
+   * Figures for one scope (a node or the cluster).
+   *
+   * @param overall all types together
+   * @param byType per job type, sorted by type
+   */
+  public record Scope(TypeStats overall, Map<String, TypeStats> byType) {
+
+    /**
+     * Copies the map.
+     *
+     * @param overall all types together
+     * @param byType per job type
+     */
+    public Scope {
+      Objects.requireNonNull(overall, "overall");
+      byType = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(byType));
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.jobqueue;
+
+import dev.jobqueue.internal.Stats;
+import dev.jobqueue.internal.store.StatRow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Counts this node's finished attempts per job type and minute, for {@link ProcessingStats}, the
+ * health check and the {@code job_stats} table. Minutes are on the database clock: {@code clock} is
+ * this JVM's clock corrected by the offset the node heartbeat measures.
+ *
+ * <p>Thread-safe; recording takes one short lock per job type.
+ */
+final class StatsRecorder {
+  private static final long MINUTE = 60_000;
+
+  private final String nodeId;
+  private final LongSupplier clock;
+  private final Map<String, TypeRing> types = new ConcurrentHashMap<>();
+  private final AtomicLong totalProcessed = new AtomicLong();
+  private final AtomicLong totalMillis = new AtomicLong();
+
+  StatsRecorder(String nodeId, LongSupplier clock) {
+    this.nodeId = nodeId;
+    this.clock = clock;
+  }
+
+  void record(String type, AttemptOutcome outcome, long millis) {
+    types.computeIfAbsent(type, t -> new TypeRing()).record(clock.getAsLong(), outcome, millis);
+    totalProcessed.incrementAndGet();
+    totalMillis.addAndGet(millis);
+  }
+
+  long totalProcessed() {
+    return totalProcessed.get();
+  }
+
+  long averageMillis() {
+    long processed = totalProcessed.get();
+    return processed == 0 ? 0 : Math.round((double) totalMillis.get() / processed);
+  }
+
+  /** This node's figures over the last 15 minutes. */
+  ProcessingStats.Scope snapshot() {
+    return Stats.aggregate(rows(false), clock.getAsLong());
+  }
+
+  /** The minutes that changed since the last call, to be written to {@code job_stats}. */
+  List<StatRow> changedRows() {
+    return rows(true);
+  }
+
+  private List<StatRow> rows(boolean onlyChanged) {
+    List<StatRow> rows = new ArrayList<>();
+    types.forEach((type, ring) -> ring.collect(nodeId, type, onlyChanged, rows));
+    return rows;
+  }
+
+  /** The last {@value Stats#WINDOW_MINUTES} minutes of one type, as a ring of minute slots. */
+  private static final class TypeRing {
+    private final Minute[] slots = new Minute[Stats.WINDOW_MINUTES + 1];
+
+    synchronized void record(long now, AttemptOutcome outcome, long millis) {
+      long minute = Math.floorDiv(now, MINUTE) * MINUTE;
+      int index = (int) Math.floorMod(minute / MINUTE, (long) slots.length);
+      Minute slot = slots[index];
+      if (slot == null || slot.start != minute) {
+        slot = new Minute(minute);
+        slots[index] = slot;
+      }
+      slot.processed++;
+      switch (outcome) {
+        case SUCCEEDED -> slot.succeeded++;
+        case FAILED -> slot.failed++;
+        case RETRIED -> slot.retried++;
+      }
+      slot.totalMillis += millis;
+      slot.maxMillis = Math.max(slot.maxMillis, millis);
+      slot.histogram[Stats.bucket(millis)]++;
+      slot.changed = true;
+    }
+
+    synchronized void collect(String nodeId, String type, boolean onlyChanged, List<StatRow> out) {
+      for (Minute slot : slots) {
+        if (slot == null || (onlyChanged && !slot.changed)) {
+          continue;
+        }
+        if (onlyChanged) {
+          slot.changed = false;
+        }
+        out.add(
+            new StatRow(
+                slot.start,
+                nodeId,
+                type,
+                slot.processed,
+                slot.succeeded,
+                slot.failed,
+                slot.retried,
+                slot.totalMillis,
+                slot.maxMillis,
+                slot.histogram.clone()));
+      }
+    }
+  }
+
+  private static final class Minute {
+    final long start;
+    long processed;
+    long succeeded;
+    long failed;
+    long retried;
+    long totalMillis;
+    long maxMillis;
+    final long[] histogram = new long[Stats.BUCKETS];
+    boolean changed;
+
+    Minute(long start) {
+      this.start = start;
+    }
+  }
+}

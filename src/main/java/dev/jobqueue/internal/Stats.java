@@ -1,0 +1,145 @@
+package dev.jobqueue.internal;
+
+import dev.jobqueue.ProcessingStats;
+import dev.jobqueue.TypeStats;
+import dev.jobqueue.internal.store.StatRow;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns per-minute rows into {@link TypeStats}: the same arithmetic for one node's rows (from
+ * memory) and for the cluster's (from {@code job_stats}).
+ *
+ * <p>Handler times go into {@value #BUCKETS} buckets: bucket 0 holds times under 1 ms, and bucket
+ * {@code i ≥ 1} holds times in {@code [2^((i-1)/4), 2^(i/4))} ms, four buckets per power of two, so
+ * a percentile read as its bucket's upper bound is at most 19% high. The last bucket holds
+ * everything above about 2^24.75 ms (7.6 hours).
+ */
+public final class Stats {
+
+  /** How many histogram buckets a row has. */
+  public static final int BUCKETS = 100;
+
+  /** How many minutes the figures cover. */
+  public static final int WINDOW_MINUTES = 15;
+
+  private static final long MINUTE = 60_000;
+
+  private Stats() {}
+
+  /**
+   * The histogram bucket of a handler time.
+   *
+   * @param millis the time
+   * @return 0 to {@code BUCKETS - 1}
+   */
+  public static int bucket(long millis) {
+    if (millis < 1) {
+      return 0;
+    }
+    int index = 1 + (int) Math.floor(4 * (Math.log(millis) / Math.log(2)));
+    return Math.min(index, BUCKETS - 1);
+  }
+
+  /**
+   * The largest time a bucket holds (its exclusive upper bound).
+   *
+   * @param bucket the bucket
+   * @return milliseconds
+   */
+  static long upperBound(int bucket) {
+    return bucket == 0 ? 1 : (long) Math.ceil(Math.pow(2, bucket / 4.0));
+  }
+
+  /**
+   * Sums rows into a scope's figures for the {@value #WINDOW_MINUTES} minutes ending at {@code
+   * nowMillis}; rows outside that window are ignored.
+   *
+   * @param rows per-minute rows, any nodes and types
+   * @param nowMillis now, epoch milliseconds on the clock the rows' minutes use
+   * @return the figures, overall and per type
+   */
+  public static ProcessingStats.Scope aggregate(Iterable<StatRow> rows, long nowMillis) {
+    long currentMinute = Math.floorDiv(nowMillis, MINUTE) * MINUTE;
+    Totals overall = new Totals();
+    Map<String, Totals> byType = new HashMap<>();
+    for (StatRow row : rows) {
+      long minutesAgo = (currentMinute - row.minuteMillis()) / MINUTE;
+      if (minutesAgo < 0 || minutesAgo >= WINDOW_MINUTES) {
+        continue;
+      }
+      overall.add(row, (int) minutesAgo);
+      byType.computeIfAbsent(row.type(), t -> new Totals()).add(row, (int) minutesAgo);
+    }
+    double intoMinute = Math.max(1, (nowMillis - currentMinute) / 1000.0);
+    Map<String, TypeStats> types = new HashMap<>();
+    byType.forEach((type, totals) -> types.put(type, totals.toStats(intoMinute)));
+    return new ProcessingStats.Scope(overall.toStats(intoMinute), types);
+  }
+
+  /** Running sums for one scope or type. */
+  private static final class Totals {
+    private long processed;
+    private long succeeded;
+    private long failed;
+    private long retried;
+    private long totalMillis;
+    private long maxMillis;
+    private final long[] histogram = new long[BUCKETS];
+    private long last1m;
+    private long last5m;
+
+    void add(StatRow row, int minutesAgo) {
+      processed += row.processed();
+      succeeded += row.succeeded();
+      failed += row.failed();
+      retried += row.retried();
+      totalMillis += row.totalMillis();
+      maxMillis = Math.max(maxMillis, row.maxMillis());
+      long[] source = row.histogram();
+      for (int i = 0; i < Math.min(source.length, BUCKETS); i++) {
+        histogram[i] += source[i];
+      }
+      if (minutesAgo < 1) {
+        last1m += row.processed();
+      }
+      if (minutesAgo < 5) {
+        last5m += row.processed();
+      }
+    }
+
+    TypeStats toStats(double secondsIntoMinute) {
+      return new TypeStats(
+          processed,
+          succeeded,
+          failed,
+          retried,
+          processed == 0 ? 0 : Math.round((double) totalMillis / processed),
+          percentile(0.50),
+          percentile(0.95),
+          maxMillis,
+          last1m / secondsIntoMinute,
+          last5m / (4 * 60 + secondsIntoMinute),
+          processed / ((WINDOW_MINUTES - 1) * 60 + secondsIntoMinute));
+    }
+
+    private long percentile(double fraction) {
+      long count = 0;
+      for (long bucket : histogram) {
+        count += bucket;
+      }
+      if (count == 0) {
+        return 0;
+      }
+      long rank = (long) Math.ceil(fraction * count);
+      long seen = 0;
+      for (int i = 0; i < BUCKETS; i++) {
+        seen += histogram[i];
+        if (seen >= rank) {
+          return Math.min(upperBound(i), maxMillis);
+        }
+      }
+      return maxMillis;
+    }
+  }
+}
