@@ -30,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,7 @@ public final class JobQueueManager implements AutoCloseable {
   private final ExecutorService healthExecutor =
       Executors.newCachedThreadPool(WorkerThreads.platform("jobqueue-health-"));
   private ScheduledExecutorService metricsLog;
+  private final AtomicReference<Future<HealthSnapshot>> healthInFlight = new AtomicReference<>();
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
@@ -357,7 +359,8 @@ public final class JobQueueManager implements AutoCloseable {
 
   /**
    * Puts a failed or cancelled job back to pending, due now, with a fresh retry budget ({@code
-   * retryCount} back to 0). Its error history is kept.
+   * retryCount} back to 0). Its error history is kept; the attempt numbers of later entries start
+   * again at 1, as {@link JobContext#attempt()} does.
    *
    * @param id the job's id
    * @return true when the job was failed or cancelled and is now pending; false for any other
@@ -462,17 +465,25 @@ public final class JobQueueManager implements AutoCloseable {
     long timeout = config.healthCheckTimeout().toMillis();
     JobRepository store = repository;
     Future<HealthSnapshot> future;
-    try {
-      future =
-          healthExecutor.submit(() -> store.health(timeout, 3 * WorkerPool.NODE_HEARTBEAT_MILLIS));
-    } catch (RejectedExecutionException e) {
-      reasons.add("the job queue is shutting down");
-      return null;
+    synchronized (healthInFlight) {
+      // One database check at a time: during an outage a check can hang in a socket read that
+      // no interrupt ends, and callers must not pile up threads and connections behind it.
+      future = healthInFlight.get();
+      if (future == null || future.isDone()) {
+        try {
+          future =
+              healthExecutor.submit(
+                  () -> store.health(timeout, 3 * WorkerPool.NODE_HEARTBEAT_MILLIS));
+        } catch (RejectedExecutionException e) {
+          reasons.add("the job queue is shutting down");
+          return null;
+        }
+        healthInFlight.set(future);
+      }
     }
     try {
       return future.get(timeout, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      future.cancel(true);
       reasons.add("the database did not answer within " + timeout + " ms");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -55,6 +55,16 @@ final class StatsRecorder {
     return rows(true);
   }
 
+  /** A write of {@code rows} failed: mark their minutes changed again, so the next one retries. */
+  void unsaved(List<StatRow> rows) {
+    for (StatRow row : rows) {
+      TypeRing ring = types.get(row.type());
+      if (ring != null) {
+        ring.markChanged(row.minuteMillis());
+      }
+    }
+  }
+
   private List<StatRow> rows(boolean onlyChanged) {
     List<StatRow> rows = new ArrayList<>();
     types.forEach((type, ring) -> ring.collect(nodeId, type, onlyChanged, rows));
@@ -83,6 +93,14 @@ final class StatsRecorder {
       slot.maxMillis = Math.max(slot.maxMillis, millis);
       slot.histogram[Stats.bucket(millis)]++;
       slot.changed = true;
+    }
+
+    synchronized void markChanged(long minute) {
+      for (Minute slot : slots) {
+        if (slot != null && slot.start == minute) {
+          slot.changed = true;
+        }
+      }
     }
 
     synchronized void collect(String nodeId, String type, boolean onlyChanged, List<StatRow> out) {

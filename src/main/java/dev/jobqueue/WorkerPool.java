@@ -11,6 +11,7 @@ import dev.jobqueue.internal.store.NodeInfo;
 import dev.jobqueue.internal.store.NotificationListener;
 import dev.jobqueue.internal.store.RescuedJob;
 import dev.jobqueue.internal.store.SchemaMigrator;
+import dev.jobqueue.internal.store.StatRow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -552,20 +553,22 @@ public final class WorkerPool {
       return; // Preempted while queued; whoever preempted it settled it.
     }
     worker.begin(execution);
-    String workerId = nodeId + "/" + worker.getId();
-    MDC.put("jobId", execution.id());
-    MDC.put("jobType", execution.job.type());
-    MDC.put("workerId", workerId);
+    putMdc(execution);
+    try {
+      runAndRecord(worker, execution);
+    } finally {
+      clearMdc();
+    }
+  }
+
+  private void runAndRecord(JobWorker worker, Execution execution) {
     Outcome outcome;
     try {
       log.debug("Worker {} processing job {}", worker.getId(), execution.id());
-      outcome = invoke(execution, new ExecutionContext(this, execution, workerId));
+      outcome = invoke(execution, new ExecutionContext(this, execution, workerId(worker)));
     } finally {
       Thread.interrupted(); // Do not carry a timeout's interrupt into the next job.
       worker.end();
-      MDC.remove("jobId");
-      MDC.remove("jobType");
-      MDC.remove("workerId");
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
     if (!execution.finish()) {
@@ -584,6 +587,26 @@ public final class WorkerPool {
     } else {
       recordFailure(execution, outcome.error, outcome.retryable, outcome.cause, millis);
     }
+  }
+
+  private String workerId(JobWorker worker) {
+    return nodeId + "/" + worker.getId();
+  }
+
+  /** The MDC keys every log line about a running job carries. */
+  private void putMdc(Execution execution) {
+    MDC.put("jobId", execution.id());
+    MDC.put("jobType", execution.job.type());
+    JobWorker worker = execution.worker();
+    if (worker != null) {
+      MDC.put("workerId", workerId(worker));
+    }
+  }
+
+  private static void clearMdc() {
+    MDC.remove("jobId");
+    MDC.remove("jobType");
+    MDC.remove("workerId");
   }
 
   /** What an attempt produced: a result (possibly null) or an error. */
@@ -771,12 +794,23 @@ public final class WorkerPool {
                 isListening()));
     long after = System.currentTimeMillis();
     clockOffsetMillis = databaseNow - (before + after) / 2;
-    repository.saveStats(stats.changedRows());
+    saveStats();
+  }
+
+  /** Writes the minutes that changed; if the write fails they are marked changed again. */
+  private void saveStats() {
+    List<StatRow> rows = stats.changedRows();
+    try {
+      repository.saveStats(rows);
+    } catch (RuntimeException e) {
+      stats.unsaved(rows);
+      throw e;
+    }
   }
 
   private void leaveCluster() {
     try {
-      repository.saveStats(stats.changedRows());
+      saveStats();
       repository.removeNode(nodeId);
     } catch (RuntimeException e) {
       log.debug("Could not remove this node's heartbeat row: {}", e.getMessage());
@@ -787,10 +821,11 @@ public final class WorkerPool {
   private void prune() {
     long started = System.nanoTime();
     int deleted = 0;
-    deleted +=
-        pruneStatuses(
-            new String[] {"completed", "cancelled"}, config.completedJobRetention(), started);
-    deleted += pruneStatuses(new String[] {"failed"}, config.failedJobRetention(), started);
+    // One status per statement, so jobs_status_created_idx (status, created_at) finds the
+    // candidates directly instead of walking every old row of other statuses.
+    deleted += pruneStatus("completed", config.completedJobRetention(), started);
+    deleted += pruneStatus("cancelled", config.completedJobRetention(), started);
+    deleted += pruneStatus("failed", config.failedJobRetention(), started);
     repository.pruneMonitoring(MONITORING_RETENTION_MILLIS);
     if (deleted > 0) {
       log.info(
@@ -800,14 +835,14 @@ public final class WorkerPool {
     }
   }
 
-  private int pruneStatuses(String[] statuses, Duration retention, long started) {
+  private int pruneStatus(String status, Duration retention, long started) {
     if (retention.isZero()) {
       return 0;
     }
     int total = 0;
     int batch = config.pruneBatchSize();
     while (state == State.RUNNING && System.nanoTime() - started < PRUNE_BUDGET_NANOS) {
-      int deleted = repository.pruneFinished(statuses, retention.toMillis(), batch);
+      int deleted = repository.pruneFinished(status, retention.toMillis(), batch);
       if (deleted < 0) {
         break; // Another node is pruning.
       }
@@ -860,13 +895,18 @@ public final class WorkerPool {
           && now - execution.deadlineNanos() > 0
           && execution.preempt(Execution.Preemption.TIMEOUT)) {
         String error = "timed out after " + execution.job.timeoutSeconds() + " s";
-        log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
-        recordFailure(
-            execution,
-            error,
-            true,
-            null,
-            TimeUnit.NANOSECONDS.toMillis(now - execution.startedNanos()));
+        putMdc(execution);
+        try {
+          log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
+          recordFailure(
+              execution,
+              error,
+              true,
+              null,
+              TimeUnit.NANOSECONDS.toMillis(now - execution.startedNanos()));
+        } finally {
+          clearMdc();
+        }
       }
     }
     for (JobWorker worker : workers) {

@@ -31,8 +31,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Keeps the shape promised in STYLE.md: jOOQ only in the store, no infrastructure types in the
- * public API, and every internal package labelled "Not API".
+ * Keeps the shape promised in STYLE.md: jOOQ only in the store, Micrometer only in its optional
+ * binder package, no infrastructure types in the public API, and every internal package labelled
+ * "Not API".
  */
 @AnalyzeClasses(packages = "dev.jobqueue", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -53,6 +54,21 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage("org.jooq..")
           .because("the repository is the only place that talks SQL (STYLE.md)");
+
+  /**
+   * Micrometer is an optional dependency: an application without micrometer-core on its class path
+   * must be able to load and run every class except the binder. WithoutMicrometerIT checks the same
+   * at run time.
+   */
+  @ArchTest
+  static final ArchRule onlyTheMicrometerPackageDependsOnMicrometer =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.jobqueue.micrometer..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.micrometer..")
+          .because("micrometer-core is optional: the library must run without it (STYLE.md)");
 
   /**
    * The issue that defines the API requires building the manager from "either a DataSource or a

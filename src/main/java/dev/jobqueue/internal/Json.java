@@ -3,9 +3,11 @@ package dev.jobqueue.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -92,8 +94,36 @@ public final class Json {
     try {
       return LENIENT.forType(type).readValue(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+      // Jackson's own message quotes the offending value, which is payload content: it must not
+      // reach logs or the stored error. Name the field and the expected type only.
+      throw new IllegalArgumentException(describeWithoutValues(e), e);
     }
+  }
+
+  /**
+   * Describes a conversion failure by field path and expected type, never by value.
+   *
+   * @param e the failure
+   * @return for example {@code "field count: expected int"}
+   */
+  public static String describeWithoutValues(JsonProcessingException e) {
+    if (e instanceof JsonMappingException mapping) {
+      StringBuilder path = new StringBuilder();
+      for (JsonMappingException.Reference ref : mapping.getPath()) {
+        if (ref.getFieldName() != null) {
+          path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+        } else {
+          path.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+      String where = path.length() == 0 ? "the payload" : "field " + path;
+      if (mapping instanceof MismatchedInputException mismatch
+          && mismatch.getTargetType() != null) {
+        return where + ": expected " + mismatch.getTargetType().getSimpleName();
+      }
+      return where + ": " + mapping.getClass().getSimpleName();
+    }
+    return "malformed JSON";
   }
 
   /**

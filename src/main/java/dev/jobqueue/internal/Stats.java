@@ -86,7 +86,8 @@ public final class Stats {
     private long totalMillis;
     private long maxMillis;
     private final long[] histogram = new long[BUCKETS];
-    private long last1m;
+    private long currentMinute;
+    private long previousMinute;
     private long last5m;
 
     void add(StatRow row, int minutesAgo) {
@@ -100,8 +101,10 @@ public final class Stats {
       for (int i = 0; i < Math.min(source.length, BUCKETS); i++) {
         histogram[i] += source[i];
       }
-      if (minutesAgo < 1) {
-        last1m += row.processed();
+      if (minutesAgo == 0) {
+        currentMinute += row.processed();
+      } else if (minutesAgo == 1) {
+        previousMinute += row.processed();
       }
       if (minutesAgo < 5) {
         last5m += row.processed();
@@ -118,7 +121,9 @@ public final class Stats {
           percentile(0.50),
           percentile(0.95),
           maxMillis,
-          last1m / secondsIntoMinute,
+          // The last 60 s: this minute so far, plus the share of the previous minute that
+          // falls inside the window (assuming its attempts were spread evenly).
+          (currentMinute + previousMinute * Math.max(0, 60 - secondsIntoMinute) / 60.0) / 60.0,
           last5m / (4 * 60 + secondsIntoMinute),
           processed / ((WINDOW_MINUTES - 1) * 60 + secondsIntoMinute));
     }

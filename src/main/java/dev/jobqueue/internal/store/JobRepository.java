@@ -654,8 +654,9 @@ public final class JobRepository {
   /**
    * Reads what the health check needs, in one short transaction bounded by a statement timeout.
    * Counts under {@value #EXACT_COUNT_LIMIT} (by PostgreSQL's estimate) are exact; larger ones are
-   * the estimate, read from {@code pg_stats} in the same catalog lookup: no statement here scans
-   * more than about that many index entries, however large the table.
+   * the estimate, read from {@code pg_stats}. Exact counts are capped at {@value
+   * #EXACT_COUNT_LIMIT}, so no statement here reads more than about that many index entries per
+   * status, however large the table and however stale its statistics.
    *
    * @param timeoutMillis the statement timeout
    * @param liveWithinMillis a node is live if its heartbeat is this recent
@@ -695,12 +696,30 @@ public final class JobRepository {
                     }
                   }
                   if (!exact.isEmpty()) {
-                    tx.resultQuery(
-                            "select status, count(*) from "
-                                + qualifiedJobs
-                                + " where status = any(?::text[]) group by status",
-                            (Object) exact.toArray(new String[0]))
-                        .forEach(r -> counts.put(r.get(0, String.class), r.get(1, Long.class)));
+                    // Capped counts, one index range each: never more than the cap in entries,
+                    // even when the statistics are missing or stale (a table never analyzed).
+                    StringBuilder sql = new StringBuilder("select ");
+                    for (int i = 0; i < exact.size(); i++) {
+                      sql.append(i == 0 ? "" : ", ")
+                          .append("(select count(*) from (select 1 from ")
+                          .append(qualifiedJobs)
+                          .append(" where status = '")
+                          .append(exact.get(i)) // one of STATUSES: constants, not input
+                          .append("' limit ")
+                          .append(EXACT_COUNT_LIMIT)
+                          .append(") c)");
+                    }
+                    Record row = tx.resultQuery(sql.toString()).fetchOne();
+                    for (int i = 0; i < exact.size(); i++) {
+                      long count = row.get(i, Long.class);
+                      String status = exact.get(i);
+                      if (count >= EXACT_COUNT_LIMIT) {
+                        // At least the cap: better the statistics' figure, if there is one.
+                        count = Math.max(count, estimates.getOrDefault(status, 0L));
+                        estimated = true;
+                      }
+                      counts.put(status, count);
+                    }
                   }
                   String oldestDue =
                       "(select min(run_at) from "
@@ -953,12 +972,12 @@ public final class JobRepository {
    * Deletes up to {@code limit} finished jobs older than their retention, in one short transaction,
    * if no other node is pruning at this moment. Pending and running jobs are never touched.
    *
-   * @param statuses the finished statuses to prune
+   * @param status the finished status to prune: completed, cancelled or failed
    * @param olderThanMillis how long after completion a job is kept
    * @param limit the most jobs to delete
    * @return how many were deleted, or -1 when another node holds the pruning lock
    */
-  public int pruneFinished(String[] statuses, long olderThanMillis, int limit) {
+  public int pruneFinished(String status, long olderThanMillis, int limit) {
     return run(
         "prune finished jobs",
         () ->
@@ -975,18 +994,19 @@ public final class JobRepository {
                     return -1;
                   }
                   // completed_at >= created_at, so the created_at bound is implied by the
-                  // completed_at one; it is there to let jobs_created_idx find the candidates.
+                  // completed_at one; it is there to let jobs_status_created_idx find the
+                  // candidates as one index range.
                   return tx.query(
                           "with doomed as (select id from "
                               + qualifiedJobs
-                              + " where status = any(?::text[])"
+                              + " where status = ?"
                               + " and created_at < now() - ?::bigint * interval '1 millisecond'"
                               + " and completed_at < now() - ?::bigint * interval '1 millisecond'"
                               + " limit ? for update skip locked)"
                               + " delete from "
                               + qualifiedJobs
                               + " j using doomed d where j.id = d.id",
-                          statuses,
+                          status,
                           olderThanMillis,
                           olderThanMillis,
                           limit)

@@ -1,0 +1,234 @@
+package dev.jobqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.TestDatabase;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The library runs without Micrometer on the class path: a child JVM whose class path is the test
+ * class path minus every Micrometer jar (and the jars only Micrometer needs) loads and links every
+ * library class outside {@code dev.jobqueue.micrometer}, then runs a job end to end against the
+ * test database. A core class that referenced a Micrometer type in a signature, a field or on the
+ * paths a job takes would fail with {@code NoClassDefFoundError}. {@code ArchitectureTest} checks
+ * the same statically, down to every bytecode reference.
+ */
+class WithoutMicrometerIT {
+
+  /** Path fragments of the jars left out of the child's class path. */
+  private static final List<String> EXCLUDED =
+      List.of("/io/micrometer/", "/org/hdrhistogram/", "/org/latencyutils/");
+
+  private static final String TYPE = "no-micrometer";
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = db.newSchema(getClass().getSimpleName());
+
+  @AfterEach
+  void dropSchema() {
+    db.dropSchema(schema);
+  }
+
+  @Test
+  void runsAJobEndToEndWithoutMicrometerOnTheClassPath() throws Exception {
+    List<String> classPath =
+        List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+    List<String> kept = new ArrayList<>();
+    List<String> dropped = new ArrayList<>();
+    for (String entry : classPath) {
+      String normalized = entry.replace(File.separatorChar, '/');
+      (EXCLUDED.stream().anyMatch(normalized::contains) ? dropped : kept).add(entry);
+    }
+    assertThat(dropped)
+        .as("the test class path must hold micrometer-core for this test to mean anything")
+        .anyMatch(entry -> entry.contains("micrometer-core"));
+
+    Path classes =
+        Path.of(JobQueueManager.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<String> command =
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "-Xmx256m",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            String.join(File.pathSeparator, kept),
+            Child.class.getName(),
+            db.jdbcUrl(),
+            db.user(),
+            db.password(),
+            schema,
+            classes.toString());
+    Path output = Files.createTempFile("without-micrometer", ".log");
+    Process child =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+    boolean exited = child.waitFor(2, TimeUnit.MINUTES);
+    if (!exited) {
+      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String log = Files.readString(output, StandardCharsets.UTF_8);
+    Files.deleteIfExists(output);
+    System.out.println("WithoutMicrometerIT child output:\n" + log);
+
+    assertThat(exited).as("the child JVM finished within two minutes").isTrue();
+    assertThat(child.exitValue()).as("child exit code; its output:%n%s", log).isZero();
+    assertThat(log)
+        .contains("MICROMETER ABSENT")
+        .contains("BINDER UNLOADABLE")
+        .containsPattern("LINKED \\d+ CLASSES")
+        .contains("JOB COMPLETED")
+        .contains("DONE");
+  }
+
+  /**
+   * The child JVM. Arguments: {@code jdbcUrl user password schema classesDirectory}. Prints one
+   * line per check and exits 0 when all pass.
+   */
+  static final class Child {
+
+    private Child() {}
+
+    /**
+     * Runs the checks.
+     *
+     * @param args {@code jdbcUrl user password schema classesDirectory}
+     * @throws Exception if a check cannot run; the exit code is then non-zero
+     */
+    public static void main(String[] args) throws Exception {
+      PrintStream out = System.out;
+      try {
+        Class.forName("io.micrometer.core.instrument.MeterRegistry");
+        out.println("FAIL: Micrometer is on the child's class path");
+        System.exit(10);
+      } catch (ClassNotFoundException expected) {
+        out.println("MICROMETER ABSENT");
+      }
+
+      // The canary: the binder needs Micrometer, so it must not load. This is what any core
+      // class that used Micrometer would do too.
+      try {
+        Class.forName("dev.jobqueue.micrometer.JobQueueMetrics");
+        out.println("FAIL: the Micrometer binder loaded without Micrometer");
+        System.exit(11);
+      } catch (NoClassDefFoundError expected) {
+        out.println("BINDER UNLOADABLE: " + expected);
+      }
+
+      int linked = linkEveryCoreClass(Path.of(args[4]), out);
+      out.println("LINKED " + linked + " CLASSES");
+
+      runOneJob(args[0], args[1], args[2], args[3], out);
+      out.println("DONE");
+      out.flush();
+      System.exit(0);
+    }
+
+    /** Loads, initializes and reflects on every class outside the binder package. */
+    private static int linkEveryCoreClass(Path classes, PrintStream out) throws IOException {
+      List<String> names;
+      try (Stream<Path> files = Files.walk(classes)) {
+        names =
+            files
+                .map(classes::relativize)
+                .map(path -> path.toString().replace(File.separatorChar, '/'))
+                .filter(path -> path.endsWith(".class"))
+                .filter(path -> !path.startsWith("dev/jobqueue/micrometer/"))
+                .filter(path -> !path.endsWith("package-info.class"))
+                .map(path -> path.substring(0, path.length() - ".class".length()).replace('/', '.'))
+                .sorted()
+                .collect(Collectors.toList());
+      }
+      List<String> broken = new ArrayList<>();
+      for (String name : names) {
+        try {
+          Class<?> type = Class.forName(name, true, Child.class.getClassLoader());
+          // Resolves every type in field, method and constructor signatures.
+          type.getDeclaredFields();
+          type.getDeclaredMethods();
+          type.getDeclaredConstructors();
+          type.getDeclaredClasses();
+        } catch (ClassNotFoundException | LinkageError e) {
+          broken.add(name + ": " + e);
+        }
+      }
+      if (!broken.isEmpty() || names.isEmpty()) {
+        out.println("FAIL: classes that do not link without Micrometer: " + broken);
+        System.exit(12);
+      }
+      return names.size();
+    }
+
+    private static void runOneJob(
+        String jdbcUrl, String user, String password, String schema, PrintStream out)
+        throws InterruptedException {
+      HikariConfig hikari = new HikariConfig();
+      hikari.setPoolName("without-micrometer");
+      hikari.setJdbcUrl(jdbcUrl);
+      hikari.setUsername(user);
+      hikari.setPassword(password);
+      hikari.setMaximumPoolSize(10);
+      hikari.setMinimumIdle(0);
+      try (HikariDataSource pool = new HikariDataSource(hikari)) {
+        JobQueueManager jobs =
+            JobQueueManager.builder()
+                .config(
+                    JobQueueConfig.builder()
+                        .schema(schema)
+                        .pollInterval(Duration.ofMillis(100))
+                        .enableMetrics(true)
+                        .metricsInterval(Duration.ofSeconds(1))
+                        .build())
+                .dataSource(pool)
+                .listener(new JobEventListener() {})
+                .handler(
+                    JobHandler.of(
+                        TYPE,
+                        Map.class,
+                        (payload, ctx) -> Map.of("echo", String.valueOf(payload.get("n")))))
+                .build();
+        jobs.initialize();
+        try {
+          String id = jobs.createJob(CreateJobOptions.of(TYPE, Map.of("n", 42)));
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          JobStatus status = jobs.getJob(id).orElseThrow().status();
+          while (status != JobStatus.COMPLETED && System.nanoTime() < deadline) {
+            Thread.sleep(20); // a poll with a deadline; this JVM has no Awaitility on purpose
+            status = jobs.getJob(id).orElseThrow().status();
+          }
+          if (status != JobStatus.COMPLETED) {
+            out.println("FAIL: job " + id + " is " + status);
+            System.exit(13);
+          }
+          out.println("JOB COMPLETED: " + jobs.getJob(id).orElseThrow().resultJson().orElse(null));
+          HealthCheckResult health = jobs.healthCheck();
+          out.println("HEALTH " + health.status() + " " + health.reasons());
+          if (health.status() == HealthStatus.UNHEALTHY) {
+            System.exit(14);
+          }
+          out.println("METRICS " + jobs.getJobMetrics().byStatus());
+          out.println("STATS " + jobs.getProcessingStats().node().overall().processed());
+        } finally {
+          jobs.shutdown();
+        }
+      }
+    }
+  }
+}
