@@ -220,9 +220,10 @@ class HealthCheckCostHeavyIT {
             + " where n.nspname = '"
             + schema
             + "' and c.relname = 'jobs' and c.reltuples > 0",
-        "select status, count(*) from "
+        // The capped exact count the repository runs for each small status.
+        "select (select count(*) from (select 1 from "
             + jobsTable
-            + " where status = any('{running}'::text[]) group by status",
+            + " where status = 'running' limit 10000) c)",
         "select coalesce((extract(epoch from now() - least("
             + String.format(Locale.ROOT, oldestDue, 1)
             + ", "
