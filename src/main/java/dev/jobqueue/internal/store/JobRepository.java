@@ -177,16 +177,23 @@ public final class JobRepository {
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
+    // The multi-row updates of a node's held jobs (completion, release, lease renewal) first lock
+    // their rows in id order: two such statements running at once (the completer and the lease
+    // renewal) would otherwise lock overlapping rows in different orders and deadlock.
+    String lockHeld =
+        " j join unnest(?::bigint[], ?::integer[]%s) as u(id, token%s)"
+            + " on j.id = u.id and j.attempt = u.token"
+            + " where j.locked_by = ? and j.status = 'running'"
+            + " order by j.id for update of j)";
     this.completeSql =
-        "update "
+        "with locked as (select j.id, u.result from "
+            + qualified
+            + String.format(lockHeld, ", ?::text[]", ", result")
+            + " update "
             + qualified
             + " j"
             + completedSet
-            + ", result = u.result::jsonb"
-            + " from unnest(?::bigint[], ?::integer[], ?::text[]) as u(id, token, result)"
-            + " where j.id = u.id and j.attempt = u.token"
-            + fence
-            + " returning j.id";
+            + ", result = l.result::jsonb from locked l where j.id = l.id returning j.id";
     this.completeOneSql =
         "update "
             + qualified
@@ -211,22 +218,21 @@ public final class JobRepository {
             + " where j.id = ? and j.attempt = ?"
             + fence;
     this.releaseSql =
-        "update "
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(lockHeld, "", "")
+            + " update "
             + qualified
             + " j set status = 'pending', locked_by = null, lease_expires_at = null,"
-            + " updated_at = now()"
-            + " from unnest(?::bigint[], ?::integer[]) as u(id, token)"
-            + " where j.id = u.id and j.attempt = u.token"
-            + fence
-            + " returning j.id";
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
     this.extendSql =
-        "update "
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(lockHeld, "", "")
+            + " update "
             + qualified
             + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
-            + " from unnest(?::bigint[], ?::integer[]) as u(id, token)"
-            + " where j.id = u.id and j.attempt = u.token"
-            + fence
-            + " returning j.id";
+            + " from locked l where j.id = l.id returning j.id";
     String exhausted = "j.retry_count >= j.max_retries";
     String lostMessage =
         "'attempt lost: lease held by ' || e.locked_by || ' expired without renewal'";
@@ -605,7 +611,7 @@ public final class JobRepository {
     Object[] binds =
         leaseMillis == null
             ? new Object[] {ids, tokens, node}
-            : new Object[] {leaseMillis, ids, tokens, node};
+            : new Object[] {ids, tokens, node, leaseMillis};
     return run(operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
   }
 

@@ -1,0 +1,1040 @@
+package dev.jobqueue.bench;
+
+import dev.jobqueue.CreateJobOptions;
+import dev.jobqueue.JobHandler;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.bench.Results.Unit;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The workloads of issue 6. Each measurement runs in a fresh schema that is dropped afterwards;
+ * clocks are {@code System.nanoTime()}.
+ */
+final class Workloads {
+
+  static final String TYPE = "bench-noop";
+
+  /** The library's claim size per worker; the pool claims up to workers × this at once. */
+  static final int MAX_JOBS_PER_WORKER = 50;
+
+  /** Payload JSON of the plain-JDBC ceiling rows: what the library stores for a Tick. */
+  private static final String CEILING_PAYLOAD = "{\"i\": 0, \"t\": 0}";
+
+  /** Workload sizes: the issue's, or smaller ones for a smoke run. */
+  record Sizes(
+      int w1Jobs,
+      int w2Jobs,
+      int w2BigJobs,
+      int w3Jobs,
+      int w4Jobs,
+      int w5Seconds,
+      int ceilingJobs,
+      int memoryJobs) {
+    static Sizes full() {
+      return new Sizes(20_000, 20_000, 200_000, 200, 20_000, 60, 20_000, 200_000);
+    }
+
+    static Sizes quick() {
+      return new Sizes(2_000, 2_000, 20_000, 100, 5_000, 10, 2_000, 20_000);
+    }
+  }
+
+  @FunctionalInterface
+  interface Body {
+    void run(Tick tick) throws Exception;
+  }
+
+  @FunctionalInterface
+  interface Measurement {
+    /** Returns the figure's value, or null when the run did not produce one. */
+    Double run() throws Exception;
+  }
+
+  private final BenchDatabase db;
+  private final Sizes sizes;
+  private final Results results;
+  private final PrintStream out;
+  private final AtomicInteger schemas = new AtomicInteger();
+
+  Workloads(BenchDatabase db, Sizes sizes, Results results, PrintStream out) {
+    this.db = db;
+    this.sizes = sizes;
+    this.results = results;
+    this.out = out;
+  }
+
+  void run(String workload, int run) {
+    switch (workload) {
+      case "W1" -> w1(run);
+      case "W2" -> w2(run);
+      case "W3" -> w3(run);
+      case "W4" -> w4(run);
+      case "W5" -> w5(run);
+      case "ceiling" -> ceiling(run);
+      case "memory" -> memory(run);
+      default -> throw new IllegalArgumentException("unknown workload " + workload);
+    }
+  }
+
+  /** The configuration every worker pool of the suite uses, printed at the start. */
+  static String poolConfigDescription() {
+    return "minWorkers = maxWorkers = the workload's worker count, maxJobsPerWorker = "
+        + MAX_JOBS_PER_WORKER
+        + ", pollInterval 1 s (W3: 60 s), leaseDuration 30 s, other settings at their defaults;"
+        + " each manager owns its HikariCP pool (maxWorkers + 6 connections)";
+  }
+
+  // ---- warm-up --------------------------------------------------------------------------------
+
+  /** One small enqueue-and-drain pass, discarded, so that run 1 does not pay for class loading. */
+  void warmUp() throws Exception {
+    String schema = newSchema("warmup");
+    try (JobQueueManager enqueuer = enqueueManager(schema)) {
+      enqueuer.initialize();
+      for (int i = 0; i < 500; i++) {
+        enqueuer.createJob(CreateJobOptions.of(TYPE, new Tick(i, 0)));
+      }
+      enqueue(enqueuer, 4_500, 100);
+      CountDownLatch done = new CountDownLatch(5_000);
+      try (JobQueueManager workers = workerManager(schema, 8, t -> done.countDown(), c -> {})) {
+        workers.initialize();
+        if (!done.await(60, TimeUnit.SECONDS)) {
+          out.println("  warm-up: the 5,000 jobs did not drain within 60 s");
+        }
+      }
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- W1 enqueue -----------------------------------------------------------------------------
+
+  private void w1(int run) {
+    int n = sizes.w1Jobs();
+    String single = "createJob, 1 per call, " + thousands(n) + " calls";
+    String batch100 = "createJobs, 100 per call";
+    String batch1000 = "createJobs, 1,000 per call";
+    results.define("W1", single, Unit.JOBS_PER_S, "≥ 3,000", v -> v >= 3_000);
+    results.define("W1", batch100, Unit.JOBS_PER_S);
+    results.define("W1", batch1000, Unit.JOBS_PER_S, "≥ 150,000", v -> v >= 150_000);
+    measure("W1", single, run, () -> enqueueRate(n, 1));
+    measure("W1", batch100, run, () -> enqueueRate(n, 100));
+    measure("W1", batch1000, run, () -> enqueueRate(n, 1_000));
+  }
+
+  /** Jobs/s of {@code n} jobs enqueued from one thread, {@code perCall} per call (1: createJob). */
+  private Double enqueueRate(int n, int perCall) throws Exception {
+    String schema = newSchema("w1");
+    try (JobQueueManager manager = enqueueManager(schema);
+        Connection admin = db.connect()) {
+      manager.initialize();
+      List<CreateJobOptions> all = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        all.add(CreateJobOptions.of(TYPE, new Tick(i, 0)));
+      }
+      List<List<CreateJobOptions>> batches = new ArrayList<>();
+      for (int i = 0; i < n; i += perCall) {
+        batches.add(all.subList(i, Math.min(n, i + perCall)));
+      }
+      checkpoint(admin);
+      long t0 = System.nanoTime();
+      if (perCall == 1) {
+        for (CreateJobOptions options : all) {
+          manager.createJob(options);
+        }
+      } else {
+        for (List<CreateJobOptions> batch : batches) {
+          manager.createJobs(batch);
+        }
+      }
+      long t1 = System.nanoTime();
+      long stored = count(admin, "select count(*) from " + schema + ".jobs");
+      if (stored != n) {
+        throw new IllegalStateException("stored " + stored + " jobs, expected " + n);
+      }
+      return perSecond(n, t1 - t0);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- W2 drain -------------------------------------------------------------------------------
+
+  private void w2(int run) {
+    int n = sizes.w2Jobs();
+    int big = sizes.w2BigJobs();
+    String eight = "drain " + thousands(n) + " no-op, 8 workers";
+    String sixteen = "drain " + thousands(n) + " no-op, 16 workers";
+    String large = "drain " + thousands(big) + " no-op, 8 workers";
+    results.define("W2", eight, Unit.JOBS_PER_S, "≥ 30,000", v -> v >= 30_000);
+    results.define("W2", sixteen, Unit.JOBS_PER_S);
+    results.define("W2", large, Unit.JOBS_PER_S);
+    measure("W2", eight, run, () -> drain("W2", eight, run, n, 8, 0, false));
+    measure("W2", sixteen, run, () -> drain("W2", sixteen, run, n, 16, 0, false));
+    measure("W2", large, run, () -> drain("W2", large, run, big, 8, 0, false));
+  }
+
+  /**
+   * Enqueues {@code n} jobs (clock stopped), then times a fresh pool of {@code workers} from just
+   * before {@code initialize()} until the handlers have seen every job and the database shows none
+   * pending or running.
+   */
+  private Double drain(
+      String workload,
+      String figure,
+      int run,
+      int n,
+      int workers,
+      long sleepMillis,
+      boolean virtualThreads)
+      throws Exception {
+    String schema = newSchema(workload.toLowerCase(Locale.ROOT));
+    try (Connection admin = db.connect()) {
+      prefill(schema, n);
+      analyzeAndCheckpoint(admin, schema);
+      CountDownLatch done = new CountDownLatch(n);
+      Body body =
+          sleepMillis > 0
+              ? t -> {
+                Thread.sleep(sleepMillis);
+                done.countDown();
+              }
+              : t -> done.countDown();
+      long t0;
+      long initialized;
+      long t1;
+      try (JobQueueManager manager =
+          workerManager(schema, workers, body, c -> c.useVirtualThreads(virtualThreads))) {
+        long deadline = TimeUnit.SECONDS.toNanos(60) + TimeUnit.MILLISECONDS.toNanos(n);
+        t0 = System.nanoTime();
+        manager.initialize();
+        initialized = System.nanoTime();
+        if (!done.await(deadline, TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException(
+              "handlers saw " + (n - done.getCount()) + " of " + n + " jobs before the deadline");
+        }
+        awaitNoneUnfinished(admin, schema, t0 + deadline);
+        t1 = System.nanoTime();
+      }
+      verifyCompleted(admin, schema, n);
+      results.note(workload, run, figure + ": initialize() ms", (initialized - t0) / 1_000_000.0);
+      return perSecond(n, t1 - t0);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- W3 pickup latency ----------------------------------------------------------------------
+
+  private void w3(int run) {
+    int n = sizes.w3Jobs();
+    String[] variants = {"same manager", "separate enqueue-only manager"};
+    for (String v : variants) {
+      results.define("W3", v + ", p50", Unit.MS, "≤ 1.5", x -> x <= 1.5);
+      results.define("W3", v + ", p99", Unit.MS, "≤ 4", x -> x <= 4.0);
+      results.define("W3", v + ", max", Unit.MS);
+    }
+    String schema = newSchema("w3");
+    long[] enqueued = new long[2 * n];
+    long[] started = new long[2 * n];
+    CountDownLatch same = new CountDownLatch(n);
+    CountDownLatch separate = new CountDownLatch(n);
+    Body body =
+        t -> {
+          long now = System.nanoTime();
+          int i = (int) t.i();
+          started[i] = now;
+          (i < n ? same : separate).countDown();
+        };
+    try (JobQueueManager workers =
+        workerManager(schema, 8, body, c -> c.pollInterval(Duration.ofSeconds(60)))) {
+      workers.initialize();
+      awaitListening(workers);
+      Thread.sleep(1_000);
+      // Variant 1: the worker pool's own manager creates the jobs (local wake-up).
+      createPaced(workers, enqueued, 0, n);
+      if (!same.await(30, TimeUnit.SECONDS)) {
+        throw new TimeoutException("W3: " + same.getCount() + " jobs never started");
+      }
+      // Variant 2: another manager (enqueue only) creates them: only NOTIFY wakes the pool.
+      try (JobQueueManager enqueuer = enqueueManager(schema)) {
+        enqueuer.initialize();
+        Thread.sleep(500);
+        createPaced(enqueuer, enqueued, n, n);
+        if (!separate.await(30, TimeUnit.SECONDS)) {
+          throw new TimeoutException("W3: " + separate.getCount() + " jobs never started");
+        }
+      }
+      for (int v = 0; v < 2; v++) {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+          ms[i] = (started[v * n + i] - enqueued[v * n + i]) / 1_000_000.0;
+        }
+        Arrays.sort(ms);
+        record("W3", variants[v] + ", p50", run, percentile(ms, 0.50));
+        record("W3", variants[v] + ", p99", run, percentile(ms, 0.99));
+        record("W3", variants[v] + ", max", run, ms[n - 1]);
+      }
+    } catch (Exception e) {
+      failed("W3", run, e);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  /** Creates {@code n} jobs one at a time, 20 ms apart, noting the time just before each call. */
+  private static void createPaced(JobQueueManager manager, long[] enqueued, int from, int n) {
+    long base = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+    for (int k = 0; k < n; k++) {
+      parkUntil(base + k * TimeUnit.MILLISECONDS.toNanos(20));
+      int i = from + k;
+      CreateJobOptions options = CreateJobOptions.of(TYPE, new Tick(i, 0));
+      enqueued[i] = System.nanoTime();
+      manager.createJob(options);
+    }
+  }
+
+  // ---- W4 I/O-bound ---------------------------------------------------------------------------
+
+  private void w4(int run) {
+    int n = sizes.w4Jobs();
+    String platform = "sleep 5 ms, 64 workers, " + thousands(n) + " jobs, platform threads";
+    String virtual = "sleep 5 ms, 64 workers, " + thousands(n) + " jobs, virtual threads";
+    results.define("W4", platform, Unit.JOBS_PER_S);
+    Results.Figure v = results.define("W4", virtual, Unit.JOBS_PER_S);
+    measure("W4", platform, run, () -> drain("W4", platform, run, n, 64, 5, false));
+    if (Runtime.version().feature() >= 21) {
+      measure("W4", virtual, run, () -> drain("W4", virtual, run, n, 64, 5, true));
+    } else {
+      v.note = "n/a (Java " + Runtime.version().feature() + ")";
+    }
+  }
+
+  // ---- W5 steady state ------------------------------------------------------------------------
+
+  private void w5(int run) {
+    int seconds = sizes.w5Seconds();
+    int rate = 10_000;
+    int threads = 2;
+    long tickMillis = 10;
+    int perBatch = (int) (rate * tickMillis / 1000 / threads);
+    String completed = "completed/s over " + seconds + " s at 10,000/s offered";
+    String enqueuedRate = "enqueued/s achieved";
+    String lagP50 = "pickup lag p50";
+    String lagP99 = "pickup lag p99";
+    String lagMax = "pickup lag max";
+    String backlog = "backlog at window end (pending + running)";
+    String dead = "dead tuples at end";
+    String live = "live tuples at end";
+    String table = "jobs table size at end";
+    String indexes = "jobs index size at end";
+    results.define("W5", completed, Unit.JOBS_PER_S, "holds 10,000 (≥ 9,900)", v -> v >= 9_900);
+    results.define("W5", enqueuedRate, Unit.JOBS_PER_S);
+    results.define("W5", lagP50, Unit.MS);
+    results.define("W5", lagP99, Unit.MS, "< 50", v -> v < 50);
+    results.define("W5", lagMax, Unit.MS);
+    results.define("W5", backlog, Unit.COUNT);
+    results.define("W5", dead, Unit.COUNT);
+    results.define("W5", live, Unit.COUNT);
+    results.define("W5", table, Unit.MB);
+    results.define("W5", indexes, Unit.MB);
+
+    String schema = newSchema("w5");
+    int capacity = rate * seconds * 2 + 10_000;
+    long[] lags = new long[capacity];
+    AtomicInteger lagCount = new AtomicInteger();
+    AtomicLong handled = new AtomicLong();
+    Body body =
+        t -> {
+          long lag = System.nanoTime() - t.t();
+          int k = lagCount.getAndIncrement();
+          if (k < capacity) {
+            lags[k] = lag;
+          }
+          handled.incrementAndGet();
+        };
+    try (Connection admin = db.connect();
+        JobQueueManager workers = workerManager(schema, 8, body, c -> {});
+        JobQueueManager enqueuer = enqueueManager(schema)) {
+      workers.initialize();
+      enqueuer.initialize();
+      awaitListening(workers);
+      analyzeAndCheckpoint(admin, schema);
+      Thread.sleep(500);
+      AtomicLong enqueued = new AtomicLong();
+      AtomicLong late = new AtomicLong();
+      AtomicLong sequence = new AtomicLong();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+      long window = TimeUnit.SECONDS.toNanos(seconds);
+      long tick = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+      List<Thread> producers = new ArrayList<>();
+      for (int p = 0; p < threads; p++) {
+        long offset = p * tick / threads;
+        Thread producer =
+            new Thread(
+                () -> {
+                  try {
+                    for (long k = 0; ; k++) {
+                      long due = start + offset + k * tick;
+                      if (due >= start + window) {
+                        break;
+                      }
+                      parkUntil(due);
+                      if (System.nanoTime() - due > tick) {
+                        late.incrementAndGet();
+                      }
+                      long t = System.nanoTime();
+                      List<CreateJobOptions> batch = new ArrayList<>(perBatch);
+                      for (int j = 0; j < perBatch; j++) {
+                        batch.add(
+                            CreateJobOptions.of(TYPE, new Tick(sequence.getAndIncrement(), t)));
+                      }
+                      enqueuer.createJobs(batch);
+                      enqueued.addAndGet(perBatch);
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                },
+                "bench-w5-producer-" + p);
+        producers.add(producer);
+        producer.start();
+      }
+      for (Thread producer : producers) {
+        producer.join();
+      }
+      long end = System.nanoTime();
+      if (failure.get() != null) {
+        throw new IllegalStateException("W5 producer failed: " + failure.get(), failure.get());
+      }
+      long countAt = System.nanoTime();
+      long completedAtEnd =
+          count(admin, "select count(*) from " + schema + ".jobs where status = 'completed'");
+      long unfinishedAtEnd = unfinished(admin, schema);
+      record("W5", completed, run, perSecond(completedAtEnd, countAt - start));
+      record("W5", enqueuedRate, run, perSecond(enqueued.get(), end - start));
+      record("W5", backlog, run, unfinishedAtEnd);
+      results.note("W5", run, "producer batches that started > 10 ms late", late.get());
+      results.note("W5", run, "jobs enqueued in the window", enqueued.get());
+      // Let the backlog finish (every job enqueued in the window gets its lag), then read the
+      // table's state. A pool that cannot keep up may not finish in time: the lag figures then
+      // cover only the jobs that started, and understate the lag.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+      while (handled.get() < enqueued.get() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      long drainedAt = System.nanoTime();
+      while (unfinished(admin, schema) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
+      results.note(
+          "W5",
+          run,
+          "seconds from window end until the backlog was handled",
+          (drainedAt - end) / 1e9);
+      if (handled.get() < enqueued.get()) {
+        Results.Figure p99 = results.get("W5", lagP99);
+        p99.note = "lower bound: backlog not drained in 300 s";
+        results.note(
+            "W5",
+            run,
+            "lag figures are lower bounds: jobs never started within 300 s after the window",
+            enqueued.get() - handled.get());
+      }
+      int samples = Math.min(lagCount.get(), capacity);
+      double[] ms = new double[samples];
+      for (int i = 0; i < samples; i++) {
+        ms[i] = lags[i] / 1_000_000.0;
+      }
+      Arrays.sort(ms);
+      record("W5", lagP50, run, percentile(ms, 0.50));
+      record("W5", lagP99, run, percentile(ms, 0.99));
+      record("W5", lagMax, run, ms[samples - 1]);
+      // Statistics reach pg_stat_user_tables within about a second.
+      Thread.sleep(1_500);
+      try (PreparedStatement s =
+          admin.prepareStatement(
+              "select n_dead_tup, n_live_tup, autovacuum_count,"
+                  + " pg_table_size(relid), pg_indexes_size(relid)"
+                  + " from pg_stat_user_tables where schemaname = ? and relname = 'jobs'")) {
+        s.setString(1, schema);
+        try (ResultSet r = s.executeQuery()) {
+          r.next();
+          record("W5", dead, run, r.getLong(1));
+          record("W5", live, run, r.getLong(2));
+          results.note("W5", run, "autovacuum runs on jobs during the run", r.getLong(3));
+          record("W5", table, run, r.getLong(4) / 1_048_576.0);
+          record("W5", indexes, run, r.getLong(5) / 1_048_576.0);
+        }
+      }
+    } catch (Exception e) {
+      failed("W5", run, e);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- ceiling --------------------------------------------------------------------------------
+
+  private void ceiling(int run) {
+    int n = sizes.ceilingJobs();
+    String drain = "plain JDBC claim 100 + complete 100 per tx, 2 connections";
+    String single = "plain INSERT, 1 row/statement, 1 connection";
+    String single2 = "plain INSERT, 1 row/statement, 2 connections";
+    String multi100 = "plain INSERT, 100 rows/statement, 1 connection";
+    String multi1000 = "plain INSERT, 1,000 rows/statement, 1 connection";
+    results.define("ceiling", drain, Unit.JOBS_PER_S);
+    results.define("ceiling", single, Unit.JOBS_PER_S);
+    results.define("ceiling", single2, Unit.JOBS_PER_S);
+    results.define("ceiling", multi100, Unit.JOBS_PER_S);
+    results.define("ceiling", multi1000, Unit.JOBS_PER_S);
+    measure("ceiling", drain, run, () -> ceilingDrain(n));
+    measure("ceiling", single, run, () -> ceilingInsert(n, 1, 1));
+    measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2));
+    measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1));
+    measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1));
+  }
+
+  /** The library's claim statement shape, without the library: claim 100, complete them, commit. */
+  private Double ceilingDrain(int n) throws Exception {
+    String schema = newSchema("ceil_drain");
+    try (Connection admin = db.connect()) {
+      prefill(schema, n);
+      analyzeAndCheckpoint(admin, schema);
+      String claim =
+          "with c as materialized (select id from "
+              + schema
+              + ".jobs where status = 'pending' and run_at <= now() and type = any(?::text[])"
+              + " order by priority, run_at, id limit ? for update skip locked)"
+              + " update "
+              + schema
+              + ".jobs j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
+              + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
+              + " started_at = now(), updated_at = now()"
+              + " from c where j.id = c.id"
+              + " returning j.id, j.type, j.payload::text, j.attempt";
+      String complete =
+          "update "
+              + schema
+              + ".jobs set status = 'completed', completed_at = now(), updated_at = now(),"
+              + " locked_by = null, lease_expires_at = null where id = any(?)";
+      int threads = 2;
+      CyclicBarrier ready = new CyclicBarrier(threads + 1);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<Thread> loops = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String node = "ceiling-" + t;
+        Thread loop =
+            new Thread(
+                () -> {
+                  try (Connection c = db.connect()) {
+                    c.setAutoCommit(false);
+                    try (PreparedStatement claimStatement = c.prepareStatement(claim);
+                        PreparedStatement completeStatement = c.prepareStatement(complete)) {
+                      Array types = c.createArrayOf("text", new String[] {TYPE});
+                      ready.await();
+                      while (true) {
+                        claimStatement.setArray(1, types);
+                        claimStatement.setInt(2, 100);
+                        claimStatement.setString(3, node);
+                        claimStatement.setLong(4, 30_000);
+                        List<Long> ids = new ArrayList<>(100);
+                        try (ResultSet r = claimStatement.executeQuery()) {
+                          while (r.next()) {
+                            ids.add(r.getLong(1));
+                            r.getString(2);
+                            r.getString(3);
+                            r.getInt(4);
+                          }
+                        }
+                        if (ids.isEmpty()) {
+                          c.commit();
+                          break;
+                        }
+                        completeStatement.setArray(
+                            1, c.createArrayOf("bigint", ids.toArray(new Long[0])));
+                        completeStatement.executeUpdate();
+                        c.commit();
+                      }
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                },
+                "bench-ceiling-" + t);
+        loops.add(loop);
+        loop.start();
+      }
+      ready.await(30, TimeUnit.SECONDS);
+      long t0 = System.nanoTime();
+      for (Thread loop : loops) {
+        loop.join();
+      }
+      long t1 = System.nanoTime();
+      if (failure.get() != null) {
+        throw new IllegalStateException("ceiling drain failed: " + failure.get(), failure.get());
+      }
+      verifyCompleted(admin, schema, n);
+      return perSecond(n, t1 - t0);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  /** Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. */
+  private Double ceilingInsert(int n, int rows, int threads) throws Exception {
+    String schema = newSchema("ceil_insert");
+    try (Connection admin = db.connect()) {
+      try (JobQueueManager manager = enqueueManager(schema)) {
+        manager.initialize(); // creates the table and its indexes
+      }
+      StringBuilder sql =
+          new StringBuilder("insert into ")
+              .append(schema)
+              .append(
+                  ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at,"
+                      + " run_at) values ");
+      for (int r = 0; r < rows; r++) {
+        sql.append(r == 0 ? "" : ", ").append("(?, ?, ?::jsonb, ?, ?, now(), now())");
+      }
+      String insert = sql.toString();
+      int perThread = n / threads;
+      CyclicBarrier ready = new CyclicBarrier(threads + 1);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<Thread> loops = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread loop =
+            new Thread(
+                () -> {
+                  try (Connection c = db.connect();
+                      PreparedStatement s = c.prepareStatement(insert)) {
+                    ready.await();
+                    for (int done = 0; done < perThread; done += rows) {
+                      int p = 1;
+                      for (int r = 0; r < rows; r++) {
+                        s.setString(p++, TYPE);
+                        s.setShort(p++, (short) 2);
+                        s.setString(p++, CEILING_PAYLOAD);
+                        s.setInt(p++, 3);
+                        s.setInt(p++, 300);
+                      }
+                      s.executeUpdate();
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                },
+                "bench-insert-" + t);
+        loops.add(loop);
+        loop.start();
+      }
+      checkpoint(admin);
+      ready.await(30, TimeUnit.SECONDS);
+      long t0 = System.nanoTime();
+      for (Thread loop : loops) {
+        loop.join();
+      }
+      long t1 = System.nanoTime();
+      if (failure.get() != null) {
+        throw new IllegalStateException("ceiling insert failed: " + failure.get(), failure.get());
+      }
+      long stored = count(admin, "select count(*) from " + schema + ".jobs");
+      if (stored != (long) perThread * threads) {
+        throw new IllegalStateException("stored " + stored + " rows, expected " + n);
+      }
+      return perSecond(stored, t1 - t0);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- memory ---------------------------------------------------------------------------------
+
+  private void memory(int run) {
+    int n = sizes.memoryJobs();
+    String rss = "peak RSS, -Xmx64m, drain " + thousands(n) + ", 8 workers";
+    String completed = "64 MB heap run completed";
+    String rate = "drain rate in the 64 MB child";
+    results.define("memory", rss, Unit.MB);
+    results.define("memory", completed, Unit.YES_NO, "completes", v -> v >= 0.5);
+    results.define("memory", rate, Unit.JOBS_PER_S);
+    String schema = newSchema("memory");
+    Process child = null;
+    try (Connection admin = db.connect()) {
+      prefill(schema, n);
+      analyzeAndCheckpoint(admin, schema);
+      List<String> command = new ArrayList<>();
+      command.add(
+          ProcessHandle.current()
+              .info()
+              .command()
+              .orElse(System.getProperty("java.home") + "/bin/java"));
+      command.addAll(
+          List.of(
+              "-Xmx64m",
+              "-XX:+ExitOnOutOfMemoryError",
+              "-Dlogback.configurationFile=bench-logback.xml",
+              "-cp",
+              childClassPath(),
+              MemoryDrain.class.getName(),
+              schema,
+              Integer.toString(n),
+              "8",
+              Integer.toString(MAX_JOBS_PER_WORKER)));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      Map<String, String> env = builder.environment();
+      env.put("BENCH_DB_URL", db.jdbcUrl);
+      env.put("BENCH_DB_USER", db.user == null ? "" : db.user);
+      env.put("BENCH_DB_PASSWORD", db.password == null ? "" : db.password);
+      child = builder.start();
+      long pid = child.pid();
+      List<String> lines = new ArrayList<>();
+      Process started = child;
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader r =
+                    new BufferedReader(
+                        new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = r.readLine()) != null) {
+                    synchronized (lines) {
+                      lines.add(line);
+                    }
+                  }
+                } catch (IOException ignored) {
+                  // The child is gone.
+                }
+              },
+              "bench-memory-reader");
+      reader.start();
+      long peakRss = 0;
+      long peakHwm = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+      Path status = Path.of("/proc/" + pid + "/status");
+      while (child.isAlive() && System.nanoTime() < deadline) {
+        long[] mem = readStatus(status);
+        peakRss = Math.max(peakRss, mem[0]);
+        peakHwm = Math.max(peakHwm, mem[1]);
+        child.waitFor(20, TimeUnit.MILLISECONDS);
+      }
+      if (child.isAlive()) {
+        child.destroyForcibly();
+        throw new TimeoutException("the memory child did not finish within 15 minutes");
+      }
+      reader.join(5_000);
+      int exit = child.exitValue();
+      String result = null;
+      synchronized (lines) {
+        for (String line : lines) {
+          if (line.startsWith("RESULT ")) {
+            result = line;
+          }
+        }
+      }
+      boolean ok = exit == 0 && result != null && result.contains("completed=true");
+      if (result != null) {
+        long childHwm = field(result, "vmHWMkB");
+        peakHwm = Math.max(peakHwm, childHwm);
+        long millis = field(result, "millis");
+        if (ok && millis > 0) {
+          record("memory", rate, run, n * 1000.0 / millis);
+        }
+        results.note("memory", run, "child result line", result);
+      }
+      if (!ok) {
+        synchronized (lines) {
+          int from = Math.max(0, lines.size() - 20);
+          out.println("  memory child exited " + exit + "; last output:");
+          lines.subList(from, lines.size()).forEach(l -> out.println("    " + l));
+        }
+      }
+      record("memory", rss, run, Math.max(peakRss, peakHwm) / 1024.0);
+      record("memory", completed, run, ok ? 1 : 0);
+      results.note("memory", run, "child exit code", exit);
+    } catch (Exception e) {
+      failed("memory", run, e);
+    } finally {
+      if (child != null && child.isAlive()) {
+        child.destroyForcibly();
+      }
+      dropSchema(schema);
+    }
+  }
+
+  /** VmRSS and VmHWM in kB from /proc/PID/status; zeros once the process is gone. */
+  private static long[] readStatus(Path status) {
+    long rss = 0;
+    long hwm = 0;
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmRSS:")) {
+          rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        } else if (line.startsWith("VmHWM:")) {
+          hwm = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // The process exited between the check and the read.
+    }
+    return new long[] {rss, hwm};
+  }
+
+  private static long field(String line, String name) {
+    for (String part : line.split(" ")) {
+      if (part.startsWith(name + "=")) {
+        try {
+          return Long.parseLong(part.substring(name.length() + 1));
+        } catch (NumberFormatException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The class path this JVM loaded the suite from. Under {@code exec:java} that is the plugin's
+   * class loader, not {@code java.class.path} (which then names Maven's own launcher).
+   */
+  static String childClassPath() {
+    List<String> entries = new ArrayList<>();
+    for (ClassLoader loader = Workloads.class.getClassLoader();
+        loader != null;
+        loader = loader.getParent()) {
+      if (loader instanceof URLClassLoader urls) {
+        for (URL url : urls.getURLs()) {
+          if ("file".equals(url.getProtocol())) {
+            try {
+              entries.add(new File(url.toURI()).getPath());
+            } catch (URISyntaxException e) {
+              entries.add(url.getPath());
+            }
+          }
+        }
+      }
+    }
+    return entries.isEmpty()
+        ? System.getProperty("java.class.path")
+        : String.join(File.pathSeparator, entries);
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private void measure(String workload, String figure, int run, Measurement measurement) {
+    try {
+      Double value = measurement.run();
+      if (value != null) {
+        record(workload, figure, run, value);
+      }
+    } catch (Exception e) {
+      failed(workload + " / " + figure, run, e);
+    }
+  }
+
+  private void record(String workload, String figure, int run, double value) {
+    results.record(workload, figure, run, value);
+    Results.Figure f = results.get(workload, figure);
+    out.printf(
+        Locale.ROOT,
+        "  run %d  %-8s %-62s %s %s%n",
+        run,
+        workload,
+        figure,
+        Results.format(f.unit, value),
+        f.unit.label);
+  }
+
+  private void failed(String what, int run, Exception e) {
+    out.println("  run " + run + "  " + what + " FAILED: " + e);
+    results.note(what, run, "failure", e.toString());
+  }
+
+  String newSchema(String tag) {
+    return "bench_" + tag + "_" + ProcessHandle.current().pid() + "_" + schemas.incrementAndGet();
+  }
+
+  void dropSchema(String schema) {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("drop schema if exists " + schema + " cascade");
+    } catch (SQLException e) {
+      out.println("  could not drop schema " + schema + ": " + e.getMessage());
+    }
+  }
+
+  private JobQueueConfig.Builder baseConfig(String schema) {
+    JobQueueConfig.Builder config =
+        JobQueueConfig.builder()
+            .databaseUrl(db.jdbcUrl)
+            .schema(schema)
+            .gracefulShutdownTimeout(Duration.ofSeconds(10));
+    if (db.user != null) {
+      config.databaseUser(db.user);
+    }
+    if (db.password != null) {
+      config.databasePassword(db.password);
+    }
+    return config;
+  }
+
+  /** A manager that only enqueues: no worker pool, but the handler type is registered. */
+  JobQueueManager enqueueManager(String schema) {
+    return JobQueueManager.builder()
+        .config(baseConfig(schema).runWorkers(false).build())
+        .handler(handler(t -> {}))
+        .build();
+  }
+
+  /** A manager running a fixed pool of {@code workers}. */
+  JobQueueManager workerManager(
+      String schema,
+      int workers,
+      Body body,
+      java.util.function.Consumer<JobQueueConfig.Builder> tweak) {
+    JobQueueConfig.Builder config =
+        baseConfig(schema)
+            .maxWorkers(workers)
+            .minWorkers(workers)
+            .maxJobsPerWorker(MAX_JOBS_PER_WORKER)
+            .pollInterval(Duration.ofSeconds(1));
+    tweak.accept(config);
+    return JobQueueManager.builder().config(config.build()).handler(handler(body)).build();
+  }
+
+  static JobHandler<Tick> handler(Body body) {
+    return JobHandler.of(
+        TYPE,
+        Tick.class,
+        (tick, context) -> {
+          body.run(tick);
+          return null;
+        });
+  }
+
+  /** Enqueues {@code n} jobs with the library, {@code perCall} per createJobs call. */
+  private static void enqueue(JobQueueManager manager, int n, int perCall) {
+    List<CreateJobOptions> batch = new ArrayList<>(perCall);
+    for (int i = 0; i < n; i++) {
+      batch.add(CreateJobOptions.of(TYPE, new Tick(i, 0)));
+      if (batch.size() == perCall || i == n - 1) {
+        manager.createJobs(batch);
+        batch = new ArrayList<>(perCall);
+      }
+    }
+  }
+
+  /** Creates the schema with the library and enqueues {@code n} jobs, 1,000 per call. */
+  void prefill(String schema, int n) {
+    try (JobQueueManager manager = enqueueManager(schema)) {
+      manager.initialize();
+      enqueue(manager, n, 1_000);
+    }
+  }
+
+  private void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
+    try (Statement s = admin.createStatement()) {
+      s.execute("analyze " + schema + ".jobs");
+    }
+    checkpoint(admin);
+  }
+
+  private static void checkpoint(Connection admin) {
+    try (Statement s = admin.createStatement()) {
+      s.execute("checkpoint");
+    } catch (SQLException e) {
+      // Not allowed for every role on an external server; the run is just noisier then.
+    }
+  }
+
+  private static void awaitListening(JobQueueManager manager) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!manager.workerPool().isListening() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  private static void awaitNoneUnfinished(Connection admin, String schema, long deadline)
+      throws SQLException, InterruptedException, TimeoutException {
+    while (unfinished(admin, schema) > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("jobs still pending or running in the database");
+      }
+      Thread.sleep(2);
+    }
+  }
+
+  /** Pending plus running jobs: both statuses have a partial index, so this stays cheap. */
+  private static long unfinished(Connection admin, String schema) throws SQLException {
+    return count(
+        admin, "select count(*) from " + schema + ".jobs where status in ('pending', 'running')");
+  }
+
+  private static void verifyCompleted(Connection admin, String schema, long n) throws SQLException {
+    long done = count(admin, "select count(*) from " + schema + ".jobs where status = 'completed'");
+    if (done != n) {
+      throw new IllegalStateException(done + " of " + n + " jobs are completed in the database");
+    }
+  }
+
+  static long count(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  private static double perSecond(long n, long nanos) {
+    return n / (nanos / 1e9);
+  }
+
+  /** Nearest-rank percentile of sorted values. */
+  static double percentile(double[] sorted, double p) {
+    int rank = (int) Math.ceil(p * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  private static void parkUntil(long deadline) {
+    long wait;
+    while ((wait = deadline - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(wait);
+    }
+  }
+
+  private static String thousands(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+}
