@@ -1,8 +1,10 @@
 package dev.jobqueue.internal.store;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.UUID;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongConsumer;
 import javax.sql.DataSource;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * exponential backoff (100 ms up to 30 s) when it fails. While it is disconnected the pool simply
  * polls at its {@code pollInterval}; nothing depends on a notification arriving.
  *
- * <p>Two messages exist: an empty payload ("new jobs may be due") and {@code cancel:<id>} ("stop
- * this running job").
+ * <p>Three messages exist: an empty payload ("new jobs may be due"), {@code cancel:<id>} ("stop
+ * this running job"), and {@code probe:<uuid>}, which each listener sends itself right after {@code
+ * LISTEN}: only once its own probe has arrived does it count as connected. Behind a pooler in
+ * transaction mode the probe never arrives, and the pool keeps polling.
  */
 public final class NotificationListener {
 
@@ -25,6 +29,9 @@ public final class NotificationListener {
   private static final long MAX_BACKOFF_MILLIS = 30_000;
   private static final long LIVENESS_CHECK_MILLIS = 10_000;
   private static final int WAIT_MILLIS = 500;
+
+  private static final String PROBE = "probe:";
+  private static final long PROBE_TIMEOUT_MILLIS = 2_000;
 
   private final DataSource dataSource;
   private final String channel;
@@ -102,6 +109,10 @@ public final class NotificationListener {
         try (Statement statement = connection.createStatement()) {
           statement.execute("LISTEN \"" + channel + "\"");
         }
+        // Prove that notifications arrive on this connection before relying on them: behind
+        // PgBouncer in transaction mode LISTEN succeeds, but its session is not ours to keep,
+        // and nothing would ever be delivered. Then the pool must keep polling.
+        awaitProbe(connection, pg);
         connected = true;
         if (failures > 0) {
           log.info("Notification listener reconnected after {} failed attempt(s)", failures);
@@ -118,7 +129,7 @@ public final class NotificationListener {
         failures++;
         if (failures == 1 || Long.bitCount(failures) == 1) {
           log.warn(
-              "Notification listener lost its connection (attempt {}), polling meanwhile: {}",
+              "Notification listener is not connected (attempt {}), polling meanwhile: {}",
               failures,
               e.getMessage());
         }
@@ -138,27 +149,58 @@ public final class NotificationListener {
     }
   }
 
+  private void dispatch(PGNotification[] notifications) {
+    boolean newJobs = false;
+    for (PGNotification notification : notifications) {
+      String payload = notification.getParameter();
+      if (payload != null && payload.startsWith("cancel:")) {
+        try {
+          onCancel.accept(Long.parseLong(payload.substring("cancel:".length())));
+        } catch (NumberFormatException ignored) {
+          // Not ours.
+        }
+      } else if (payload == null || !payload.startsWith(PROBE)) {
+        newJobs = true;
+      }
+    }
+    if (newJobs) {
+      onNewJobs.run();
+    }
+  }
+
+  private void awaitProbe(Connection connection, PGConnection pg) throws SQLException {
+    String probe = PROBE + UUID.randomUUID();
+    try (PreparedStatement notify = connection.prepareStatement("select pg_notify(?, ?)")) {
+      notify.setString(1, channel);
+      notify.setString(2, probe);
+      notify.execute();
+    }
+    long deadline = System.nanoTime() + PROBE_TIMEOUT_MILLIS * 1_000_000;
+    while (running && System.nanoTime() < deadline) {
+      PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
+      if (notifications != null) {
+        boolean seen = false;
+        for (PGNotification notification : notifications) {
+          seen |= probe.equals(notification.getParameter());
+        }
+        dispatch(notifications);
+        if (seen) {
+          return;
+        }
+      }
+    }
+    throw new SQLException(
+        "LISTEN succeeded but its own test notification did not arrive within "
+            + PROBE_TIMEOUT_MILLIS
+            + " ms (a pooler in transaction mode, such as PgBouncer?); polling instead");
+  }
+
   private void listen(Connection connection, PGConnection pg) throws SQLException {
     long lastCheck = System.nanoTime();
     while (running) {
       PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
       if (notifications != null) {
-        boolean newJobs = false;
-        for (PGNotification notification : notifications) {
-          String payload = notification.getParameter();
-          if (payload != null && payload.startsWith("cancel:")) {
-            try {
-              onCancel.accept(Long.parseLong(payload.substring("cancel:".length())));
-            } catch (NumberFormatException ignored) {
-              // Not ours.
-            }
-          } else {
-            newJobs = true;
-          }
-        }
-        if (newJobs) {
-          onNewJobs.run();
-        }
+        dispatch(notifications);
       }
       if (System.nanoTime() - lastCheck > LIVENESS_CHECK_MILLIS * 1_000_000) {
         // A silently dropped connection would otherwise look like a quiet channel forever.
