@@ -95,10 +95,6 @@ final class Completer {
     }
   }
 
-  int backlog() {
-    return unwritten.get();
-  }
-
   private void run() {
     List<Pending> batch = new ArrayList<>();
     long backoff = 50;

@@ -297,7 +297,7 @@ public final class JobRepository {
    * @param schema a checked schema name
    * @return the channel name
    */
-  public static String notificationChannel(String schema) {
+  static String notificationChannel(String schema) {
     String name = "jobqueue_" + schema;
     return name.length() > 63 ? name.substring(0, 63) : name;
   }
