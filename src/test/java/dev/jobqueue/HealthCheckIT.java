@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.StuckHandlers;
 import dev.jobqueue.testing.TestDatabase;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -43,10 +43,7 @@ class HealthCheckIT {
   private String schema;
   private EngineTestSupport support;
 
-  /** Handlers that ignore interruption run until this is set (or 20 s at most). */
-  private final AtomicBoolean releaseStuck = new AtomicBoolean();
-
-  private final List<Thread> stuckThreads = new ArrayList<>();
+  private final StuckHandlers stuck = new StuckHandlers();
 
   @BeforeAll
   void setUpSchema() {
@@ -58,17 +55,9 @@ class HealthCheckIT {
 
   @AfterEach
   void stopManagers() throws InterruptedException {
-    releaseStuck.set(true);
+    stuck.release();
     support.close();
-    List<Thread> threads;
-    synchronized (stuckThreads) {
-      threads = new ArrayList<>(stuckThreads);
-      stuckThreads.clear();
-    }
-    for (Thread thread : threads) {
-      thread.join(5_000);
-    }
-    releaseStuck.set(false);
+    stuck.releaseAndAwait();
     support.truncate();
     db.execute("truncate table \"" + schema + "\".nodes, \"" + schema + "\".job_stats");
     // Fresh statistics, so that no test sees estimates left by the large-table test.
@@ -401,18 +390,8 @@ class HealthCheckIT {
                 "stubborn",
                 Work.class,
                 (payload, ctx) -> {
-                  synchronized (stuckThreads) {
-                    stuckThreads.add(Thread.currentThread());
-                  }
                   started.countDown();
-                  long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                  while (!releaseStuck.get() && System.nanoTime() < deadline) {
-                    try {
-                      Thread.sleep(20);
-                    } catch (InterruptedException ignored) {
-                      // Ignores interruption on purpose.
-                    }
-                  }
+                  stuck.hold(Duration.ofSeconds(20));
                   return null;
                 }));
     awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
@@ -428,7 +407,7 @@ class HealthCheckIT {
     assertThat(manager.workerPool().getStuckWorkerCount()).isEqualTo(1);
 
     // Once the handler returns, the thread is no longer stuck and health recovers.
-    releaseStuck.set(true);
+    stuck.release();
     HealthCheckResult recovered = awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
     assertThat(recovered.workers().stuck()).isZero();
   }

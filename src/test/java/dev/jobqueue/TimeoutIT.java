@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.StuckHandlers;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -28,10 +28,7 @@ class TimeoutIT {
   private String schema;
   private EngineTestSupport support;
 
-  /** Stuck handlers run until this is set, or for 10 s at most. */
-  private final AtomicBoolean releaseStuck = new AtomicBoolean();
-
-  private final List<Thread> stuckThreads = new ArrayList<>();
+  private final StuckHandlers stuck = new StuckHandlers();
 
   @BeforeAll
   void setUpSchema() {
@@ -43,19 +40,13 @@ class TimeoutIT {
 
   @AfterEach
   void stopManagers() throws InterruptedException {
-    releaseStuck.set(true);
+    stuck.release();
     support.close();
     // A stuck handler's thread ends once released: an abandoned worker exits after its handler
     // returns, and one that was not abandoned yet exits with the stopped pool.
-    List<Thread> threads;
-    synchronized (stuckThreads) {
-      threads = new ArrayList<>(stuckThreads);
-      stuckThreads.clear();
-    }
+    List<Thread> threads = stuck.releaseAndAwait();
     support.truncate();
-    releaseStuck.set(false);
     for (Thread thread : threads) {
-      thread.join(5_000);
       assertThat(thread.isAlive()).as("stuck handler thread %s ended", thread).isFalse();
     }
   }
@@ -227,24 +218,13 @@ class TimeoutIT {
     int maxWorkers = 2;
     AtomicInteger quickRuns = new AtomicInteger();
     AtomicInteger stuckRuns = new AtomicInteger();
-    JobHandler<Work> stuck =
+    JobHandler<Work> stubborn =
         JobHandler.of(
             "stuck",
             Work.class,
             (payload, ctx) -> {
-              synchronized (stuckThreads) {
-                stuckThreads.add(Thread.currentThread());
-              }
               stuckRuns.incrementAndGet();
-              long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-              // Swallows every interruption and goes on, until the test releases it.
-              while (!releaseStuck.get() && System.nanoTime() < end) {
-                try {
-                  Thread.sleep(20);
-                } catch (InterruptedException ignored) {
-                  // deliberately ignored
-                }
-              }
+              stuck.hold(Duration.ofSeconds(10)); // swallows every interruption
               return null;
             });
     JobHandler<Work> quick =
@@ -263,7 +243,7 @@ class TimeoutIT {
                 // Long enough that no claimed job outlives its first lease here: this test is
                 // about timeouts, not about lease renewal (see the test above).
                 .leaseDuration(Duration.ofSeconds(5)),
-            stuck,
+            stubborn,
             quick);
     WorkerPool pool = worker.workerPool();
 
@@ -294,11 +274,7 @@ class TimeoutIT {
                   && support.count("type = 'quick' and status = 'completed'") == 20;
             });
 
-    synchronized (stuckThreads) {
-      assertThat(stuckThreads)
-          .as("quick jobs finished while stuck handlers still ran")
-          .anyMatch(Thread::isAlive);
-    }
+    assertThat(stuck.anyAlive()).as("quick jobs finished while stuck handlers still ran").isTrue();
     assertThat(pool.getStuckWorkerCount()).isGreaterThanOrEqualTo(1);
     assertThat(mostLiveWorkers.get()).isLessThanOrEqualTo(maxWorkers);
     assertThat(pool.getWorkers().size()).isLessThanOrEqualTo(maxWorkers);
