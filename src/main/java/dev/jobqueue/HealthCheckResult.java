@@ -87,8 +87,8 @@ public record HealthCheckResult(
 
   /**
    * Jobs in the table by status. Counts below 10,000 are exact; larger ones come from PostgreSQL's
-   * statistics (kept by autovacuum's ANALYZE), and {@code estimated} says so. All zero when the
-   * database did not answer.
+   * statistics (kept by autovacuum's ANALYZE), or read 10,000 when the table has no statistics yet,
+   * and {@code estimated} says so. All zero when the database did not answer.
    *
    * @param pending waiting to run, due or not
    * @param running claimed by a node
