@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark suite of issue 6: workloads W1–W5, the plain-SQL ceiling and the 64 MB memory run,
- * on an embedded PostgreSQL (or {@code JOB_QUEUE_DATABASE_URL}). It prints a Markdown table and
- * writes the raw figures as JSON. It is a program, not a test: nothing asserts on speed.
+ * The benchmark suite of issue 6: workloads W1–W5, the plain-SQL ceiling, the index anatomy and the
+ * 64 MB memory run, on an embedded PostgreSQL (or {@code JOB_QUEUE_DATABASE_URL}). It prints a
+ * Markdown table and writes the raw figures as JSON. It is a program, not a test: nothing asserts
+ * on speed.
  *
  * <pre>
  * ./mvnw -q -Pbench test-compile exec:java -Dexec.args="--quick"
@@ -32,20 +33,23 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
 
-  static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "ceiling", "memory");
+  static final List<String> ALL =
+      List.of("W1", "W2", "W3", "W4", "W5", "ceiling", "anatomy", "memory");
   static final List<String> DEFAULT = List.of("W1", "W2", "W3", "W4", "W5", "ceiling");
 
   static final String USAGE =
       String.join(
           "\n",
           "Usage: ./mvnw -q -Pbench test-compile exec:java -Dexec.args=\"[options]\"",
-          "  --workloads LIST  comma-separated, from W1,W2,W3,W4,W5,ceiling,memory",
-          "                    (default: W1,W2,W3,W4,W5,ceiling; memory only when named)",
+          "  --workloads LIST  comma-separated, from W1,W2,W3,W4,W5,ceiling,anatomy,memory",
+          "                    (default: W1,W2,W3,W4,W5,ceiling; anatomy and memory only when named)",
           "  --runs N          repetitions of each workload; median and range are reported"
               + " (default 3)",
           "  --quick           smaller sizes for a smoke run (2,000 jobs instead of 20,000,"
               + " W5 for 10 s)",
           "  --out FILE        where the JSON goes (default target/bench/results.json)",
+          "  --statements      profile the server: load pg_stat_statements and print, after"
+              + " each workload, the statements that took the server's time",
           "  --help            this text",
           "Database: JOB_QUEUE_DATABASE_URL (+ _USER, _PASSWORD) if set, else embedded"
               + " PostgreSQL.");
@@ -53,7 +57,8 @@ public final class Bench {
   private static final PrintStream out = System.out;
 
   /** Parsed command line. */
-  record Options(List<String> workloads, int runs, boolean quick, Path out, boolean help) {
+  record Options(
+      List<String> workloads, int runs, boolean quick, Path out, boolean statements, boolean help) {
 
     static Options parse(String[] args) {
       List<String> workloads = DEFAULT;
@@ -61,6 +66,7 @@ public final class Bench {
       boolean quick = false;
       Path outFile = Path.of("target", "bench", "results.json");
       boolean help = false;
+      boolean statements = false;
       List<String> tokens = new ArrayList<>();
       for (String arg : args) {
         // exec:java passes -Dexec.args as one string when quoted oddly; split on whitespace.
@@ -102,12 +108,13 @@ public final class Bench {
             }
           }
           case "--quick" -> quick = true;
+          case "--statements" -> statements = true;
           case "--out" -> outFile = Path.of(value != null ? value : next(tokens, ++i, name));
           case "--help", "-h" -> help = true;
           default -> throw new IllegalArgumentException("unknown argument '" + token + "'");
         }
       }
-      return new Options(List.copyOf(workloads), runs, quick, outFile, help);
+      return new Options(List.copyOf(workloads), runs, quick, outFile, statements, help);
     }
 
     private static String next(List<String> tokens, int i, String name) {
@@ -152,7 +159,7 @@ public final class Bench {
     }
     int exit = 1;
     long started = System.nanoTime();
-    try (BenchDatabase db = BenchDatabase.open()) {
+    try (BenchDatabase db = BenchDatabase.open(options.statements())) {
       Workloads.Sizes sizes = options.quick() ? Workloads.Sizes.quick() : Workloads.Sizes.full();
       Map<String, Object> environment = environment(db, options, sizes);
       printEnvironment(environment);
@@ -160,10 +167,17 @@ public final class Bench {
       Workloads workloads = new Workloads(db, sizes, results, out);
       out.println("Warm-up (5,000 jobs enqueued and drained, discarded) ...");
       workloads.warmUp();
+      StatementProfile profile = options.statements() ? StatementProfile.open(db, out) : null;
       for (int run = 1; run <= options.runs(); run++) {
         for (String workload : options.workloads()) {
           out.printf(Locale.ROOT, "Run %d/%d: %s%n", run, options.runs(), workload);
+          if (profile != null) {
+            profile.reset();
+          }
           workloads.run(workload, run);
+          if (profile != null) {
+            results.note(workload, run, "statements", profile.report(workload, run));
+          }
         }
       }
       addRatios(results, sizes);

@@ -59,7 +59,13 @@ final class BenchDatabase implements AutoCloseable {
     this.embedded = embedded;
   }
 
-  static BenchDatabase open() throws IOException {
+  /**
+   * The external server named by {@code JOB_QUEUE_DATABASE_URL}, or else an embedded one.
+   *
+   * @param statements load {@code pg_stat_statements} into the embedded server (for {@code
+   *     --statements}); an external server must have it in its {@code shared_preload_libraries}
+   */
+  static BenchDatabase open(boolean statements) throws IOException {
     String url = System.getenv("JOB_QUEUE_DATABASE_URL");
     if (url != null && !url.isBlank()) {
       String[] parsed = toJdbc(url.trim());
@@ -71,7 +77,7 @@ final class BenchDatabase implements AutoCloseable {
     EmbeddedPostgres postgres;
     String note;
     try {
-      postgres = embedded(true).start();
+      postgres = embedded(true, statements).start();
       note =
           "embedded: requested synchronous_commit=on, fsync=on, shared_buffers=1GB, max_connections=300";
     } catch (IOException | RuntimeException e) {
@@ -79,7 +85,7 @@ final class BenchDatabase implements AutoCloseable {
           "Embedded PostgreSQL refused shared_buffers=1GB ("
               + e.getMessage()
               + "); starting it with the default shared_buffers");
-      postgres = embedded(false).start();
+      postgres = embedded(false, statements).start();
       note =
           "embedded: shared_buffers=1GB was refused, so the default was used;"
               + " requested synchronous_commit=on, fsync=on, max_connections=300";
@@ -105,7 +111,7 @@ final class BenchDatabase implements AutoCloseable {
         postgres);
   }
 
-  private static EmbeddedPostgres.Builder embedded(boolean bigBuffers) {
+  private static EmbeddedPostgres.Builder embedded(boolean bigBuffers, boolean statements) {
     EmbeddedPostgres.Builder builder =
         EmbeddedPostgres.builder()
             .setPGStartupWait(Duration.ofSeconds(60))
@@ -116,6 +122,9 @@ final class BenchDatabase implements AutoCloseable {
             .setServerConfig("max_connections", "300");
     if (bigBuffers) {
       builder.setServerConfig("shared_buffers", "1GB");
+    }
+    if (statements) {
+      builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
     }
     return builder;
   }

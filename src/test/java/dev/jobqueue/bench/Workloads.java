@@ -102,6 +102,7 @@ final class Workloads {
       case "W4" -> w4(run);
       case "W5" -> w5(run);
       case "ceiling" -> ceiling(run);
+      case "anatomy" -> anatomy(run);
       case "memory" -> memory(run);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     }
@@ -520,31 +521,153 @@ final class Workloads {
     results.define("ceiling", single2, Unit.JOBS_PER_S);
     results.define("ceiling", multi100, Unit.JOBS_PER_S);
     results.define("ceiling", multi1000, Unit.JOBS_PER_S);
-    measure("ceiling", drain, run, () -> ceilingDrain(n));
-    measure("ceiling", single, run, () -> ceilingInsert(n, 1, 1));
-    measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2));
-    measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1));
-    measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1));
+    measure("ceiling", drain, run, () -> ceilingDrain(n, List.of()));
+    measure("ceiling", single, run, () -> ceilingInsert(n, 1, 1, List.of()));
+    measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2, List.of()));
+    measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1, List.of()));
+    measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1, List.of()));
+    pickupFloor(run);
   }
 
-  /** The library's claim statement shape, without the library: claim 100, complete them, commit. */
-  private Double ceilingDrain(int n) throws Exception {
+  /**
+   * The floor under W3: the same pacing (200 jobs, 20 ms apart), but plain JDBC with no library and
+   * no wake-up. One connection INSERTs a job (autocommit, so one durable commit), and right after,
+   * a second connection runs the library's claim shape for it (a second durable commit). Every
+   * durable queue pays both commits before a handler can start.
+   */
+  private void pickupFloor(int run) {
+    int n = sizes.w3Jobs();
+    String insertOnly = "pickup floor: plain INSERT commit, p50";
+    String insertOnly99 = "pickup floor: plain INSERT commit, p99";
+    String both = "pickup floor: INSERT commit + claim commit, p50";
+    String both99 = "pickup floor: INSERT commit + claim commit, p99";
+    results.define("ceiling", insertOnly, Unit.MS);
+    results.define("ceiling", insertOnly99, Unit.MS);
+    results.define("ceiling", both, Unit.MS);
+    results.define("ceiling", both99, Unit.MS);
+    String schema = newSchema("ceil_floor");
+    try (JobQueueManager manager = enqueueManager(schema)) {
+      manager.initialize();
+    }
+    try (Connection producer = db.connect();
+        Connection worker = db.connect();
+        PreparedStatement insert =
+            producer.prepareStatement(
+                "insert into "
+                    + schema
+                    + ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at,"
+                    + " run_at) values (?, 2, ?::jsonb, 3, 300, now(), now()) returning id");
+        PreparedStatement claim = worker.prepareStatement(claimSql(schema))) {
+      Array types = worker.createArrayOf("text", new String[] {TYPE});
+      double[] inserted = new double[n];
+      double[] claimed = new double[n];
+      long base = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+      for (int i = 0; i < n; i++) {
+        parkUntil(base + i * TimeUnit.MILLISECONDS.toNanos(20));
+        long t0 = System.nanoTime();
+        insert.setString(1, TYPE);
+        insert.setString(2, CEILING_PAYLOAD);
+        try (ResultSet r = insert.executeQuery()) {
+          r.next();
+        }
+        long t1 = System.nanoTime();
+        claim.setArray(1, types);
+        claim.setInt(2, 1);
+        claim.setString(3, "floor");
+        claim.setLong(4, 30_000);
+        int got = 0;
+        try (ResultSet r = claim.executeQuery()) {
+          while (r.next()) {
+            got++;
+          }
+        }
+        long t2 = System.nanoTime();
+        if (got != 1) {
+          throw new IllegalStateException("the floor's claim took " + got + " jobs, expected 1");
+        }
+        inserted[i] = (t1 - t0) / 1_000_000.0;
+        claimed[i] = (t2 - t0) / 1_000_000.0;
+      }
+      Arrays.sort(inserted);
+      Arrays.sort(claimed);
+      record("ceiling", insertOnly, run, percentile(inserted, 0.50));
+      record("ceiling", insertOnly99, run, percentile(inserted, 0.99));
+      record("ceiling", both, run, percentile(claimed, 0.50));
+      record("ceiling", both99, run, percentile(claimed, 0.99));
+    } catch (Exception e) {
+      failed("ceiling / pickup floor", run, e);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  // ---- anatomy: what the table's indexes cost -------------------------------------------------
+
+  /**
+   * The ceiling's plain INSERT of 1,000 rows per statement and its plain claim + complete drain, on
+   * the library's own table with fewer and fewer of its secondary indexes. The difference is what
+   * each index costs the hot path; it is not a library configuration.
+   */
+  private void anatomy(int run) {
+    int n = sizes.ceilingJobs();
+    Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
+    variants.put("all indexes (as shipped)", List.of());
+    variants.put("without the GIN payload index", List.of("jobs_payload_idx"));
+    variants.put("without GIN and created_at", List.of("jobs_payload_idx", "jobs_created_idx"));
+    variants.put(
+        "without GIN, created_at and type",
+        List.of("jobs_payload_idx", "jobs_created_idx", "jobs_type_created_idx"));
+    variants.put(
+        "primary key, claim and lease indexes only",
+        List.of(
+            "jobs_payload_idx",
+            "jobs_created_idx",
+            "jobs_type_created_idx",
+            "jobs_status_created_idx"));
+    for (Map.Entry<String, List<String>> v : variants.entrySet()) {
+      String insert = "plain INSERT 1,000 rows/statement, " + v.getKey();
+      String drain = "plain claim + complete drain, " + v.getKey();
+      results.define("anatomy", insert, Unit.JOBS_PER_S);
+      results.define("anatomy", drain, Unit.JOBS_PER_S);
+      measure("anatomy", insert, run, () -> ceilingInsert(n, 1_000, 1, v.getValue()));
+      measure("anatomy", drain, run, () -> ceilingDrain(n, v.getValue()));
+    }
+  }
+
+  private static String claimSql(String schema) {
+    return "with c as materialized (select id from "
+        + schema
+        + ".jobs where status = 'pending' and run_at <= now() and type = any(?::text[])"
+        + " order by priority, run_at, id limit ? for update skip locked)"
+        + " update "
+        + schema
+        + ".jobs j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
+        + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
+        + " started_at = now(), updated_at = now()"
+        + " from c where j.id = c.id"
+        + " returning j.id, j.type, j.payload::text, j.attempt";
+  }
+
+  private static void dropIndexes(Connection admin, String schema, List<String> indexes)
+      throws SQLException {
+    try (Statement s = admin.createStatement()) {
+      for (String index : indexes) {
+        s.execute("drop index " + schema + "." + index);
+      }
+    }
+  }
+
+  /**
+   * The library's claim statement shape, without the library: claim 100, complete them, commit.
+   * {@code dropIndexes} names indexes of the library's table to drop first (the anatomy).
+   */
+  private Double ceilingDrain(int n, List<String> dropIndexes) throws Exception {
     String schema = newSchema("ceil_drain");
     try (Connection admin = db.connect()) {
       prefill(schema, n);
+      dropIndexes(admin, schema, dropIndexes);
       analyzeAndCheckpoint(admin, schema);
-      String claim =
-          "with c as materialized (select id from "
-              + schema
-              + ".jobs where status = 'pending' and run_at <= now() and type = any(?::text[])"
-              + " order by priority, run_at, id limit ? for update skip locked)"
-              + " update "
-              + schema
-              + ".jobs j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
-              + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
-              + " started_at = now(), updated_at = now()"
-              + " from c where j.id = c.id"
-              + " returning j.id, j.type, j.payload::text, j.attempt";
+      String claim = claimSql(schema);
       String complete =
           "update "
               + schema
@@ -613,13 +736,18 @@ final class Workloads {
     }
   }
 
-  /** Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. */
-  private Double ceilingInsert(int n, int rows, int threads) throws Exception {
+  /**
+   * Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. {@code
+   * dropIndexes} names indexes of the library's table to drop first (the anatomy).
+   */
+  private Double ceilingInsert(int n, int rows, int threads, List<String> dropIndexes)
+      throws Exception {
     String schema = newSchema("ceil_insert");
     try (Connection admin = db.connect()) {
       try (JobQueueManager manager = enqueueManager(schema)) {
         manager.initialize(); // creates the table and its indexes
       }
+      dropIndexes(admin, schema, dropIndexes);
       StringBuilder sql =
           new StringBuilder("insert into ")
               .append(schema)
