@@ -521,11 +521,11 @@ final class Workloads {
     results.define("ceiling", single2, Unit.JOBS_PER_S);
     results.define("ceiling", multi100, Unit.JOBS_PER_S);
     results.define("ceiling", multi1000, Unit.JOBS_PER_S);
-    measure("ceiling", drain, run, () -> ceilingDrain(n, List.of()));
-    measure("ceiling", single, run, () -> ceilingInsert(n, 1, 1, List.of()));
-    measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2, List.of()));
-    measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1, List.of()));
-    measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1, List.of()));
+    measure("ceiling", drain, run, () -> ceilingDrain(n, DrainShape.SHIPPED));
+    measure("ceiling", single, run, () -> ceilingInsert(n, 1, 1));
+    measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2));
+    measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1));
+    measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1));
     pickupFloor(run);
   }
 
@@ -604,12 +604,40 @@ final class Workloads {
   // ---- anatomy: what the table's indexes cost -------------------------------------------------
 
   /**
-   * The ceiling's plain INSERT of 1,000 rows per statement and its plain claim + complete drain, on
-   * the library's own table with fewer and fewer of its secondary indexes. The difference is what
-   * each index costs the hot path; it is not a library configuration.
+   * How the ceiling's plain drain is shaped: indexes of the library's table to drop first, jobs
+   * claimed per statement, whether each completion commits on its own, and the table's fillfactor.
+   */
+  record DrainShape(List<String> dropIndexes, int claim, boolean completeEach, int fillfactor) {
+    static final DrainShape SHIPPED = new DrainShape(List.of(), 100, false, 85);
+
+    static DrainShape without(List<String> dropIndexes) {
+      return new DrainShape(dropIndexes, 100, false, 85);
+    }
+  }
+
+  /**
+   * The plain-SQL ceiling taken apart, on the library's own table. First the design choices the
+   * engine relies on, each undone in turn: claiming many jobs per statement, completing them in one
+   * statement, the 85% fillfactor, and the {@code unnest} insert. Then the secondary indexes,
+   * dropped one after another: the difference is what each costs the hot path. None of these is a
+   * library configuration.
    */
   private void anatomy(int run) {
     int n = sizes.ceilingJobs();
+    Map<String, DrainShape> shapes = new java.util.LinkedHashMap<>();
+    shapes.put("claim 1 + complete 1 per tx", new DrainShape(List.of(), 1, false, 85));
+    shapes.put("claim 100, one tx per completion", new DrainShape(List.of(), 100, true, 85));
+    shapes.put(
+        "claim 100 + complete 100 per tx, fillfactor 100",
+        new DrainShape(List.of(), 100, false, 100));
+    for (Map.Entry<String, DrainShape> shape : shapes.entrySet()) {
+      String drain = "plain drain, " + shape.getKey();
+      results.define("anatomy", drain, Unit.JOBS_PER_S);
+      measure("anatomy", drain, run, () -> ceilingDrain(n, shape.getValue()));
+    }
+    String unnest = "plain unnest INSERT 1,000 rows/statement (the library's shape)";
+    results.define("anatomy", unnest, Unit.JOBS_PER_S);
+    measure("anatomy", unnest, run, () -> unnestInsert(n, 1_000, List.of()));
     Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
     variants.put("all indexes (as shipped)", List.of());
     variants.put("without the GIN payload index", List.of("jobs_payload_idx"));
@@ -625,12 +653,12 @@ final class Workloads {
             "jobs_type_created_idx",
             "jobs_status_created_idx"));
     for (Map.Entry<String, List<String>> v : variants.entrySet()) {
-      String insert = "plain INSERT 1,000 rows/statement, " + v.getKey();
+      String insert = "plain unnest INSERT 1,000 rows/statement, " + v.getKey();
       String drain = "plain claim + complete drain, " + v.getKey();
       results.define("anatomy", insert, Unit.JOBS_PER_S);
       results.define("anatomy", drain, Unit.JOBS_PER_S);
-      measure("anatomy", insert, run, () -> ceilingInsert(n, 1_000, 1, v.getValue()));
-      measure("anatomy", drain, run, () -> ceilingDrain(n, v.getValue()));
+      measure("anatomy", insert, run, () -> unnestInsert(n, 1_000, v.getValue()));
+      measure("anatomy", drain, run, () -> ceilingDrain(n, DrainShape.without(v.getValue())));
     }
   }
 
@@ -658,14 +686,20 @@ final class Workloads {
   }
 
   /**
-   * The library's claim statement shape, without the library: claim 100, complete them, commit.
-   * {@code dropIndexes} names indexes of the library's table to drop first (the anatomy).
+   * The library's claim statement shape, without the library: as shipped, claim 100, complete them,
+   * commit; the anatomy varies the {@code shape}.
    */
-  private Double ceilingDrain(int n, List<String> dropIndexes) throws Exception {
+  private Double ceilingDrain(int n, DrainShape shape) throws Exception {
     String schema = newSchema("ceil_drain");
     try (Connection admin = db.connect()) {
+      try (JobQueueManager manager = enqueueManager(schema)) {
+        manager.initialize(); // creates the table, so that its fillfactor applies to the preload
+      }
+      try (Statement s = admin.createStatement()) {
+        s.execute("alter table " + schema + ".jobs set (fillfactor = " + shape.fillfactor() + ")");
+      }
       prefill(schema, n);
-      dropIndexes(admin, schema, dropIndexes);
+      dropIndexes(admin, schema, shape.dropIndexes());
       analyzeAndCheckpoint(admin, schema);
       String claim = claimSql(schema);
       String complete =
@@ -690,7 +724,7 @@ final class Workloads {
                       ready.await();
                       while (true) {
                         claimStatement.setArray(1, types);
-                        claimStatement.setInt(2, 100);
+                        claimStatement.setInt(2, shape.claim());
                         claimStatement.setString(3, node);
                         claimStatement.setLong(4, 30_000);
                         List<Long> ids = new ArrayList<>(100);
@@ -705,6 +739,16 @@ final class Workloads {
                         if (ids.isEmpty()) {
                           c.commit();
                           break;
+                        }
+                        if (shape.completeEach()) {
+                          c.commit(); // the claim
+                          for (Long id : ids) {
+                            completeStatement.setArray(
+                                1, c.createArrayOf("bigint", new Long[] {id}));
+                            completeStatement.executeUpdate();
+                            c.commit();
+                          }
+                          continue;
                         }
                         completeStatement.setArray(
                             1, c.createArrayOf("bigint", ids.toArray(new Long[0])));
@@ -737,17 +781,71 @@ final class Workloads {
   }
 
   /**
-   * Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. {@code
-   * dropIndexes} names indexes of the library's table to drop first (the anatomy).
+   * The library's batch insert shape without the library: {@code unnest} of arrays, autocommit.
+   * {@code dropIndexes} names indexes of the library's table to drop first (the anatomy).
    */
-  private Double ceilingInsert(int n, int rows, int threads, List<String> dropIndexes)
-      throws Exception {
+  private Double unnestInsert(int n, int rows, List<String> dropIndexes) throws Exception {
+    String schema = newSchema("ceil_unnest");
+    try (Connection admin = db.connect()) {
+      try (JobQueueManager manager = enqueueManager(schema)) {
+        manager.initialize();
+      }
+      dropIndexes(admin, schema, dropIndexes);
+      String insert =
+          "insert into "
+              + schema
+              + ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at,"
+              + " run_at) select u.type, u.priority, u.payload::jsonb, u.max_retries,"
+              + " u.timeout_seconds, now(), now() from unnest(?::text[], ?::smallint[],"
+              + " ?::text[], ?::integer[], ?::integer[]) with ordinality"
+              + " as u(type, priority, payload, max_retries, timeout_seconds, ord)"
+              + " order by u.ord returning id";
+      String[] types = new String[rows];
+      Short[] priorities = new Short[rows];
+      String[] payloads = new String[rows];
+      Integer[] retries = new Integer[rows];
+      Integer[] timeouts = new Integer[rows];
+      Arrays.fill(types, TYPE);
+      Arrays.fill(priorities, (short) 2);
+      Arrays.fill(payloads, CEILING_PAYLOAD);
+      Arrays.fill(retries, 3);
+      Arrays.fill(timeouts, 300);
+      checkpoint(admin);
+      try (Connection c = db.connect();
+          PreparedStatement s = c.prepareStatement(insert)) {
+        long t0 = System.nanoTime();
+        for (int done = 0; done < n; done += rows) {
+          s.setArray(1, c.createArrayOf("text", types));
+          s.setArray(2, c.createArrayOf("int2", priorities));
+          s.setArray(3, c.createArrayOf("text", payloads));
+          s.setArray(4, c.createArrayOf("int4", retries));
+          s.setArray(5, c.createArrayOf("int4", timeouts));
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              r.getLong(1);
+            }
+          }
+        }
+        long t1 = System.nanoTime();
+        long stored = count(admin, "select count(*) from " + schema + ".jobs");
+        if (stored != n) {
+          throw new IllegalStateException("stored " + stored + " rows, expected " + n);
+        }
+        return perSecond(stored, t1 - t0);
+      }
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  /** Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. */
+  private Double ceilingInsert(int n, int rows, int threads) throws Exception {
     String schema = newSchema("ceil_insert");
     try (Connection admin = db.connect()) {
       try (JobQueueManager manager = enqueueManager(schema)) {
         manager.initialize(); // creates the table and its indexes
       }
-      dropIndexes(admin, schema, dropIndexes);
+
       StringBuilder sql =
           new StringBuilder("insert into ")
               .append(schema)
