@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
  *   <li>nests at most {@value #MAX_DEPTH} levels deep;
  *   <li>contains no U+0000 character and no unpaired surrogate, in names or values (PostgreSQL's
  *       {@code jsonb} refuses both);
+ *   <li>holds no raw JSON text (Jackson's {@code RawValue}, {@code @JsonRawValue}), which would be
+ *       written unchecked;
  *   <li>holds only numbers PostgreSQL's {@code numeric} can store: at most {@value
  *       #MAX_INTEGER_DIGITS} digits before the decimal point and {@value #MAX_FRACTION_DIGITS}
  *       after it;
@@ -207,6 +209,16 @@ public final class PayloadCodec {
       }
       if (node.isBigDecimal() || node.isBigInteger()) {
         checkNumber(node.decimalValue(), entry.path(), errors);
+        continue;
+      }
+      if (node.isPojo()) {
+        // Raw JSON (a RawValue, @JsonRawValue, a serializer's writeRawValue) or another embedded
+        // object would be written unchecked, so jsonb rather than the library would judge it.
+        errors.add(
+            FieldError.of(
+                entry.path(),
+                "holds raw JSON or an embedded object, which cannot be checked",
+                null));
         continue;
       }
       if (!node.isContainerNode()) {

@@ -515,6 +515,33 @@ class PayloadCodecTest {
               });
     }
 
+    // Raw JSON is written without being parsed: the reliability suite smuggled a \u0000 escape
+    // past the checks this way, and PostgreSQL refused it instead of the library.
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\\u0000\"", "[[[[[[]]]]]]", "}{", "{\"a\": 1}"})
+    void refusesRawJsonNamingThePath(String raw) {
+      Map<String, Object> payload =
+          Map.of("r", List.of(new com.fasterxml.jackson.databind.util.RawValue(raw)));
+
+      assertThat(PayloadCodec.encodeObject(payload, CAP, PATH, errors)).isNull();
+      assertThat(errors)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.field()).isEqualTo("payload.r[0]");
+                assertThat(e.message()).contains("raw JSON");
+              });
+    }
+
+    /** A record with a {@code @JsonRawValue} field, the annotation form of the same hole. */
+    public record WithRaw(@com.fasterxml.jackson.annotation.JsonRawValue String json) {}
+
+    @Test
+    void refusesAJsonRawValueField() {
+      assertThat(PayloadCodec.encodeObject(new WithRaw("\"\\u0000\""), CAP, PATH, errors)).isNull();
+      assertThat(errors).singleElement().extracting(FieldError::field).isEqualTo("payload.json");
+    }
+
     @Test
     void refusesAnIntegerWithTooManyDigits() {
       Map<String, Object> payload =

