@@ -1118,7 +1118,8 @@ public final class JobQueueConfig {
     /**
      * Sets {@link JobQueueConfig#schema()}.
      *
-     * @param schema a name matching {@code ^[a-z_][a-z0-9_]{0,62}$}
+     * @param schema a name matching {@code ^[a-z_][a-z0-9_]{0,62}$}, other than PostgreSQL's
+     *     reserved {@code pg_*} names and {@code information_schema}
      * @return this builder
      * @throws IllegalArgumentException for any other name; nothing is quoted or escaped
      */
@@ -1128,6 +1129,12 @@ public final class JobQueueConfig {
             "schema must match ^[a-z_][a-z0-9_]{0,62}$ (was "
                 + (schema == null ? "null" : "'" + schema + "'")
                 + ")");
+      }
+      if (schema.startsWith("pg_") || schema.equals("information_schema")) {
+        throw new IllegalArgumentException(
+            "schema must not be a PostgreSQL system schema name (pg_*, information_schema) (was '"
+                + schema
+                + "')");
       }
       this.schema = schema;
       return this;

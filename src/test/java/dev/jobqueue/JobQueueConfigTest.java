@@ -528,6 +528,16 @@ class JobQueueConfigTest {
           .withMessageContaining(name);
     }
 
+    // PostgreSQL reserves the pg_ prefix (CREATE SCHEMA refuses it) and owns these schemas.
+    @ParameterizedTest
+    @ValueSource(strings = {"pg_catalog", "pg_temp", "pg_toast", "pg_jobs", "information_schema"})
+    void rejectsSystemSchemaNames(String name) {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> JobQueueConfig.builder().schema(name))
+          .withMessageContaining("schema must not be a PostgreSQL system schema")
+          .withMessageContaining("'" + name + "'");
+    }
+
     @Test
     void rejectsNullSchemaName() {
       assertThatIllegalArgumentException()

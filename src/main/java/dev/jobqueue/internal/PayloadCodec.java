@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.jobqueue.FieldError;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -24,6 +25,11 @@ import java.util.stream.Collectors;
  *   <li>nests at most {@value #MAX_DEPTH} levels deep;
  *   <li>contains no U+0000 character and no unpaired surrogate, in names or values (PostgreSQL's
  *       {@code jsonb} refuses both);
+ *   <li>holds no raw JSON text (Jackson's {@code RawValue}, {@code @JsonRawValue}), which would be
+ *       written unchecked;
+ *   <li>holds only numbers PostgreSQL's {@code numeric} can store: at most {@value
+ *       #MAX_INTEGER_DIGITS} digits before the decimal point and {@value #MAX_FRACTION_DIGITS}
+ *       after it;
  *   <li>is at most the configured number of bytes in UTF-8.
  * </ul>
  */
@@ -31,6 +37,12 @@ public final class PayloadCodec {
 
   /** The deepest nesting accepted in a payload. */
   public static final int MAX_DEPTH = 100;
+
+  /** The most digits before the decimal point that PostgreSQL's {@code numeric} stores. */
+  public static final int MAX_INTEGER_DIGITS = 131_072;
+
+  /** The most digits after the decimal point that PostgreSQL's {@code numeric} stores. */
+  public static final int MAX_FRACTION_DIGITS = 16_383;
 
   private PayloadCodec() {}
 
@@ -195,6 +207,20 @@ public final class PayloadCodec {
         checkText(node.textValue(), entry.path(), errors);
         continue;
       }
+      if (node.isBigDecimal() || node.isBigInteger()) {
+        checkNumber(node.decimalValue(), entry.path(), errors);
+        continue;
+      }
+      if (node.isPojo()) {
+        // Raw JSON (a RawValue, @JsonRawValue, a serializer's writeRawValue) or another embedded
+        // object would be written unchecked, so jsonb rather than the library would judge it.
+        errors.add(
+            FieldError.of(
+                entry.path(),
+                "holds raw JSON or an embedded object, which cannot be checked",
+                null));
+        continue;
+      }
       if (!node.isContainerNode()) {
         continue;
       }
@@ -213,6 +239,26 @@ public final class PayloadCodec {
           stack.push(new Entry(node.get(i), entry.path() + "[" + i + "]", entry.depth() + 1));
         }
       }
+    }
+  }
+
+  /**
+   * Refuses a number that jsonb would reject with "value overflows numeric format". Jackson writes
+   * it as {@link BigDecimal#toString()}, so its digits before the point are {@code precision -
+   * scale} (none for zero) and after it {@code scale}.
+   */
+  private static void checkNumber(BigDecimal value, String path, List<FieldError> errors) {
+    long integerDigits = value.signum() == 0 ? 0 : (long) value.precision() - value.scale();
+    if (value.scale() > MAX_FRACTION_DIGITS || integerDigits > MAX_INTEGER_DIGITS) {
+      errors.add(
+          FieldError.of(
+              path,
+              "is a number PostgreSQL cannot store (more than "
+                  + MAX_INTEGER_DIGITS
+                  + " digits before the decimal point or "
+                  + MAX_FRACTION_DIGITS
+                  + " after it)",
+              null));
     }
   }
 

@@ -497,6 +497,72 @@ class PayloadCodecTest {
       assertThat(errors).isEmpty();
       assertThat(json).hasSize(211);
     }
+
+    // PostgreSQL's jsonb refuses these with "value overflows numeric format" (found by the
+    // reliability suite's hostile filters): the library must refuse them first, naming the field.
+    @ParameterizedTest
+    @ValueSource(strings = {"1e131072", "-9.99e463777543", "1e-16384", "1.5e-16383"})
+    void refusesANumberPostgresqlCannotStoreNamingThePath(String number) {
+      Map<String, Object> payload = Map.of("n", List.of(new java.math.BigDecimal(number)));
+
+      assertThat(PayloadCodec.encodeObject(payload, CAP, PATH, errors)).isNull();
+      assertThat(errors)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.field()).isEqualTo("payload.n[0]");
+                assertThat(e.message()).contains("PostgreSQL cannot store");
+              });
+    }
+
+    // Raw JSON is written without being parsed: the reliability suite smuggled a \u0000 escape
+    // past the checks this way, and PostgreSQL refused it instead of the library.
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\\u0000\"", "[[[[[[]]]]]]", "}{", "{\"a\": 1}"})
+    void refusesRawJsonNamingThePath(String raw) {
+      Map<String, Object> payload =
+          Map.of("r", List.of(new com.fasterxml.jackson.databind.util.RawValue(raw)));
+
+      assertThat(PayloadCodec.encodeObject(payload, CAP, PATH, errors)).isNull();
+      assertThat(errors)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.field()).isEqualTo("payload.r[0]");
+                assertThat(e.message()).contains("raw JSON");
+              });
+    }
+
+    /** A record with a {@code @JsonRawValue} field, the annotation form of the same hole. */
+    public record WithRaw(@com.fasterxml.jackson.annotation.JsonRawValue String json) {}
+
+    @Test
+    void refusesAJsonRawValueField() {
+      assertThat(PayloadCodec.encodeObject(new WithRaw("\"\\u0000\""), CAP, PATH, errors)).isNull();
+      assertThat(errors).singleElement().extracting(FieldError::field).isEqualTo("payload.json");
+    }
+
+    @Test
+    void refusesAnIntegerWithTooManyDigits() {
+      Map<String, Object> payload =
+          Map.of("n", java.math.BigInteger.TEN.pow(PayloadCodec.MAX_INTEGER_DIGITS));
+
+      assertThat(PayloadCodec.encodeObject(payload, CAP, PATH, errors)).isNull();
+      assertThat(errors).singleElement().extracting(FieldError::field).isEqualTo("payload.n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+        strings = {"1e131071", "1e-16383", "12345678901234567890e-16383", "0e99999999", "0e-99999"})
+    void acceptsNumbersAtPostgresqlsNumericLimits(String number) {
+      Map<String, Object> payload = Map.of("n", new java.math.BigDecimal(number));
+
+      String json = PayloadCodec.encodeObject(payload, CAP, PATH, errors);
+
+      assertThat(errors).isEmpty();
+      // A zero is written without its exponent (Jackson strips its trailing zeros).
+      assertThat(json).isNotNull().doesNotContain("E-99999");
+    }
   }
 
   private static Map<String, Object> nestedMaps(int depth) {

@@ -174,14 +174,46 @@ public final class TestDatabase {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size) {
+    return newPool(name, size, user, password);
+  }
+
+  /**
+   * A new pool of its own that logs in as another role (created by the test), for tests of
+   * privileges. The caller closes it.
+   *
+   * @param name the pool name
+   * @param size the maximum pool size
+   * @param role the role to log in as
+   * @param rolePassword its password
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size, String role, String rolePassword) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(name);
-    config.setJdbcUrl(jdbcUrl);
-    config.setUsername(user);
-    config.setPassword(password);
+    config.setJdbcUrl(urlWithoutCredentials());
+    config.setUsername(role);
+    config.setPassword(rolePassword);
     config.setMaximumPoolSize(size);
     config.setMinimumIdle(0);
     return new HikariDataSource(config);
+  }
+
+  /**
+   * The JDBC URL without {@code user} and {@code password} parameters, which the driver would
+   * prefer over the pool's credentials (the embedded server's URL carries {@code user=postgres}).
+   *
+   * @return the URL
+   */
+  public String urlWithoutCredentials() {
+    int query = jdbcUrl.indexOf('?');
+    if (query < 0) {
+      return jdbcUrl;
+    }
+    String kept =
+        java.util.Arrays.stream(jdbcUrl.substring(query + 1).split("&"))
+            .filter(p -> !p.startsWith("user=") && !p.startsWith("password="))
+            .collect(java.util.stream.Collectors.joining("&"));
+    return jdbcUrl.substring(0, query) + (kept.isEmpty() ? "" : "?" + kept);
   }
 
   /**
