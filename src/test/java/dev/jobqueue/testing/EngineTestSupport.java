@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntConsumer;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * Helpers for the execution-engine integration tests: managers on pools of their own that are shut
@@ -258,6 +260,34 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the wrapper
    */
   public static DataSource refusingListen(DataSource delegate) {
+    return onListen(
+        delegate,
+        statement -> {
+          throw new SQLException("LISTEN refused by the test");
+        });
+  }
+
+  /**
+   * Wraps a data source so that each {@code LISTEN} on its connections reports the server process
+   * id of its connection (the listener's backend, for {@code pg_terminate_backend}) before it runs.
+   *
+   * @param delegate the real data source
+   * @param listenerPids told the backend pid of every connection that runs {@code LISTEN}
+   * @return the wrapper
+   */
+  public static DataSource observingListen(DataSource delegate, IntConsumer listenerPids) {
+    return onListen(
+        delegate,
+        statement ->
+            listenerPids.accept(
+                statement.getConnection().unwrap(PGConnection.class).getBackendPID()));
+  }
+
+  private interface ListenHook {
+    void beforeListen(Statement statement) throws SQLException;
+  }
+
+  private static DataSource onListen(DataSource delegate, ListenHook hook) {
     return (DataSource)
         Proxy.newProxyInstance(
             EngineTestSupport.class.getClassLoader(),
@@ -265,12 +295,15 @@ public final class EngineTestSupport implements AutoCloseable {
             (proxy, method, args) -> {
               Object value = invoke(delegate, method, args);
               return value instanceof Connection connection
-                  ? proxy(Connection.class, connection, EngineTestSupport::wrapStatements)
+                  ? proxy(
+                      Connection.class,
+                      connection,
+                      (target, m, a) -> wrapStatements(target, m, a, hook))
                   : value;
             });
   }
 
-  private static Object wrapStatements(Object target, Method method, Object[] args)
+  private static Object wrapStatements(Object target, Method method, Object[] args, ListenHook hook)
       throws Throwable {
     Object value = invoke(target, method, args);
     if (value instanceof Statement statement && !(value instanceof PreparedStatement)) {
@@ -282,7 +315,7 @@ public final class EngineTestSupport implements AutoCloseable {
                 && a.length > 0
                 && a[0] instanceof String sql
                 && sql.trim().toUpperCase(Locale.ROOT).startsWith("LISTEN")) {
-              throw new SQLException("LISTEN refused by the test");
+              hook.beforeListen(statement);
             }
             return invoke(inner, m, a);
           });

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +139,28 @@ public final class TestDatabase {
   }
 
   /**
+   * The server's JDBC URL with an {@code ApplicationName}, so that its connections can be told
+   * apart in {@code pg_stat_activity} (and terminated selectively).
+   *
+   * @param applicationName the name the connections report
+   * @return the URL
+   */
+  public String jdbcUrl(String applicationName) {
+    return withApplicationName(jdbcUrl, applicationName);
+  }
+
+  /**
+   * Adds an {@code ApplicationName} parameter to a PostgreSQL JDBC URL.
+   *
+   * @param jdbcUrl the URL
+   * @param applicationName the name the connections report
+   * @return the URL with the parameter
+   */
+  public static String withApplicationName(String jdbcUrl, String applicationName) {
+    return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "ApplicationName=" + applicationName;
+  }
+
+  /**
    * The user to connect as.
    *
    * @return the user
@@ -174,6 +197,19 @@ public final class TestDatabase {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size) {
+    return newPool(name, size, config -> {});
+  }
+
+  /**
+   * A new pool of its own, adjusted before it starts (another URL, an {@code ApplicationName}, a
+   * shorter connection timeout). The caller closes it.
+   *
+   * @param name the pool name
+   * @param size the maximum pool size
+   * @param adjust changes to the configuration, applied last
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size, Consumer<HikariConfig> adjust) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(name);
     config.setJdbcUrl(jdbcUrl);
@@ -181,6 +217,7 @@ public final class TestDatabase {
     config.setPassword(password);
     config.setMaximumPoolSize(size);
     config.setMinimumIdle(0);
+    adjust.accept(config);
     return new HikariDataSource(config);
   }
 
