@@ -167,7 +167,24 @@ class ConnectionKillIT {
         rateBack = t;
       }
     }
-    long recovery = rateBack < 0 ? Long.MAX_VALUE : Math.max(drained, rateBack);
+    long firstAfter =
+        ledger.scalar(
+            "select coalesce(round(extract(epoch from min(at) - "
+                + at
+                + ") * 1000), 999999) from {s}.rel_effect where at > "
+                + at);
+    long recovery =
+        rateBack < 0 ? Long.MAX_VALUE : Math.max(firstAfter, Math.max(drained, rateBack));
+    // The longest pause between two completions anywhere in the kill period.
+    long longestPause =
+        ledger.scalar(
+            "select coalesce(round(max(gap)), 0) from (select extract(epoch from at - lag(at)"
+                + " over (order by at)) * 1000 as gap from {s}.rel_effect where at between"
+                + " to_timestamp("
+                + firstKill
+                + " / 1000.0) and "
+                + at
+                + " + interval '5 seconds') x");
     List<Long> perSecondAfter = new ArrayList<>();
     for (int s = 0; s < 6; s++) {
       perSecondAfter.add(
@@ -190,8 +207,10 @@ class ConnectionKillIT {
     System.out.printf(
         "RELIABILITY connection-kills: %d nodes x %d workers, kills every %d s for %d s (%d"
             + " rounds, %d backends terminated, min %d per round; listeners connected before a"
-            + " kill %d/%d); recovery %d ms (limit %d; backlog of the last kill drained after %d"
-            + " ms, completions back to 90%% of the producer rate after %d ms); completions/s baseline %.0f, during kills %.0f, per second after"
+            + " kill %d/%d); recovery %d ms (limit %d; first completion after the last kill %d ms,"
+            + " backlog of the last kill drained after %d ms, completions back to 90%% of the"
+            + " producer rate after %d ms); longest pause between completions during the kill"
+            + " period %d ms; completions/s baseline %.0f, during kills %.0f, per second after"
             + " the last kill %s; producer %d jobs/s, enqueues failed by kills %d; %s%n",
         NODES,
         WORKERS,
@@ -204,8 +223,10 @@ class ConnectionKillIT {
         KILL_ROUNDS * NODES,
         recovery,
         RECOVERY_LIMIT_MILLIS,
+        firstAfter,
         drained,
         rateBack,
+        longestPause,
         baselineRate,
         faultRate,
         perSecondAfter,
