@@ -121,6 +121,7 @@ public final class WorkerPool {
   private ThreadFactory workerThreads;
   private Thread poller;
   private ScheduledThreadPoolExecutor maintenance;
+  private ScheduledThreadPoolExecutor watchdogTimer;
   private Completer completer;
   private NotificationListener listener;
 
@@ -211,8 +212,6 @@ public final class WorkerPool {
         }
       }
       maintenance =
-          // One thread each for renewal, rescue and the watchdog: a slow database must not
-          // delay the watchdog, which enforces timeouts and lease expiry.
           new ScheduledThreadPoolExecutor(3, WorkerThreads.platform("jobqueue-maintenance-"));
       maintenance.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
@@ -235,7 +234,12 @@ public final class WorkerPool {
           ThreadLocalRandom.current().nextLong(Math.max(1, prune)),
           prune,
           TimeUnit.MILLISECONDS);
-      maintenance.scheduleWithFixedDelay(
+      // A thread of its own: the watchdog enforces timeouts and lease expiry (self-fencing), so it
+      // must not wait behind maintenance tasks that hang on an unreachable database.
+      watchdogTimer =
+          new ScheduledThreadPoolExecutor(1, WorkerThreads.platform("jobqueue-watchdog-"));
+      watchdogTimer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      watchdogTimer.scheduleWithFixedDelay(
           guarded("watchdog", this::watchdog),
           WATCHDOG_MILLIS,
           WATCHDOG_MILLIS,
@@ -298,6 +302,7 @@ public final class WorkerPool {
       // No more timeouts or renewals from here: every job is finished or given back, and the
       // completions still queued hold leases with at least two thirds of their time left.
       maintenance.shutdownNow();
+      watchdogTimer.shutdownNow();
       completer.stop(5_000);
       listener.stop();
       leaveCluster();
@@ -463,7 +468,9 @@ public final class WorkerPool {
     long sent = System.nanoTime();
     List<ClaimedJob> claimed =
         repository.claimAvailable(nodeId, typeArray, limit, config.leaseDuration().toMillis());
-    long leaseEnds = sent + config.leaseDuration().toNanos();
+    // The lease runs from when the claim was sent, after any wait for a pooled connection (long
+    // after an outage): counted from before that wait, it could be over before the claim returns.
+    long leaseEnds = repository.sentSince(sent) + config.leaseDuration().toNanos();
     for (ClaimedJob job : claimed) {
       Execution execution = new Execution(job, leaseEnds);
       held.put(job.id(), execution);
@@ -762,6 +769,7 @@ public final class WorkerPool {
     }
     long sent = System.nanoTime();
     Set<Long> kept = repository.extendLeases(nodeId, jobs, config.leaseDuration().toMillis());
+    sent = repository.sentSince(sent); // After the wait for a connection, as for a claim.
     for (Execution execution : snapshot) {
       if (kept.contains(execution.job.id())) {
         execution.leaseRenewed(sent, config.leaseDuration().toNanos());

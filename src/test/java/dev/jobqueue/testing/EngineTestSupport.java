@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -281,6 +282,33 @@ public final class EngineTestSupport implements AutoCloseable {
         statement ->
             listenerPids.accept(
                 statement.getConnection().unwrap(PGConnection.class).getBackendPID()));
+  }
+
+  /**
+   * Wraps a data source so that {@code getConnection} waits {@code millis} first when called from a
+   * thread whose name starts with {@code threadPrefix}, while {@code active} holds: a pool that is
+   * slow to hand out connections (exhausted, or reconnecting after an outage).
+   *
+   * @param delegate the real data source
+   * @param threadPrefix the threads to slow down, for example {@code "jobqueue-poller-"}
+   * @param millis the wait
+   * @param active whether to wait now
+   * @return the wrapper
+   */
+  public static DataSource slowConnections(
+      DataSource delegate, String threadPrefix, long millis, BooleanSupplier active) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")
+                  && active.getAsBoolean()
+                  && Thread.currentThread().getName().startsWith(threadPrefix)) {
+                Thread.sleep(millis);
+              }
+              return invoke(delegate, method, args);
+            });
   }
 
   private interface ListenHook {
