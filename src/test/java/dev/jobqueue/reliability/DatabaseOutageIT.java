@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -35,15 +36,15 @@ import org.slf4j.LoggerFactory;
  * missing backoff most). The producer and the ledger talk to the server directly, as other parts of
  * an application would, so jobs keep arriving during the outage.
  *
- * <p>Figures: connection attempts per minute at the proxy, log lines per minute (every logback
- * event, with {@code dev.jobqueue} at INFO), the health check during and after, and the jobs' retry
- * counts.
+ * <p>Each node has a proxy of its own, so that its attempts can be counted apart. Figures:
+ * connection attempts per minute at the proxies, log lines per minute (every logback event, with
+ * {@code dev.jobqueue} at INFO), the health check during and after, and the jobs' retry counts.
  */
 @Tag("reliability")
 class DatabaseOutageIT {
 
   private static final String PREFIX = "jqrel-outage-";
-  private static final int NODES = 2;
+  private static final int NODES = 3;
   private static final int WORKERS = 4;
   private static final int MAX_RETRIES = 3;
   private static final long OUTAGE_MILLIS = 60_000;
@@ -58,13 +59,32 @@ class DatabaseOutageIT {
    */
   private static final long ATTEMPTS_PER_MINUTE_PER_NODE_LIMIT = 60;
 
-  /** The bound on log lines per minute per node during the outage: a line per failure would be */
-  private static final long LOG_LINES_PER_MINUTE_PER_NODE_LIMIT = 60;
+  /**
+   * The bound on the library's log lines per minute per node during the outage. A line per failed
+   * attempt would be hundreds a minute on the fail-fast node (its poller alone retries every 500
+   * ms, its rescue every 500 ms). Each loop logs the first failure of a streak, a reminder a
+   * minute, and its recovery; the listener logs attempts 1, 2, 4, 8...: about a dozen lines.
+   */
+  private static final long LOG_LINES_PER_MINUTE_PER_NODE_LIMIT = 30;
+
+  /**
+   * The bounds for the node on the fail-fast pool. Its loops ask the pool for a connection at most
+   * every 5 s each once they back off (poller, rescue, heartbeat, pruning, completer, listener: at
+   * most 72 a minute, in practice fewer); without backoff its poller and rescue alone asked every
+   * 500 ms (240 a minute). HikariCP then tries to connect every {@code connectionTimeout / 2} (125
+   * ms) while a request waits, a few TCP attempts per request: 345 a minute were measured before
+   * the loops backed off.
+   */
+  private static final long FAIL_FAST_REQUESTS_PER_MINUTE_LIMIT = 72;
+
+  private static final long FAIL_FAST_ATTEMPTS_PER_MINUTE_LIMIT = 300;
+
+  private final AtomicLong failFastRequests = new AtomicLong();
 
   private TestDatabase db;
   private String schema;
   private EngineTestSupport support;
-  private TcpProxy proxy;
+  private final List<TcpProxy> proxies = new ArrayList<>();
   private final List<JobQueueManager> managers = new ArrayList<>();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private Level jobqueueLevel;
@@ -75,7 +95,9 @@ class DatabaseOutageIT {
     schema = db.newSchema("dboutage");
     support = new EngineTestSupport(db, schema);
     support.migrate();
-    proxy = TcpProxy.forJdbcUrl(db.jdbcUrl());
+    for (int i = 0; i < NODES; i++) {
+      proxies.add(TcpProxy.forJdbcUrl(db.jdbcUrl()));
+    }
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger jobqueue = context.getLogger("dev.jobqueue");
     jobqueueLevel = jobqueue.getLevel();
@@ -90,11 +112,11 @@ class DatabaseOutageIT {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
     context.getLogger("dev.jobqueue").setLevel(jobqueueLevel);
-    proxy.restore();
+    proxies.forEach(TcpProxy::restore);
     for (int i = managers.size() - 1; i >= 0; i--) {
       managers.get(i).shutdown();
     }
-    proxy.close();
+    proxies.forEach(TcpProxy::close);
     support.close();
     db.dropSchema(schema);
   }
@@ -106,7 +128,9 @@ class DatabaseOutageIT {
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
       String node = "outage-node-" + i;
-      JobQueueManager manager =
+      String url =
+          TestDatabase.withApplicationName(proxies.get(i - 1).rewrite(db.jdbcUrl()), PREFIX + node);
+      JobQueueManager.Builder builder =
           JobQueueManager.builder()
               .config(
                   EngineTestSupport.fastConfig(schema)
@@ -115,12 +139,26 @@ class DatabaseOutageIT {
                       .minWorkers(WORKERS)
                       .leaseDuration(Duration.ofSeconds(5))
                       .build())
-              .jdbcUrl(
-                  TestDatabase.withApplicationName(proxy.rewrite(db.jdbcUrl()), PREFIX + node),
-                  db.user(),
-                  db.password())
-              .handler(ledger.handler(node, ledgerPool, 5))
-              .build();
+              .handler(ledger.handler(node, ledgerPool, 5));
+      if (i < NODES) {
+        // The pool the library creates from a URL (10 s connection timeout).
+        builder.jdbcUrl(url, db.user(), db.password());
+      } else {
+        // The last node gets the application's own pool, one that fails fast (250 ms): every
+        // loop of the node then fails at its own pace, which shows whether each backs off and
+        // whether each failure is logged.
+        builder.dataSource(
+            EngineTestSupport.countingConnections(
+                support.newPool(
+                    "rel-outage-failfast",
+                    WORKERS + 8,
+                    config -> {
+                      config.setJdbcUrl(url);
+                      config.setConnectionTimeout(250);
+                    }),
+                thread -> failFastRequests.incrementAndGet()));
+      }
+      JobQueueManager manager = builder.build();
       managers.add(manager);
       manager.initialize();
       nodes.add(manager);
@@ -161,18 +199,24 @@ class DatabaseOutageIT {
     Thread.sleep(5_000);
 
     long runningAtCut = support.count("status = 'running'");
-    long attemptsBefore = proxy.attempts();
+    long[] attemptsBefore = proxies.stream().mapToLong(TcpProxy::attempts).toArray();
+    long requestsBefore = failFastRequests.get();
     int logsBefore = logs.list.size();
     long cutAt = System.nanoTime();
-    proxy.cut();
+    proxies.forEach(TcpProxy::cut);
     Thread.sleep(OUTAGE_MILLIS);
-    long attempts = proxy.attempts() - attemptsBefore;
+    List<Long> attemptsPerNode = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      attemptsPerNode.add(proxies.get(i).attempts() - attemptsBefore[i]);
+    }
+    long attempts = attemptsPerNode.stream().mapToLong(Long::longValue).sum();
+    long requests = failFastRequests.get() - requestsBefore;
     List<ILoggingEvent> outageLogs =
         new ArrayList<>(logs.list.subList(logsBefore, logs.list.size()));
     long pendingAtRestore = support.count("status = 'pending'");
     long restoredAt = System.nanoTime();
     long restoredDb = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
-    proxy.restore();
+    proxies.forEach(TcpProxy::restore);
 
     await()
         .atMost(Duration.ofSeconds(60))
@@ -240,8 +284,11 @@ class DatabaseOutageIT {
             .sum();
 
     System.out.printf(
-        "RELIABILITY database-outage: %d nodes x %d workers behind a TCP proxy cut for %d s;"
-            + " connection attempts at the proxy %d (%.1f/min, %.1f/min per node, limit %d);"
+        "RELIABILITY database-outage: %d nodes x %d workers behind TCP proxies cut for %d s"
+            + " (nodes 1-%d on the library's own pool, node %d on a pool with a 250 ms"
+            + " connection timeout); connection attempts at the proxies %d (%.1f/min; per node"
+            + " %s in %d s; limit %d/min on the library's pool, %d/min on the fail-fast one,"
+            + " which asked its pool for a connection %d times, limit %d);"
             + " log lines %d (%.1f/min, library %.1f/min per node, limit %d) by logger %s;"
             + " health during the outage %s (%d samples), healthy %d ms after the restore;"
             + " first completion %d ms after the restore; %d jobs running at the cut, %d pending"
@@ -249,10 +296,16 @@ class DatabaseOutageIT {
         NODES,
         WORKERS,
         OUTAGE_MILLIS / 1000,
+        NODES - 1,
+        NODES,
         attempts,
         attempts / minutes,
-        attempts / minutes / NODES,
+        attemptsPerNode,
+        OUTAGE_MILLIS / 1000,
         ATTEMPTS_PER_MINUTE_PER_NODE_LIMIT,
+        FAIL_FAST_ATTEMPTS_PER_MINUTE_LIMIT,
+        requests,
+        FAIL_FAST_REQUESTS_PER_MINUTE_LIMIT,
         outageLogs.size(),
         outageLogs.size() / minutes,
         libraryLines / minutes / NODES,
@@ -269,7 +322,11 @@ class DatabaseOutageIT {
         result.summary());
 
     assertThat(attempts).as("the nodes tried to reconnect").isPositive();
-    assertThat(attempts / minutes / NODES).isLessThanOrEqualTo(ATTEMPTS_PER_MINUTE_PER_NODE_LIMIT);
+    assertThat(attemptsPerNode.subList(0, NODES - 1))
+        .allMatch(n -> n / minutes <= ATTEMPTS_PER_MINUTE_PER_NODE_LIMIT);
+    assertThat(attemptsPerNode.get(NODES - 1) / minutes)
+        .isLessThanOrEqualTo(FAIL_FAST_ATTEMPTS_PER_MINUTE_LIMIT);
+    assertThat(requests / minutes).isLessThanOrEqualTo(FAIL_FAST_REQUESTS_PER_MINUTE_LIMIT);
     assertThat(libraryLines / minutes / NODES)
         .isLessThanOrEqualTo(LOG_LINES_PER_MINUTE_PER_NODE_LIMIT);
     assertThat(during).hasSizeGreaterThanOrEqualTo(5);

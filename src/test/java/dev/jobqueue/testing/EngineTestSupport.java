@@ -1,5 +1,6 @@
 package dev.jobqueue.testing;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobQueueConfig;
@@ -21,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -98,7 +100,20 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size) {
-    HikariDataSource pool = db.newPool(name, size);
+    return newPool(name, size, config -> {});
+  }
+
+  /**
+   * A pool of its own, adjusted before it starts ({@link TestDatabase#newPool(String, int,
+   * Consumer)}), closed by {@link #close()}.
+   *
+   * @param name the pool name
+   * @param size the maximum size
+   * @param adjust changes to the configuration
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size, Consumer<HikariConfig> adjust) {
+    HikariDataSource pool = db.newPool(name, size, adjust);
     pools.add(pool);
     return pool;
   }
@@ -306,6 +321,51 @@ public final class EngineTestSupport implements AutoCloseable {
                   && active.getAsBoolean()
                   && Thread.currentThread().getName().startsWith(threadPrefix)) {
                 Thread.sleep(millis);
+              }
+              return invoke(delegate, method, args);
+            });
+  }
+
+  /**
+   * Wraps a data source that can be made unreachable: while {@code down} holds, {@code
+   * getConnection} fails at once, and each call reports the calling thread's name.
+   *
+   * @param delegate the real data source
+   * @param down whether the database is unreachable now
+   * @param attempts told the thread name of each refused {@code getConnection}
+   * @return the wrapper
+   */
+  public static DataSource unreachableWhen(
+      DataSource delegate, BooleanSupplier down, Consumer<String> attempts) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection") && down.getAsBoolean()) {
+                attempts.accept(Thread.currentThread().getName());
+                throw new SQLException("the database is unreachable (test)", "08001");
+              }
+              return invoke(delegate, method, args);
+            });
+  }
+
+  /**
+   * Wraps a data source to report the calling thread's name on every {@code getConnection}: how
+   * often a node asks its pool for a connection.
+   *
+   * @param delegate the real data source
+   * @param requests told the thread name of each {@code getConnection}
+   * @return the wrapper
+   */
+  public static DataSource countingConnections(DataSource delegate, Consumer<String> requests) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                requests.accept(Thread.currentThread().getName());
               }
               return invoke(delegate, method, args);
             });
