@@ -96,6 +96,7 @@ final class Completer {
   }
 
   private void run() {
+    FailureLog failures = new FailureLog(log, "Writing job outcomes");
     List<Pending> batch = new ArrayList<>();
     long backoff = 50;
     while (running || !queue.isEmpty()) {
@@ -110,16 +111,18 @@ final class Completer {
         }
         write(batch);
         backoff = 50;
+        failures.succeeded();
       } catch (InterruptedException e) {
         if (!running && queue.isEmpty() && batch.isEmpty()) {
           break;
         }
       } catch (RuntimeException e) {
-        log.warn(
-            "Could not write {} completion(s), retrying in {} ms: {}",
-            batch.size(),
-            backoff,
-            e.getMessage());
+        failures.failed(
+            batch.size()
+                + " outcome(s) not written, retrying in "
+                + backoff
+                + " ms: "
+                + e.getMessage());
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException interrupted) {

@@ -75,6 +75,9 @@ public final class WorkerPool {
   private static final int RESCUE_BATCH = 500;
   private static final long MIN_WAIT_MILLIS = 25;
 
+  /** The longest a failing loop waits before it tries the database again. */
+  static final long MAX_BACKOFF_MILLIS = 5_000;
+
   /** How often a node writes its heartbeat row and its statistics. */
   static final long NODE_HEARTBEAT_MILLIS = 5_000;
 
@@ -121,6 +124,7 @@ public final class WorkerPool {
   private ThreadFactory workerThreads;
   private Thread poller;
   private ScheduledThreadPoolExecutor maintenance;
+  private ScheduledThreadPoolExecutor watchdogTimer;
   private Completer completer;
   private NotificationListener listener;
 
@@ -211,8 +215,6 @@ public final class WorkerPool {
         }
       }
       maintenance =
-          // One thread each for renewal, rescue and the watchdog: a slow database must not
-          // delay the watchdog, which enforces timeouts and lease expiry.
           new ScheduledThreadPoolExecutor(3, WorkerThreads.platform("jobqueue-maintenance-"));
       maintenance.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
@@ -220,22 +222,27 @@ public final class WorkerPool {
           guarded("lease renewal", this::renewLeases), heartbeat, heartbeat, TimeUnit.MILLISECONDS);
       long rescue = config.rescueInterval().toMillis();
       maintenance.scheduleWithFixedDelay(
-          guarded("rescue", this::rescue),
+          backingOff("rescue", this::rescue),
           ThreadLocalRandom.current().nextLong(Math.max(1, rescue)),
           rescue,
           TimeUnit.MILLISECONDS);
       maintenance.scheduleWithFixedDelay(
-          guarded("node heartbeat", this::nodeHeartbeat),
+          backingOff("node heartbeat", this::nodeHeartbeat),
           0,
           NODE_HEARTBEAT_MILLIS,
           TimeUnit.MILLISECONDS);
       long prune = config.pruneInterval().toMillis();
       maintenance.scheduleWithFixedDelay(
-          guarded("pruning", this::prune),
+          backingOff("pruning", this::prune),
           ThreadLocalRandom.current().nextLong(Math.max(1, prune)),
           prune,
           TimeUnit.MILLISECONDS);
-      maintenance.scheduleWithFixedDelay(
+      // A thread of its own: the watchdog enforces timeouts and lease expiry (self-fencing), so it
+      // must not wait behind maintenance tasks that hang on an unreachable database.
+      watchdogTimer =
+          new ScheduledThreadPoolExecutor(1, WorkerThreads.platform("jobqueue-watchdog-"));
+      watchdogTimer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      watchdogTimer.scheduleWithFixedDelay(
           guarded("watchdog", this::watchdog),
           WATCHDOG_MILLIS,
           WATCHDOG_MILLIS,
@@ -298,6 +305,7 @@ public final class WorkerPool {
       // No more timeouts or renewals from here: every job is finished or given back, and the
       // completions still queued hold leases with at least two thirds of their time left.
       maintenance.shutdownNow();
+      watchdogTimer.shutdownNow();
       completer.stop(5_000);
       listener.stop();
       leaveCluster();
@@ -417,10 +425,12 @@ public final class WorkerPool {
 
   private void pollLoop() {
     long backoff = 0;
+    FailureLog failures = new FailureLog(log, "Claiming jobs");
     while (state == State.RUNNING) {
       try {
         long wait = claimOnce();
         backoff = 0;
+        failures.succeeded();
         if (wait > 0) {
           wakeup.await(wait);
         }
@@ -429,8 +439,11 @@ public final class WorkerPool {
           break;
         }
       } catch (Throwable e) {
-        backoff = Math.min(Math.max(backoff * 2, 100), config.pollInterval().toMillis() * 4 + 100);
-        log.warn("Claiming jobs failed, retrying in {} ms: {}", backoff, e.getMessage());
+        backoff =
+            Math.min(
+                Math.max(backoff * 2, 100),
+                Math.max(MAX_BACKOFF_MILLIS, config.pollInterval().toMillis() * 4 + 100));
+        failures.failed("retrying in " + backoff + " ms: " + e.getMessage());
         sleepQuietly(backoff);
       }
     }
@@ -463,7 +476,9 @@ public final class WorkerPool {
     long sent = System.nanoTime();
     List<ClaimedJob> claimed =
         repository.claimAvailable(nodeId, typeArray, limit, config.leaseDuration().toMillis());
-    long leaseEnds = sent + config.leaseDuration().toNanos();
+    // The lease runs from when the claim was sent, after any wait for a pooled connection (long
+    // after an outage): counted from before that wait, it could be over before the claim returns.
+    long leaseEnds = repository.sentSince(sent) + config.leaseDuration().toNanos();
     for (ClaimedJob job : claimed) {
       Execution execution = new Execution(job, leaseEnds);
       held.put(job.id(), execution);
@@ -762,6 +777,7 @@ public final class WorkerPool {
     }
     long sent = System.nanoTime();
     Set<Long> kept = repository.extendLeases(nodeId, jobs, config.leaseDuration().toMillis());
+    sent = repository.sentSince(sent); // After the wait for a connection, as for a claim.
     for (Execution execution : snapshot) {
       if (kept.contains(execution.job.id())) {
         execution.leaseRenewed(sent, config.leaseDuration().toNanos());
@@ -983,12 +999,38 @@ public final class WorkerPool {
     return false;
   }
 
+  /**
+   * Like {@link #guarded}, for a periodic task that can wait: after a failure it skips its runs for
+   * a backoff that doubles from 100 ms up to {@link #MAX_BACKOFF_MILLIS}, so that an unreachable
+   * database is not asked at the task's own rate. (Lease renewal is not one of them: it must not
+   * wait, and it stops by itself once the node has given up its expired leases.)
+   */
+  private static Runnable backingOff(String what, Runnable task) {
+    return guarded(what, task, true);
+  }
+
   private static Runnable guarded(String what, Runnable task) {
+    return guarded(what, task, false);
+  }
+
+  private static Runnable guarded(String what, Runnable task, boolean backOff) {
+    FailureLog failures = new FailureLog(log, "Background " + what);
+    long[] backoff = {0, 0}; // the current backoff (ms) and when the next run may go (nanos)
     return () -> {
+      if (backOff && backoff[0] > 0 && System.nanoTime() - backoff[1] < 0) {
+        return;
+      }
       try {
         task.run();
+        failures.succeeded();
+        backoff[0] = 0;
       } catch (Throwable e) {
-        log.warn("Background {} failed; it will run again: {}", what, e.getMessage());
+        backoff[0] = Math.min(Math.max(backoff[0] * 2, 100), MAX_BACKOFF_MILLIS);
+        backoff[1] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff[0]);
+        failures.failed(
+            backOff
+                ? "it will run again in " + backoff[0] + " ms or later: " + e.getMessage()
+                : "it will run again: " + e.getMessage());
       }
     };
   }

@@ -202,7 +202,7 @@ class ManagerLifecycleIT {
     JobQueueManager manager =
         JobQueueManager.builder()
             .config(config)
-            .jdbcUrl(withApplicationName(db.jdbcUrl(), appName), db.user(), db.password())
+            .jdbcUrl(db.jdbcUrl(appName), db.user(), db.password())
             .handler(JobHandler.of("note", Note.class, (p, c) -> null))
             .build();
     assertThat(connectionsNamed(appName)).as("no connection before initialize").isZero();
@@ -227,7 +227,7 @@ class ManagerLifecycleIT {
     JobQueueManager manager =
         JobQueueManager.builder()
             .config(JobQueueConfig.builder().schema(fresh).runMigrations(false).build())
-            .jdbcUrl(withApplicationName(db.jdbcUrl(), appName), db.user(), db.password())
+            .jdbcUrl(db.jdbcUrl(appName), db.user(), db.password())
             .build();
 
     try {
@@ -275,7 +275,7 @@ class ManagerLifecycleIT {
                 JobQueueConfig.fromEnvironment(
                     Map.of(
                         "JOB_QUEUE_SCHEMA", schema,
-                        "JOB_QUEUE_DATABASE_URL", withApplicationName(db.jdbcUrl(), appName),
+                        "JOB_QUEUE_DATABASE_URL", db.jdbcUrl(appName),
                         "JOB_QUEUE_DATABASE_USER", db.user(),
                         "JOB_QUEUE_DATABASE_PASSWORD", db.password())))
             .handler(JobHandler.of("note", Note.class, (p, c) -> null))
@@ -363,10 +363,6 @@ class ManagerLifecycleIT {
 
   private static String appName() {
     return "jq-lifecycle-it-" + APP_NAMES.incrementAndGet() + "-" + ProcessHandle.current().pid();
-  }
-
-  private static String withApplicationName(String jdbcUrl, String appName) {
-    return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "ApplicationName=" + appName;
   }
 
   /** The fixture's server as {@code postgresql://user:password@host:port/db?...}. */

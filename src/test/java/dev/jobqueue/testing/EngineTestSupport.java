@@ -1,5 +1,6 @@
 package dev.jobqueue.testing;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobQueueConfig;
@@ -20,7 +21,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * Helpers for the execution-engine integration tests: managers on pools of their own that are shut
@@ -95,7 +100,20 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size) {
-    HikariDataSource pool = db.newPool(name, size);
+    return newPool(name, size, config -> {});
+  }
+
+  /**
+   * A pool of its own, adjusted before it starts ({@link TestDatabase#newPool(String, int,
+   * Consumer)}), closed by {@link #close()}.
+   *
+   * @param name the pool name
+   * @param size the maximum size
+   * @param adjust changes to the configuration
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size, Consumer<HikariConfig> adjust) {
+    HikariDataSource pool = db.newPool(name, size, adjust);
     pools.add(pool);
     return pool;
   }
@@ -258,6 +276,106 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the wrapper
    */
   public static DataSource refusingListen(DataSource delegate) {
+    return onListen(
+        delegate,
+        statement -> {
+          throw new SQLException("LISTEN refused by the test");
+        });
+  }
+
+  /**
+   * Wraps a data source so that each {@code LISTEN} on its connections reports the server process
+   * id of its connection (the listener's backend, for {@code pg_terminate_backend}) before it runs.
+   *
+   * @param delegate the real data source
+   * @param listenerPids told the backend pid of every connection that runs {@code LISTEN}
+   * @return the wrapper
+   */
+  public static DataSource observingListen(DataSource delegate, IntConsumer listenerPids) {
+    return onListen(
+        delegate,
+        statement ->
+            listenerPids.accept(
+                statement.getConnection().unwrap(PGConnection.class).getBackendPID()));
+  }
+
+  /**
+   * Wraps a data source so that {@code getConnection} waits {@code millis} first when called from a
+   * thread whose name starts with {@code threadPrefix}, while {@code active} holds: a pool that is
+   * slow to hand out connections (exhausted, or reconnecting after an outage).
+   *
+   * @param delegate the real data source
+   * @param threadPrefix the threads to slow down, for example {@code "jobqueue-poller-"}
+   * @param millis the wait
+   * @param active whether to wait now
+   * @return the wrapper
+   */
+  public static DataSource slowConnections(
+      DataSource delegate, String threadPrefix, long millis, BooleanSupplier active) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")
+                  && active.getAsBoolean()
+                  && Thread.currentThread().getName().startsWith(threadPrefix)) {
+                Thread.sleep(millis);
+              }
+              return invoke(delegate, method, args);
+            });
+  }
+
+  /**
+   * Wraps a data source that can be made unreachable: while {@code down} holds, {@code
+   * getConnection} fails at once, and each call reports the calling thread's name.
+   *
+   * @param delegate the real data source
+   * @param down whether the database is unreachable now
+   * @param attempts told the thread name of each refused {@code getConnection}
+   * @return the wrapper
+   */
+  public static DataSource unreachableWhen(
+      DataSource delegate, BooleanSupplier down, Consumer<String> attempts) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection") && down.getAsBoolean()) {
+                attempts.accept(Thread.currentThread().getName());
+                throw new SQLException("the database is unreachable (test)", "08001");
+              }
+              return invoke(delegate, method, args);
+            });
+  }
+
+  /**
+   * Wraps a data source to report the calling thread's name on every {@code getConnection}: how
+   * often a node asks its pool for a connection.
+   *
+   * @param delegate the real data source
+   * @param requests told the thread name of each {@code getConnection}
+   * @return the wrapper
+   */
+  public static DataSource countingConnections(DataSource delegate, Consumer<String> requests) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                requests.accept(Thread.currentThread().getName());
+              }
+              return invoke(delegate, method, args);
+            });
+  }
+
+  private interface ListenHook {
+    void beforeListen(Statement statement) throws SQLException;
+  }
+
+  private static DataSource onListen(DataSource delegate, ListenHook hook) {
     return (DataSource)
         Proxy.newProxyInstance(
             EngineTestSupport.class.getClassLoader(),
@@ -265,12 +383,15 @@ public final class EngineTestSupport implements AutoCloseable {
             (proxy, method, args) -> {
               Object value = invoke(delegate, method, args);
               return value instanceof Connection connection
-                  ? proxy(Connection.class, connection, EngineTestSupport::wrapStatements)
+                  ? proxy(
+                      Connection.class,
+                      connection,
+                      (target, m, a) -> wrapStatements(target, m, a, hook))
                   : value;
             });
   }
 
-  private static Object wrapStatements(Object target, Method method, Object[] args)
+  private static Object wrapStatements(Object target, Method method, Object[] args, ListenHook hook)
       throws Throwable {
     Object value = invoke(target, method, args);
     if (value instanceof Statement statement && !(value instanceof PreparedStatement)) {
@@ -282,7 +403,7 @@ public final class EngineTestSupport implements AutoCloseable {
                 && a.length > 0
                 && a[0] instanceof String sql
                 && sql.trim().toUpperCase(Locale.ROOT).startsWith("LISTEN")) {
-              throw new SQLException("LISTEN refused by the test");
+              hook.beforeListen(statement);
             }
             return invoke(inner, m, a);
           });

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +139,28 @@ public final class TestDatabase {
   }
 
   /**
+   * The server's JDBC URL with an {@code ApplicationName}, so that its connections can be told
+   * apart in {@code pg_stat_activity} (and terminated selectively).
+   *
+   * @param applicationName the name the connections report
+   * @return the URL
+   */
+  public String jdbcUrl(String applicationName) {
+    return withApplicationName(jdbcUrl, applicationName);
+  }
+
+  /**
+   * Adds an {@code ApplicationName} parameter to a PostgreSQL JDBC URL.
+   *
+   * @param jdbcUrl the URL
+   * @param applicationName the name the connections report
+   * @return the URL with the parameter
+   */
+  public static String withApplicationName(String jdbcUrl, String applicationName) {
+    return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "ApplicationName=" + applicationName;
+  }
+
+  /**
    * The user to connect as.
    *
    * @return the user
@@ -174,7 +197,7 @@ public final class TestDatabase {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size) {
-    return newPool(name, size, user, password);
+    return newPool(name, size, config -> {});
   }
 
   /**
@@ -188,13 +211,33 @@ public final class TestDatabase {
    * @return the pool
    */
   public HikariDataSource newPool(String name, int size, String role, String rolePassword) {
+    return newPool(
+        name,
+        size,
+        config -> {
+          config.setUsername(role);
+          config.setPassword(rolePassword);
+        });
+  }
+
+  /**
+   * A new pool of its own, adjusted before it starts (another URL, an {@code ApplicationName}, a
+   * shorter connection timeout, another role). The caller closes it.
+   *
+   * @param name the pool name
+   * @param size the maximum pool size
+   * @param adjust changes to the configuration, applied last
+   * @return the pool
+   */
+  public HikariDataSource newPool(String name, int size, Consumer<HikariConfig> adjust) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(name);
     config.setJdbcUrl(urlWithoutCredentials());
-    config.setUsername(role);
-    config.setPassword(rolePassword);
+    config.setUsername(user);
+    config.setPassword(password);
     config.setMaximumPoolSize(size);
     config.setMinimumIdle(0);
+    adjust.accept(config);
     return new HikariDataSource(config);
   }
 

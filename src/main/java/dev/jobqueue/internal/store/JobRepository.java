@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteListener;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
@@ -32,6 +33,8 @@ import org.jooq.Table;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
+import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.jooq.impl.SQLDataType;
 
 /**
@@ -105,6 +108,9 @@ public final class JobRepository {
   private static final Settings SETTINGS =
       new Settings().withExecuteLogging(false).withRenderSchema(true);
 
+  /** When this thread last sent a statement ({@code System.nanoTime()}). */
+  private static final ThreadLocal<long[]> SENT = ThreadLocal.withInitial(() -> new long[1]);
+
   /** Errors longer than this are cut before they are stored. */
   public static final int MAX_ERROR_CHARS = 4_000;
 
@@ -135,7 +141,15 @@ public final class JobRepository {
   public JobRepository(DataSource dataSource, String schema) {
     Objects.requireNonNull(dataSource, "dataSource");
     Objects.requireNonNull(schema, "schema");
-    this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, SETTINGS);
+    this.dsl =
+        DSL.using(
+            new DefaultConfiguration()
+                .set(dataSource)
+                .set(SQLDialect.POSTGRES)
+                .set(SETTINGS)
+                .set(
+                    new DefaultExecuteListenerProvider(
+                        ExecuteListener.onExecuteStart(ctx -> SENT.get()[0] = System.nanoTime()))));
     this.jobs = table(name(schema, "jobs"));
     String qualified = "\"" + schema + "\".jobs";
     this.schema = schema;
@@ -1049,6 +1063,19 @@ public final class JobRepository {
     run(
         "send a wake-up notification",
         () -> dsl.resultQuery("select count(*) from pg_notify(?, '')", channel).fetch());
+  }
+
+  /**
+   * When the calling thread last sent a statement through this repository, by {@code
+   * System.nanoTime()}: after its connection was obtained from the pool. A lease granted by that
+   * statement runs from no earlier than this.
+   *
+   * @param fallback returned when this thread has sent nothing since
+   * @return the later of the last send and {@code fallback}
+   */
+  public long sentSince(long fallback) {
+    long sent = SENT.get()[0];
+    return sent - fallback > 0 ? sent : fallback;
   }
 
   private static <T> T run(String operation, Supplier<T> body) {

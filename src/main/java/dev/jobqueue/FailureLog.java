@@ -1,0 +1,50 @@
+package dev.jobqueue;
+
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+
+/**
+ * Logs the failures of one background loop without flooding the log while the database is away: the
+ * first failure of a streak, then at most one line per {@link #REPEAT_MILLIS} with the count so
+ * far, and one line when the loop works again. Thread-safe.
+ */
+final class FailureLog {
+  static final long REPEAT_MILLIS = 60_000;
+
+  private final Logger log;
+  private final String what;
+  private final long repeatNanos;
+  private int failures;
+  private long lastLoggedNanos;
+
+  FailureLog(Logger log, String what) {
+    this(log, what, REPEAT_MILLIS);
+  }
+
+  FailureLog(Logger log, String what, long repeatMillis) {
+    this.log = log;
+    this.what = what;
+    this.repeatNanos = TimeUnit.MILLISECONDS.toNanos(repeatMillis);
+  }
+
+  /** One more failure; logged if it starts a streak or the last line is old enough. */
+  synchronized void failed(String detail) {
+    failures++;
+    long now = System.nanoTime();
+    if (failures == 1) {
+      log.warn("{} failed: {}", what, detail);
+      lastLoggedNanos = now;
+    } else if (now - lastLoggedNanos >= repeatNanos) {
+      log.warn("{} still failing ({} failures in a row): {}", what, failures, detail);
+      lastLoggedNanos = now;
+    }
+  }
+
+  /** A success: ends the streak, and says so if more than one failure was in it. */
+  synchronized void succeeded() {
+    if (failures > 1) {
+      log.info("{} works again after {} failures in a row", what, failures);
+    }
+    failures = 0;
+  }
+}
