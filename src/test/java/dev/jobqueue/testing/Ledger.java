@@ -66,8 +66,8 @@ public final class Ledger {
     db.execute(
         "create table "
             + q("node_deaths")
-            + " (node text primary key, dead_at timestamptz not null default clock_timestamp(),"
-            + " how text not null)");
+            + " (node text primary key, killed_at timestamptz not null,"
+            + " dead_at timestamptz not null default clock_timestamp(), how text not null)");
   }
 
   /**
@@ -165,20 +165,25 @@ public final class Ledger {
   // ---- parent side: facts -----------------------------------------------------------------------
 
   /**
-   * Records that a node's process is dead, at the database's current time.
+   * Records that a node's process is dead; {@code dead_at} is the database's current time, by which
+   * the process is known to be gone.
    *
    * @param node the node id
    * @param how how it died, e.g. {@code SIGKILL} or {@code halt}
+   * @param killedAt the database time just before the signal was sent (or when the death was first
+   *     seen)
    */
-  public void nodeDied(String node, String how) {
+  public void nodeDied(String node, String how, Instant killedAt) {
     db.execute(
         "insert into "
             + q("node_deaths")
-            + " (node, how) values ('"
+            + " (node, how, killed_at) values ('"
             + node.replace("'", "''")
             + "', '"
             + how.replace("'", "''")
-            + "')");
+            + "', '"
+            + killedAt
+            + "'::timestamptz)");
   }
 
   // ---- parent side: queries ---------------------------------------------------------------------
@@ -335,8 +340,9 @@ public final class Ledger {
   }
 
   /**
-   * For every execution that never ended on a dead node, the milliseconds from the node's death to
-   * the start of the job's next execution (database clock); -1 where there is no next execution.
+   * For every execution that never ended on a dead node, the milliseconds from the kill (the
+   * database time just before the signal) to the start of the job's next execution (database
+   * clock); -1 where there is no next execution.
    *
    * @return the delays
    */
@@ -347,7 +353,7 @@ public final class Ledger {
             "select coalesce(round(extract(epoch from ((select min(b.started_at) from "
                 + q("ledger")
                 + " b where b.job_id = a.job_id and b.started_at > a.started_at and b.id <> a.id)"
-                + " - d.dead_at)) * 1000)::bigint, -1) from "
+                + " - d.killed_at)) * 1000)::bigint, -1) from "
                 + q("ledger")
                 + " a join "
                 + q("node_deaths")
@@ -355,6 +361,56 @@ public final class Ledger {
       delays.add(Long.parseLong(value));
     }
     return delays;
+  }
+
+  /**
+   * For every attempt the rescuer took back from a dead node, the milliseconds from the kill to the
+   * rescue (the time of the "attempt lost" error the rescue wrote), by the database clock.
+   *
+   * @return the delays
+   */
+  public List<Long> rescueDelaysAfterDeath() {
+    List<Long> delays = new ArrayList<>();
+    for (String value :
+        rows(
+            "select round(extract(epoch from ((e->>'at')::timestamptz - d.killed_at)) * 1000)"
+                + "::bigint from "
+                + q("jobs")
+                + " j cross join lateral jsonb_array_elements(j.errors) e join "
+                + q("node_deaths")
+                + " d on e->>'error' like 'attempt lost: lease held by ' || d.node || ' expired%'")) {
+      delays.add(Long.parseLong(value));
+    }
+    return delays;
+  }
+
+  /**
+   * Attempts a rescue took back, over all jobs: "attempt lost" errors.
+   *
+   * @return the count
+   */
+  public long rescuedAttempts() {
+    return db.queryLong(
+        "select count(*) from "
+            + q("jobs")
+            + " j cross join lateral jsonb_array_elements(j.errors) e"
+            + " where e->>'error' like 'attempt lost:%'");
+  }
+
+  /**
+   * Executions that did not commit a side effect and nonetheless ended (an end was written):
+   * executions that stopped for a reason other than their JVM's death.
+   *
+   * @return up to 20 offending executions, as text
+   */
+  public List<String> endedWithoutEffect() {
+    return rows(
+        "select l.job_id || '/' || l.attempt || '@' || l.node || ':' || l.outcome from "
+            + q("ledger")
+            + " l where l.ended_at is not null and not exists (select 1 from "
+            + q("side_effects")
+            + " s where s.job_id = l.job_id and s.attempt = l.attempt and s.node = l.node)"
+            + " order by 1 limit 20");
   }
 
   /**

@@ -730,6 +730,15 @@ public final class WorkerProcess {
     }
 
     /**
+     * Whether the child printed {@code READY}.
+     *
+     * @return true once it is ready
+     */
+    public boolean isReady() {
+      return ready.getCount() == 0;
+    }
+
+    /**
      * The child's process id.
      *
      * @return the pid
