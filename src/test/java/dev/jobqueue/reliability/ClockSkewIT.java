@@ -45,7 +45,7 @@ class ClockSkewIT {
     cluster = new LedgerCluster(getClass().getSimpleName());
     Ledger ledger = cluster.ledger();
     Node base =
-        Node.of("skew").withWorkers(4, 1).withLease(Duration.ofSeconds(2), Duration.ofMillis(300));
+        Node.of("skew").withWorkers(4, 1).withLease(Duration.ofSeconds(4), Duration.ofMillis(300));
     List<Child> nodes =
         cluster.launchAll(
             List.of(
@@ -66,7 +66,7 @@ class ClockSkewIT {
 
     // Long jobs: each lives through several renewals by a skewed (or exact) holder.
     for (int i = 0; i < 9; i++) {
-      cluster.enqueueOne(Task.hold(i, 6_000), 0, null);
+      cluster.enqueueOne(Task.hold(i, 10_000), 0, null);
     }
     // Jobs scheduled 2 to 8 s ahead by the database clock, and immediate ones.
     Instant base0 = ledger.dbNow();
@@ -100,7 +100,7 @@ class ClockSkewIT {
                 + ledger.q("ledger")
                 + " l group by node order by node");
     System.out.printf(
-        "RELIABILITY clock-skew: child wall clocks vs database %s; 9 long jobs (6 s, lease 2 s),"
+        "RELIABILITY clock-skew: child wall clocks vs database %s; 9 long jobs (10 s, lease 4 s),"
             + " 120 scheduled 2-8 s ahead, 300 immediate; executions by node %s; started before"
             + " scheduled time %d (earliest start after scheduled_at: %d ms); jobs run twice %d;"
             + " rescued attempts %d; failed %d%n",

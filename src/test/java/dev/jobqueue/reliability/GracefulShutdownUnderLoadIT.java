@@ -40,8 +40,8 @@ class GracefulShutdownUnderLoadIT {
     cluster = new LedgerCluster(getClass().getSimpleName());
     Ledger ledger = cluster.ledger();
     List<Child> nodes = startThree(Duration.ofSeconds(10));
-    int jobs = 3_000;
-    cluster.enqueue(jobs, i -> Task.sleep(i, 100 + (i % 5) * 100), 3);
+    // Jobs of 100 to 500 ms, the rest of the queue drained by a fresh node afterwards.
+    cluster.enqueue(1_200, i -> Task.sleep(i, 100 + (i % 5) * 100), 3);
     await().atMost(Duration.ofSeconds(60)).until(() -> cluster.jobs("status = 'completed'") > 200);
     long runningBefore = cluster.jobs("status = 'running'");
 
@@ -176,7 +176,7 @@ class GracefulShutdownUnderLoadIT {
   }
 
   private void drainWithFreshNode() throws Exception {
-    cluster.launchAll(List.of(Node.of("gs-drain").withWorkers(8, 2)));
+    cluster.launchAll(List.of(Node.of("gs-drain").withWorkers(16, 1)));
     await()
         .atMost(Duration.ofSeconds(120))
         .until(() -> cluster.jobs("status in ('pending', 'running')") == 0);

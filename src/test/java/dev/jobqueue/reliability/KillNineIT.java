@@ -47,7 +47,7 @@ class KillNineIT {
             3, // JVMs
             8, // workers each
             50_000, // jobs
-            Duration.ofSeconds(70), // fed over
+            Duration.ofSeconds(110), // fed over
             10_000, // ms between kills
             5, // kills at least
             100, // kills at most
@@ -155,10 +155,11 @@ class KillNineIT {
     while (feeder.isAlive() || cluster.jobs("status in ('pending', 'running')") > 0) {
       assertThat(System.nanoTime()).as("run within %s", plan.bound()).isLessThan(deadline);
       // A kill waits until the last replacement is up (READY): every kill hits a working node, and
-      // other nodes are alive to rescue its jobs.
+      // other nodes are alive to rescue its jobs. Kills go on while jobs are fed, and past that
+      // until the required number is reached, as long as jobs remain.
       boolean allUp = slots.stream().allMatch(Child::isReady);
       if (System.nanoTime() >= nextKill
-          && feeder.isAlive()
+          && (feeder.isAlive() || exitCodes.size() < plan.minKills())
           && allUp
           && exitCodes.size() < plan.maxKills()) {
         int slot = random.nextInt(plan.jvms());
