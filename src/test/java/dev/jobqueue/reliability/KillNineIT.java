@@ -187,7 +187,9 @@ class KillNineIT {
         ledger.executions(
             "l.ended_at is null and exists (select 1 from "
                 + ledger.q("node_deaths")
-                + " d where d.node = l.node)");
+                + " d where d.node = l.node) and not exists (select 1 from "
+                + ledger.q("side_effects")
+                + " s where s.job_id = l.job_id and s.attempt = l.attempt and s.node = l.node)");
     List<Long> rerun = ledger.rerunDelaysAfterDeath();
     List<Long> rescue = ledger.rescueDelaysAfterDeath();
     long maxRerun = rerun.stream().mapToLong(Long::longValue).max().orElse(0);
@@ -195,7 +197,7 @@ class KillNineIT {
     long barMillis = plan.lease().plus(plan.rescueInterval()).toMillis();
     System.out.printf(
         "RELIABILITY kill-9: %d JVMs x %d workers, %d jobs (%d ms each) drained in %d ms; %d"
-            + " SIGKILLs (exit codes %s); executions %d, orphaned executions (open, on killed JVMs)"
+            + " SIGKILLs (exit codes %s); executions %d, orphaned executions (open and without effect, on killed JVMs)"
             + " %d, rescued attempts %d; lost %d; jobs without exactly one side effect %d; orphan"
             + " re-run after kill (DB clock, kill instant to next start) max %d ms, p50 %d ms; kill"
             + " to rescue max %d ms; bar lease + rescue interval = %d ms%n",

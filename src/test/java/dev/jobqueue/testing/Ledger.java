@@ -340,7 +340,8 @@ public final class Ledger {
   }
 
   /**
-   * For every execution that never ended on a dead node, the milliseconds from the kill (the
+   * For every execution that never ended on a dead node and did not commit its side effect (its JVM
+   * can die after the commit and before the end is written), the milliseconds from the kill (the
    * database time just before the signal) to the start of the job's next execution (database
    * clock); -1 where there is no next execution.
    *
@@ -357,7 +358,9 @@ public final class Ledger {
                 + q("ledger")
                 + " a join "
                 + q("node_deaths")
-                + " d on d.node = a.node where a.ended_at is null")) {
+                + " d on d.node = a.node where a.ended_at is null and not exists (select 1 from "
+                + q("side_effects")
+                + " s where s.job_id = a.job_id and s.attempt = a.attempt and s.node = a.node)")) {
       delays.add(Long.parseLong(value));
     }
     return delays;
