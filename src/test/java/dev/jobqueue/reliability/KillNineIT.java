@@ -69,7 +69,9 @@ class KillNineIT {
             4_000,
             2,
             2,
-            10,
+            // 40 ms jobs: 2 x 4 workers run at most 200 a second, less than the feed, so the JVMs
+            // are always busy and every kill takes claimed jobs with it.
+            40,
             Duration.ofSeconds(2),
             Duration.ofMillis(500),
             Duration.ofSeconds(90)));
