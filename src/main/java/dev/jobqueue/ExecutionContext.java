@@ -51,7 +51,10 @@ final class ExecutionContext implements JobContext {
   public boolean isCancellationRequested() {
     // Not merely "the pool is stopping": during the graceful period a handler should finish.
     // Once the period is over, stop() preempts the attempt (released, not counted) first.
-    return execution.isPreempted();
+    // A lease that ran out by this JVM's clock counts at once, without waiting for the watchdog
+    // to preempt the attempt: after a pause (GC, SIGSTOP) the handler may run before the
+    // watchdog does, and another node may already run the job.
+    return execution.isPreempted() || System.nanoTime() - execution.leaseExpiresNanos() > 0;
   }
 
   @Override

@@ -7,13 +7,13 @@ import dev.jobqueue.internal.JdbcUrls;
 import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Stats;
+import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.NewJob;
 import dev.jobqueue.internal.store.SchemaMigrator;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -457,7 +457,7 @@ public final class JobQueueManager implements AutoCloseable {
         new HealthCheckResult.Cluster(
             snapshot == null ? 0 : snapshot.liveNodes(), listening, wakeup),
         reasons,
-        Instant.now());
+        WallClock.now());
   }
 
   /** Reads the database part of the health check within its time limit; null on failure. */
@@ -520,7 +520,7 @@ public final class JobQueueManager implements AutoCloseable {
           }
           complete.put(type, row);
         });
-    return new JobMetrics(byStatus, complete, Instant.now());
+    return new JobMetrics(byStatus, complete, WallClock.now());
   }
 
   /**
@@ -535,7 +535,7 @@ public final class JobQueueManager implements AutoCloseable {
     ProcessingStats.Scope node = workerPool.stats().snapshot();
     List<StatRow> rows = new ArrayList<>();
     long databaseNow = store.recentStats(Stats.WINDOW_MINUTES, rows);
-    return new ProcessingStats(node, Stats.aggregate(rows, databaseNow), Instant.now());
+    return new ProcessingStats(node, Stats.aggregate(rows, databaseNow), WallClock.now());
   }
 
   private void logMetrics() {

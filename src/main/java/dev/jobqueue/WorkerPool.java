@@ -3,6 +3,7 @@ package dev.jobqueue;
 import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
+import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.Failure;
 import dev.jobqueue.internal.store.HeldJob;
@@ -175,7 +176,7 @@ public final class WorkerPool {
     this.standalone = standalone;
     this.nodeId = config.nodeId().orElseGet(NodeIds::generate);
     this.listeners = List.copyOf(listeners);
-    this.stats = new StatsRecorder(nodeId, () -> System.currentTimeMillis() + clockOffsetMillis);
+    this.stats = new StatsRecorder(nodeId, () -> WallClock.currentTimeMillis() + clockOffsetMillis);
   }
 
   /**
@@ -795,7 +796,7 @@ public final class WorkerPool {
 
   /** Writes this node's heartbeat row and its changed statistics; measures the clock offset. */
   private void nodeHeartbeat() {
-    long before = System.currentTimeMillis();
+    long before = WallClock.currentTimeMillis();
     long databaseNow =
         repository.heartbeat(
             new NodeInfo(
@@ -808,7 +809,7 @@ public final class WorkerPool {
                 getIdleWorkerCount(),
                 getStuckWorkerCount(),
                 isListening()));
-    long after = System.currentTimeMillis();
+    long after = WallClock.currentTimeMillis();
     clockOffsetMillis = databaseNow - (before + after) / 2;
     saveStats();
   }

@@ -60,6 +60,42 @@ class ArchitectureTest {
    * must be able to load and run every class except the binder. WithoutMicrometerIT checks the same
    * at run time.
    */
+  /**
+   * The wall clock is read in one place, {@code internal.WallClock}, so that the clock-skew
+   * scenario of the reliability suite can skew every read of a child node (docs/reliability.md).
+   * Monotonic time ({@code System.nanoTime}) is fine anywhere.
+   */
+  @ArchTest
+  static final ArchRule onlyWallClockReadsTheWallClock =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName("dev.jobqueue.internal.WallClock")
+          .should()
+          .callMethod(System.class, "currentTimeMillis")
+          .orShould()
+          .callMethodWhere(wallClockFactory())
+          .orShould()
+          .callConstructor(java.util.Date.class)
+          .orShould()
+          .dependOnClassesThat()
+          .areAssignableTo(java.time.Clock.class)
+          .orShould()
+          .dependOnClassesThat()
+          .areAssignableTo(java.time.InstantSource.class)
+          .because("wall-clock reads go through internal.WallClock, which a test can skew");
+
+  /** A static {@code now(...)} of a java.time type, or a {@code Clock} factory. */
+  private static DescribedPredicate<com.tngtech.archunit.core.domain.JavaMethodCall>
+      wallClockFactory() {
+    return DescribedPredicate.describe(
+        "a java.time now() or Clock factory",
+        call ->
+            call.getTargetOwner().getPackageName().equals("java.time")
+                && (call.getName().equals("now")
+                    || call.getName().startsWith("system")
+                    || call.getTargetOwner().isEquivalentTo(java.time.Clock.class)));
+  }
+
   @ArchTest
   static final ArchRule onlyTheMicrometerPackageDependsOnMicrometer =
       noClasses()

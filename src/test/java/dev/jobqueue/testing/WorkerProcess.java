@@ -7,7 +7,6 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,12 +25,24 @@ import java.util.stream.Collectors;
 /**
  * A job-queue node in a JVM of its own, for tests that kill a node.
  *
- * <p>{@link #main(String[])} runs in the child JVM. Arguments: {@code jdbcUrl user password schema
- * mode nodeId leaseMillis workers maxJobsPerWorker}. The only mode is {@code hold}: the node runs
- * jobs of type {@value #HOLD_TYPE}, prints {@code STARTED <jobId>} when one starts and then holds
- * it (sleeps) until the process dies. After it started its workers it prints {@code READY
- * <nodeId>}. It exits on its own when its standard input closes (the parent test JVM died) or after
- * {@link #MAX_LIFETIME}, so a crashed test never leaves it behind.
+ * <p>{@link #main(String[])} runs in the child JVM, in one of two modes:
+ *
+ * <ul>
+ *   <li>{@code hold} (arguments {@code jdbcUrl user password schema hold nodeId leaseMillis workers
+ *       maxJobsPerWorker}): the node runs jobs of type {@value #HOLD_TYPE}, prints {@code STARTED
+ *       <jobId>} when one starts and then holds it (sleeps) until the process dies. It never
+ *       rescues.
+ *   <li>{@code ledger} (arguments {@code jdbcUrl user password schema ledger key=value...}, see
+ *       {@link Node}): the node runs jobs of type {@value #LEDGER_TYPE}, whose {@link Task} payload
+ *       says what the handler does, and records every execution in the {@link Ledger}. It calls
+ *       {@code shutdown()} on SIGTERM (a shutdown hook) or when it reads {@code SHUTDOWN} on its
+ *       standard input, then prints {@code SHUTDOWN-DONE}. A clock skew is applied with the system
+ *       property {@code jobqueue.internal.clockSkewMillis} (see {@code WallClock}).
+ * </ul>
+ *
+ * <p>After it started its workers the child prints {@code READY <nodeId>}. It exits on its own when
+ * its standard input closes (the parent test JVM died) or after its lifetime, so a crashed test
+ * never leaves it behind.
  *
  * <p>{@link #launch} runs in the parent: it starts the child with the parent's {@code java} binary
  * and class path and collects the child's output on a thread.
@@ -61,6 +72,10 @@ public final class WorkerProcess {
    * @throws Exception if the node cannot start
    */
   public static void main(String[] args) throws Exception {
+    if (args.length >= 5 && LEDGER_MODE.equals(args[4])) {
+      runLedgerNode(args);
+      return;
+    }
     if (args.length != 9 || !"hold".equals(args[4])) {
       System.err.println(
           "usage: WorkerProcess jdbcUrl user password schema hold nodeId leaseMillis workers"
@@ -74,7 +89,7 @@ public final class WorkerProcess {
     int workers = Integer.parseInt(args[7]);
     int maxJobsPerWorker = Integer.parseInt(args[8]);
     PrintStream out = System.out;
-    watchParent();
+    watchParent(null);
 
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("child-" + nodeId);
@@ -122,15 +137,23 @@ public final class WorkerProcess {
     Runtime.getRuntime().halt(3);
   }
 
-  /** Exits when standard input closes: the parent that holds its other end is gone. */
-  private static void watchParent() {
+  /**
+   * Exits when standard input closes: the parent that holds its other end is gone. A line {@code
+   * SHUTDOWN} runs {@code onShutdown} (if not null) and exits with 0.
+   */
+  private static void watchParent(Runnable onShutdown) {
     Thread watcher =
         new Thread(
             () -> {
               try {
-                InputStream in = System.in;
-                while (in.read() >= 0) {
-                  // Nothing is ever sent; only the end of the stream matters.
+                BufferedReader in =
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null) {
+                  if (onShutdown != null && "SHUTDOWN".equals(line.trim())) {
+                    onShutdown.run();
+                    System.exit(0);
+                  }
                 }
               } catch (IOException ignored) {
                 // Treated like the end of the stream.
@@ -140,6 +163,231 @@ public final class WorkerProcess {
             "parent-watcher");
     watcher.setDaemon(true);
     watcher.start();
+  }
+
+  // ---- ledger mode (child side) -----------------------------------------------------------------
+
+  /** The job type of ledger mode. */
+  public static final String LEDGER_TYPE = "ledger";
+
+  private static final String LEDGER_MODE = "ledger";
+
+  /**
+   * The payload of a {@value #LEDGER_TYPE} job: what its handler does.
+   *
+   * @param n any number, to tell jobs apart
+   * @param mode {@code sleep} (sleep {@code millis}, 0 for none; interruption ends it), {@code
+   *     hold} (work in 50 ms steps for {@code millis}, recording progress in the ledger after each
+   *     step while {@code isCancellationRequested()} is false, and stop as soon as it is true),
+   *     {@code stubborn} (ignore interruption and cancellation for {@code millis}, then try to
+   *     complete anyway) or {@code halt} ({@code Runtime.halt(1)} right after the ledger row)
+   * @param millis how long
+   */
+  public record Task(int n, String mode, long millis) {
+    /**
+     * A job that completes at once.
+     *
+     * @param n its number
+     * @return the payload
+     */
+    public static Task noop(int n) {
+      return new Task(n, "sleep", 0);
+    }
+
+    /**
+     * A job that sleeps.
+     *
+     * @param n its number
+     * @param millis how long
+     * @return the payload
+     */
+    public static Task sleep(int n, long millis) {
+      return new Task(n, "sleep", millis);
+    }
+
+    /**
+     * A long job that checks for cancellation and records its progress.
+     *
+     * @param n its number
+     * @param millis how long
+     * @return the payload
+     */
+    public static Task hold(int n, long millis) {
+      return new Task(n, "hold", millis);
+    }
+
+    /**
+     * A long job that ignores interruption and cancellation, then tries to complete.
+     *
+     * @param n its number
+     * @param millis how long
+     * @return the payload
+     */
+    public static Task stubborn(int n, long millis) {
+      return new Task(n, "stubborn", millis);
+    }
+
+    /**
+     * A job that kills its JVM.
+     *
+     * @param n its number
+     * @return the payload
+     */
+    public static Task halt(int n) {
+      return new Task(n, "halt", 0);
+    }
+  }
+
+  private static void runLedgerNode(String[] args) throws Exception {
+    java.util.Map<String, String> o = new java.util.HashMap<>();
+    for (int i = 5; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      o.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    String schema = args[3];
+    String nodeId = o.get("node");
+    int workers = Integer.parseInt(o.get("workers"));
+    PrintStream out = System.out;
+
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("child-" + nodeId);
+    hikari.setJdbcUrl(args[0]);
+    hikari.setUsername(args[1]);
+    hikari.setPassword(args[2]);
+    hikari.setMaximumPoolSize(workers + 6);
+    hikari.setMinimumIdle(0);
+    HikariDataSource pool = new HikariDataSource(hikari);
+    HikariConfig ledgerConfig = new HikariConfig();
+    hikari.copyStateTo(ledgerConfig);
+    ledgerConfig.setPoolName("ledger-" + nodeId);
+    ledgerConfig.setMaximumPoolSize(workers + 1);
+    HikariDataSource ledgerPool = new HikariDataSource(ledgerConfig);
+
+    JobQueueManager manager =
+        JobQueueManager.builder()
+            .config(
+                JobQueueConfig.builder()
+                    .schema(schema)
+                    .nodeId(nodeId)
+                    .minWorkers(workers)
+                    .maxWorkers(workers)
+                    .maxJobsPerWorker(Integer.parseInt(o.get("maxJobsPerWorker")))
+                    .leaseDuration(Duration.ofMillis(Long.parseLong(o.get("leaseMillis"))))
+                    .rescueInterval(Duration.ofMillis(Long.parseLong(o.get("rescueMillis"))))
+                    .pollInterval(Duration.ofMillis(Long.parseLong(o.get("pollMillis"))))
+                    .gracefulShutdownTimeout(
+                        Duration.ofMillis(Long.parseLong(o.get("graceMillis"))))
+                    .retryBaseDelay(Duration.ofMillis(50))
+                    .retryMaxDelay(Duration.ofMillis(200))
+                    .retryJitter(0)
+                    .build())
+            .dataSource(pool)
+            .handler(
+                JobHandler.of(
+                    LEDGER_TYPE,
+                    Task.class,
+                    (task, ctx) -> ledgerExecution(task, ctx, ledgerPool, schema, nodeId, out)))
+            .build();
+    Runnable shutdown =
+        () -> {
+          long t0 = System.nanoTime();
+          manager.shutdown();
+          print(
+              out,
+              "SHUTDOWN-DONE "
+                  + nodeId
+                  + " "
+                  + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
+                  + " ms");
+        };
+    watchParent(shutdown);
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sigterm-shutdown"));
+    manager.initialize();
+    print(out, "CLOCK " + dev.jobqueue.internal.WallClock.currentTimeMillis());
+    print(out, "READY " + manager.workerPool().getNodeId());
+    new CountDownLatch(1).await(Long.parseLong(o.get("lifetimeMillis")), TimeUnit.MILLISECONDS);
+    Runtime.getRuntime().halt(3);
+  }
+
+  private static Object ledgerExecution(
+      Task task,
+      dev.jobqueue.JobContext ctx,
+      javax.sql.DataSource ledgerPool,
+      String schema,
+      String nodeId,
+      PrintStream out)
+      throws Exception {
+    long jobId = Long.parseLong(ctx.jobId());
+    int attempt = ctx.attempt();
+    long row = Ledger.start(ledgerPool, schema, jobId, attempt, nodeId);
+    if ("halt".equals(task.mode())) {
+      print(out, "HALT " + jobId + " " + attempt);
+      Runtime.getRuntime().halt(1);
+    }
+    String outcome = "failed";
+    boolean[] wrote = {false};
+    try {
+      switch (task.mode()) {
+        case "sleep" -> {
+          if (task.millis() > 0) {
+            Thread.sleep(task.millis());
+          }
+        }
+        case "hold" -> {
+          long end = System.nanoTime() + task.millis() * 1_000_000;
+          while (System.nanoTime() < end) {
+            if (ctx.isCancellationRequested()) {
+              outcome = "interrupted";
+              print(out, "ABANDONED " + jobId + " " + attempt);
+              return null;
+            }
+            Ledger.progress(ledgerPool, schema, row);
+            try {
+              Thread.sleep(50);
+            } catch (InterruptedException e) {
+              // isCancellationRequested() says so at the next step.
+            }
+          }
+        }
+        case "stubborn" -> {
+          long end = System.nanoTime() + task.millis() * 1_000_000;
+          while (System.nanoTime() < end) {
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException ignored) {
+              // Ignored on purpose.
+            }
+          }
+          Thread.interrupted();
+        }
+        default -> throw new IllegalArgumentException("unknown mode " + task.mode());
+      }
+      ctx.completeInTransaction(
+          tx -> {
+            wrote[0] = true;
+            Ledger.sideEffect(tx, schema, jobId, attempt, nodeId);
+            return null;
+          });
+      outcome = "completed";
+      return null;
+    } catch (dev.jobqueue.LeaseLostException e) {
+      outcome = "fenced";
+      print(out, "FENCED " + jobId + " " + attempt + " db=" + wrote[0]);
+      throw e;
+    } catch (InterruptedException e) {
+      outcome = "interrupted";
+      print(out, "INTERRUPTED " + jobId + " " + attempt);
+      throw e;
+    } finally {
+      Ledger.end(ledgerPool, schema, row, outcome);
+    }
+  }
+
+  private static void print(PrintStream out, String line) {
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
   }
 
   // ---- parent side ------------------------------------------------------------------------------
@@ -188,6 +436,187 @@ public final class WorkerProcess {
         nodeId, abbreviate(System.getProperty("java.class.path")));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     return new Child(nodeId, builder.start());
+  }
+
+  /**
+   * Settings of a {@code ledger} mode child node.
+   *
+   * @param nodeId its node id, unique for every start
+   * @param lease its lease duration
+   * @param rescueInterval its rescue interval
+   * @param workers its worker count (min and max)
+   * @param maxJobsPerWorker its claim bound per worker
+   * @param pollInterval its poll interval
+   * @param gracefulShutdownTimeout its graceful shutdown timeout
+   * @param lifetime after this long it exits on its own
+   * @param clockSkewMillis how far its wall clock is ahead (negative: behind)
+   */
+  public record Node(
+      String nodeId,
+      Duration lease,
+      Duration rescueInterval,
+      int workers,
+      int maxJobsPerWorker,
+      Duration pollInterval,
+      Duration gracefulShutdownTimeout,
+      Duration lifetime,
+      long clockSkewMillis) {
+
+    /**
+     * Defaults: lease 3 s, rescue every 1 s, 8 workers claiming up to 2 jobs each, polls every 200
+     * ms, graceful shutdown 5 s, lifetime 10 min, no skew.
+     *
+     * @param nodeId the node id
+     * @return the settings
+     */
+    public static Node of(String nodeId) {
+      return new Node(
+          nodeId,
+          Duration.ofSeconds(3),
+          Duration.ofSeconds(1),
+          8,
+          2,
+          Duration.ofMillis(200),
+          Duration.ofSeconds(5),
+          Duration.ofMinutes(10),
+          0);
+    }
+
+    /**
+     * With another node id.
+     *
+     * @param id the node id
+     * @return a copy
+     */
+    public Node withNodeId(String id) {
+      return new Node(
+          id,
+          lease,
+          rescueInterval,
+          workers,
+          maxJobsPerWorker,
+          pollInterval,
+          gracefulShutdownTimeout,
+          lifetime,
+          clockSkewMillis);
+    }
+
+    /**
+     * With another lease and rescue interval.
+     *
+     * @param newLease the lease
+     * @param newRescueInterval the rescue interval
+     * @return a copy
+     */
+    public Node withLease(Duration newLease, Duration newRescueInterval) {
+      return new Node(
+          nodeId,
+          newLease,
+          newRescueInterval,
+          workers,
+          maxJobsPerWorker,
+          pollInterval,
+          gracefulShutdownTimeout,
+          lifetime,
+          clockSkewMillis);
+    }
+
+    /**
+     * With other worker counts.
+     *
+     * @param newWorkers the workers
+     * @param newMaxJobsPerWorker the claim bound per worker
+     * @return a copy
+     */
+    public Node withWorkers(int newWorkers, int newMaxJobsPerWorker) {
+      return new Node(
+          nodeId,
+          lease,
+          rescueInterval,
+          newWorkers,
+          newMaxJobsPerWorker,
+          pollInterval,
+          gracefulShutdownTimeout,
+          lifetime,
+          clockSkewMillis);
+    }
+
+    /**
+     * With another graceful shutdown timeout.
+     *
+     * @param timeout the timeout
+     * @return a copy
+     */
+    public Node withGracefulShutdownTimeout(Duration timeout) {
+      return new Node(
+          nodeId,
+          lease,
+          rescueInterval,
+          workers,
+          maxJobsPerWorker,
+          pollInterval,
+          timeout,
+          lifetime,
+          clockSkewMillis);
+    }
+
+    /**
+     * With a wall clock skewed by {@code millis}.
+     *
+     * @param millis ahead if positive, behind if negative
+     * @return a copy
+     */
+    public Node withClockSkewMillis(long millis) {
+      return new Node(
+          nodeId,
+          lease,
+          rescueInterval,
+          workers,
+          maxJobsPerWorker,
+          pollInterval,
+          gracefulShutdownTimeout,
+          lifetime,
+          millis);
+    }
+  }
+
+  /**
+   * Starts a child node in {@code ledger} mode. The schema must be migrated and hold the {@link
+   * Ledger}'s tables.
+   *
+   * @param db the test database
+   * @param schema the schema
+   * @param node the node's settings
+   * @return a handle; close it to kill the child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static Child launch(TestDatabase db, String schema, Node node) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(javaBinary());
+    command.add("-Xmx192m");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
+    if (node.clockSkewMillis() != 0) {
+      command.add("-Djobqueue.internal.clockSkewMillis=" + node.clockSkewMillis());
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(WorkerProcess.class.getName());
+    command.add(db.jdbcUrl());
+    command.add(db.user());
+    command.add(db.password());
+    command.add(schema);
+    command.add(LEDGER_MODE);
+    command.add("node=" + node.nodeId());
+    command.add("leaseMillis=" + node.lease().toMillis());
+    command.add("rescueMillis=" + node.rescueInterval().toMillis());
+    command.add("workers=" + node.workers());
+    command.add("maxJobsPerWorker=" + node.maxJobsPerWorker());
+    command.add("pollMillis=" + node.pollInterval().toMillis());
+    command.add("graceMillis=" + node.gracefulShutdownTimeout().toMillis());
+    command.add("lifetimeMillis=" + node.lifetime().toMillis());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    return new Child(node.nodeId(), builder.start());
   }
 
   private static String abbreviate(String text) {
@@ -298,6 +727,105 @@ public final class WorkerProcess {
      */
     public List<String> output() {
       return List.copyOf(output);
+    }
+
+    /**
+     * Whether the child printed {@code READY}.
+     *
+     * @return true once it is ready
+     */
+    public boolean isReady() {
+      return ready.getCount() == 0;
+    }
+
+    /**
+     * The child's process id.
+     *
+     * @return the pid
+     */
+    public long pid() {
+      return process.pid();
+    }
+
+    /**
+     * The lines the child printed that start with {@code prefix}.
+     *
+     * @param prefix for example {@code "FENCED "}
+     * @return a snapshot
+     */
+    public List<String> lines(String prefix) {
+      return output.stream().filter(line -> line.startsWith(prefix)).toList();
+    }
+
+    /**
+     * Kills the child with SIGKILL and waits for it to die.
+     *
+     * @return its exit code: 137 for SIGKILL
+     * @throws InterruptedException if interrupted
+     */
+    public int kill9() throws InterruptedException {
+      process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, nothing released
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("child " + nodeId + " survived SIGKILL for 30 s");
+      }
+      return process.exitValue();
+    }
+
+    /**
+     * Sends a signal with {@code kill}, for example {@code STOP} or {@code CONT}.
+     *
+     * @param signal the signal's name without {@code SIG}
+     * @throws IOException if {@code kill} cannot run
+     * @throws InterruptedException if interrupted
+     */
+    public void signal(String signal) throws IOException, InterruptedException {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      String message = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " failed: " + message);
+      }
+    }
+
+    /**
+     * Sends SIGTERM with {@code kill -TERM}: the child shuts down gracefully. Not {@link
+     * Process#destroy()}: besides SIGTERM it closes the child's standard input, which the child
+     * takes for its parent's death and halts.
+     *
+     * @throws IOException if {@code kill} cannot run
+     * @throws InterruptedException if interrupted
+     */
+    public void terminate() throws IOException, InterruptedException {
+      signal("TERM");
+    }
+
+    /**
+     * Writes a line to the child's standard input, for example {@code SHUTDOWN}.
+     *
+     * @param line the line
+     * @throws IOException if the child's input is closed
+     */
+    public void send(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
+    /**
+     * Waits for the child to exit.
+     *
+     * @param timeout how long to wait
+     * @return its exit code
+     * @throws InterruptedException if interrupted
+     * @throws IllegalStateException if it still runs after {@code timeout}
+     */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("child " + nodeId + " still runs after " + timeout);
+      }
+      reader.join(5_000);
+      return process.exitValue();
     }
 
     /** Kills the child if it still runs. */

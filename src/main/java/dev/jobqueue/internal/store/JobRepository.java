@@ -267,7 +267,9 @@ public final class JobRepository {
             + " completed_at = case when "
             + exhausted
             + " then now() else null end,"
-            + " run_at = now(), error_message = "
+            // run_at stays: the job was due when it was claimed, so it keeps its place in the
+            // queue and runs again within lease + rescue interval even behind a backlog.
+            + " error_message = "
             + lostMessage
             + ", errors = j.errors || jsonb_build_array(jsonb_build_object('attempt',"
             + " j.retry_count + 1, 'at', now(), 'error', "
