@@ -376,9 +376,10 @@ public final class JobQueueConfig {
   }
 
   /**
-   * How often each node looks for jobs whose lease expired (their node died) and takes them back. A
-   * dead node's job runs again at most {@code leaseDuration + rescueInterval} after its last
-   * renewal. Default 10 s.
+   * The longest a job whose lease expired (its node died) waits before it runs again. Each node
+   * looks for such jobs every half of this, takes them back and wakes the pools, so that a dead
+   * node's job runs again at most {@code leaseDuration + rescueInterval} after its last renewal.
+   * Default 10 s.
    *
    * @return 100 ms to 1 hour
    */

@@ -221,7 +221,9 @@ public final class WorkerPool {
       long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
       maintenance.scheduleWithFixedDelay(
           guarded("lease renewal", this::renewLeases), heartbeat, heartbeat, TimeUnit.MILLISECONDS);
-      long rescue = config.rescueInterval().toMillis();
+      // Every half interval, so that a rescue plus the claim that follows it fit in the interval:
+      // an orphan runs again within leaseDuration + rescueInterval of its last renewal.
+      long rescue = Math.max(50, config.rescueInterval().toMillis() / 2);
       maintenance.scheduleWithFixedDelay(
           backingOff("rescue", this::rescue),
           ThreadLocalRandom.current().nextLong(Math.max(1, rescue)),
@@ -889,6 +891,8 @@ public final class WorkerPool {
       }
       if (!rescued.isEmpty()) {
         wakeup.signal();
+        // Other nodes may be idle and asleep until their next poll: they could run these now.
+        repository.notifyNewJobs();
       }
     } while (rescued.size() == RESCUE_BATCH && state == State.RUNNING);
   }
