@@ -130,7 +130,10 @@ class FreezePastLeaseIT {
     assertThat(staleOutcomes).hasSize(4).allMatch(o -> !o.contains(":completed "));
     assertThat(abandoned).hasSize(2);
     assertThat(fenced).hasSize(2);
-    assertThat(selfFenced.size() + lostLogs.size()).isGreaterThanOrEqualTo(4);
+    // The node says why: at least one self-fencing or lost-lease line. Not one per job: a
+    // cooperative handler that sees isCancellationRequested() (true once the local lease ran out)
+    // can end its attempt before the watchdog gets to log it.
+    assertThat(selfFenced.size() + lostLogs.size()).isGreaterThanOrEqualTo(1);
     // No stale attempt did any work after the new attempt of its job started.
     assertThat(takeover).isEmpty();
     assertThat(ledger.executions("l.node = 'healthy' and l.outcome = 'completed'")).isEqualTo(4);
