@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.Ledger;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -68,7 +69,10 @@ class ConnectionKillIT {
 
   @Test
   void killingEveryLibraryConnectionLosesAndDuplicatesNothing() throws Exception {
-    ExecutionLedger ledger = new ExecutionLedger(db.dataSource(), schema);
+    InProcessLoad load = new InProcessLoad(db.dataSource(), schema, 0);
+    Ledger ledger = load.ledger();
+    String effects = ledger.q("side_effects");
+    String jobs = ledger.q("jobs");
     HikariDataSource ledgerPool = support.newPool("rel-kill-ledger", 2 * NODES * WORKERS);
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
@@ -85,33 +89,32 @@ class ConnectionKillIT {
               JobQueueManager.builder()
                   .config(config)
                   .jdbcUrl(db.jdbcUrl(PREFIX + node), db.user(), db.password())
-                  .handler(ledger.handler(node, ledgerPool, 0))));
+                  .handler(ledger.handler(node, ledgerPool))));
     }
     JobQueueManager producer =
         started(
             JobQueueManager.builder()
                 .config(JobQueueConfig.builder().schema(schema).runWorkers(false).build())
                 .jdbcUrl(db.jdbcUrl(PREFIX + "producer"), db.user(), db.password())
-                .handler(ledger.handler("producer", ledgerPool, 0)));
+                .handler(ledger.handler("producer", ledgerPool)));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> nodes.stream().allMatch(n -> n.workerPool().isListening()));
 
-    ledger.enqueue(producer, INITIAL_JOBS, MAX_RETRIES);
-    ExecutionLedger.Producer steady =
-        ledger.produce(producer, BATCH, BATCH_EVERY_MILLIS, MAX_RETRIES);
+    load.enqueue(producer, INITIAL_JOBS, MAX_RETRIES);
+    InProcessLoad.Producer steady = load.produce(producer, BATCH, BATCH_EVERY_MILLIS, MAX_RETRIES);
     Thread.sleep(3_000);
     long warmFrom = dbMillis();
-    long warmEffects = ledger.effects();
+    long warmEffects = load.effects();
     Thread.sleep(2_000);
-    double baselineRate = (ledger.effects() - warmEffects) * 1000.0 / (dbMillis() - warmFrom);
+    double baselineRate = (load.effects() - warmEffects) * 1000.0 / (dbMillis() - warmFrom);
 
     long firstKill = 0;
     long lastKill = 0;
     long killed = 0;
     long minPerRound = Long.MAX_VALUE;
     int listeningBeforeKill = 0;
-    long effectsBefore = ledger.effects();
+    long effectsBefore = load.effects();
     long start = System.nanoTime();
     for (int round = 0; round < KILL_ROUNDS; round++) {
       long due = start + round * KILL_EVERY_MILLIS * 1_000_000;
@@ -128,14 +131,14 @@ class ConnectionKillIT {
       killed += kill[1];
       minPerRound = Math.min(minPerRound, kill[1]);
     }
-    double faultRate = (ledger.effects() - effectsBefore) * 1000.0 / (lastKill - firstKill);
+    double faultRate = (load.effects() - effectsBefore) * 1000.0 / (lastKill - firstKill);
     Thread.sleep(8_000);
     steady.close();
 
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> ledger.unfinished() == 0);
+        .until(() -> load.unfinished() == 0);
     // Recovery: from the last kill until (a) every job created before it has completed (the
     // backlog, the attempts it killed and the claims whose reply it lost included) and (b) the
     // completions of a whole second are back to 90 % of the producer's rate.
@@ -143,18 +146,24 @@ class ConnectionKillIT {
     long drained =
         Math.max(
             0,
-            ledger.scalar(
+            ledger.queryLong(
                 "select coalesce(round(extract(epoch from max(e.at) - "
                     + at
-                    + ") * 1000), 0) from {s}.rel_effect e join {s}.jobs j on j.id = e.job_id"
+                    + ") * 1000), 0) from "
+                    + effects
+                    + " e join "
+                    + jobs
+                    + " j on j.id = e.job_id"
                     + " where j.created_at <= "
                     + at));
     long producerRate = BATCH * 1000 / BATCH_EVERY_MILLIS;
     long rateBack = -1;
     for (long t = 0; t <= 7_000 && rateBack < 0; t += 100) {
       long window =
-          ledger.scalar(
-              "select count(*) from {s}.rel_effect where at >= "
+          ledger.queryLong(
+              "select count(*) from "
+                  + effects
+                  + " where at >= "
                   + at
                   + " + interval '"
                   + t
@@ -168,18 +177,22 @@ class ConnectionKillIT {
       }
     }
     long firstAfter =
-        ledger.scalar(
+        ledger.queryLong(
             "select coalesce(round(extract(epoch from min(at) - "
                 + at
-                + ") * 1000), 999999) from {s}.rel_effect where at > "
+                + ") * 1000), 999999) from "
+                + effects
+                + " where at > "
                 + at);
     long recovery =
         rateBack < 0 ? Long.MAX_VALUE : Math.max(firstAfter, Math.max(drained, rateBack));
     // The longest pause between two completions anywhere in the kill period.
     long longestPause =
-        ledger.scalar(
+        ledger.queryLong(
             "select coalesce(round(max(gap)), 0) from (select extract(epoch from at - lag(at)"
-                + " over (order by at)) * 1000 as gap from {s}.rel_effect where at between"
+                + " over (order by at)) * 1000 as gap from "
+                + effects
+                + " where at between"
                 + " to_timestamp("
                 + firstKill
                 + " / 1000.0) and "
@@ -188,8 +201,10 @@ class ConnectionKillIT {
     List<Long> perSecondAfter = new ArrayList<>();
     for (int s = 0; s < 6; s++) {
       perSecondAfter.add(
-          ledger.scalar(
-              "select count(*) from {s}.rel_effect where at >= "
+          ledger.queryLong(
+              "select count(*) from "
+                  + effects
+                  + " where at >= "
                   + at
                   + " + interval '"
                   + s
@@ -202,7 +217,7 @@ class ConnectionKillIT {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> nodes.stream().allMatch(n -> n.workerPool().isListening()));
-    ExecutionLedger.Result result = ledger.check();
+    InProcessLoad.Result result = load.check();
 
     System.out.printf(
         "RELIABILITY connection-kills: %d nodes x %d workers, kills every %d s for %d s (%d"

@@ -13,6 +13,7 @@ import dev.jobqueue.HealthCheckResult;
 import dev.jobqueue.HealthStatus;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.Ledger;
 import dev.jobqueue.testing.TcpProxy;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
@@ -128,7 +129,9 @@ class DatabaseOutageIT {
 
   @Test
   void sixtySecondsWithoutTheDatabase() throws Exception {
-    ExecutionLedger ledger = new ExecutionLedger(db.dataSource(), schema);
+    InProcessLoad load = new InProcessLoad(db.dataSource(), schema, 5);
+    Ledger ledger = load.ledger();
+    String effects = ledger.q("side_effects");
     HikariDataSource ledgerPool = support.newPool("rel-outage-ledger", 2 * NODES * WORKERS);
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
@@ -144,7 +147,7 @@ class DatabaseOutageIT {
                       .minWorkers(WORKERS)
                       .leaseDuration(Duration.ofSeconds(5))
                       .build())
-              .handler(ledger.handler(node, ledgerPool, 5));
+              .handler(ledger.handler(node, ledgerPool));
       if (i < NODES) {
         // The pool the library creates from a URL (10 s connection timeout).
         builder.jdbcUrl(url, db.user(), db.password());
@@ -174,14 +177,14 @@ class DatabaseOutageIT {
       nodes.add(manager);
     }
     JobQueueManager producer =
-        db.managerBuilder(schema).handler(ledger.handler("producer", ledgerPool, 0)).build();
+        db.managerBuilder(schema).handler(ledger.handler("producer", ledgerPool)).build();
     managers.add(producer);
     producer.initialize();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> nodes.stream().allMatch(n -> n.workerPool().isListening()));
-    ledger.enqueue(producer, 500, MAX_RETRIES);
-    ExecutionLedger.Producer steady = ledger.produce(producer, 5, 100, MAX_RETRIES);
+    load.enqueue(producer, 500, MAX_RETRIES);
+    InProcessLoad.Producer steady = load.produce(producer, 5, 100, MAX_RETRIES);
 
     List<Sample> health = new CopyOnWriteArrayList<>();
     long origin = System.nanoTime();
@@ -236,16 +239,20 @@ class DatabaseOutageIT {
         .pollInterval(Duration.ofMillis(100))
         .until(
             () ->
-                ledger.scalar(
-                        "select count(*) from {s}.rel_effect where at > to_timestamp("
+                ledger.queryLong(
+                        "select count(*) from "
+                            + effects
+                            + " where at > to_timestamp("
                             + restoredDb
                             + " / 1000.0)")
                     > 0);
     long firstCompletion =
-        ledger.scalar(
+        ledger.queryLong(
             "select round(extract(epoch from min(at) - to_timestamp("
                 + restoredDb
-                + " / 1000.0)) * 1000) from {s}.rel_effect where at > to_timestamp("
+                + " / 1000.0)) * 1000) from "
+                + effects
+                + " where at > to_timestamp("
                 + restoredDb
                 + " / 1000.0)");
     await()
@@ -263,10 +270,10 @@ class DatabaseOutageIT {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> ledger.unfinished() == 0);
+        .until(() -> load.unfinished() == 0);
     prober.interrupt();
     prober.join(10_000);
-    ExecutionLedger.Result result = ledger.check();
+    InProcessLoad.Result result = load.check();
 
     long cutMillis = TimeUnit.NANOSECONDS.toMillis(cutAt - origin);
     long restoreMillis = TimeUnit.NANOSECONDS.toMillis(restoredAt - origin);

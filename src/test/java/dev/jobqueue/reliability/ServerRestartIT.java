@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.Ledger;
 import dev.jobqueue.testing.TestDatabase;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -88,7 +89,10 @@ class ServerRestartIT {
                   config.setPassword("postgres");
                 });
     closing.add(testPool);
-    ExecutionLedger ledger = new ExecutionLedger(testPool, SCHEMA);
+    InProcessLoad load = new InProcessLoad(testPool, SCHEMA, 2);
+    Ledger ledger = load.ledger();
+    String effects = ledger.q("side_effects");
+    String jobs = ledger.q("jobs");
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
       String node = "restart-node-" + i;
@@ -104,18 +108,18 @@ class ServerRestartIT {
                           .rescueInterval(Duration.ofSeconds(1))
                           .build())
                   .jdbcUrl(TestDatabase.withApplicationName(url, PREFIX + node))
-                  .handler(ledger.handler(node, testPool, 2))));
+                  .handler(ledger.handler(node, testPool))));
     }
     JobQueueManager producer =
         started(
             JobQueueManager.builder()
                 .config(JobQueueConfig.builder().schema(SCHEMA).runWorkers(false).build())
                 .jdbcUrl(TestDatabase.withApplicationName(url, PREFIX + "producer"))
-                .handler(ledger.handler("producer", testPool, 0)));
-    ledger.enqueue(producer, 1_000, MAX_RETRIES);
-    ExecutionLedger.Producer steady = ledger.produce(producer, 10, 100, MAX_RETRIES);
+                .handler(ledger.handler("producer", testPool)));
+    load.enqueue(producer, 1_000, MAX_RETRIES);
+    InProcessLoad.Producer steady = load.produce(producer, 10, 100, MAX_RETRIES);
     Thread.sleep(5_000);
-    long effectsBeforeStop = ledger.effects();
+    long effectsBeforeStop = load.effects();
 
     long stopping = System.nanoTime();
     server.close();
@@ -132,18 +136,23 @@ class ServerRestartIT {
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
         .ignoreExceptions()
-        .until(() -> ledger.scalar("select count(*) from {s}.rel_effect where at > " + since) > 0);
+        .until(
+            () -> ledger.queryLong("select count(*) from " + effects + " where at > " + since) > 0);
     long firstClaim =
-        ledger.scalar(
+        ledger.queryLong(
             "select round(extract(epoch from min(started_at) - "
                 + since
-                + ") * 1000) from {s}.jobs where started_at > "
+                + ") * 1000) from "
+                + jobs
+                + " where started_at > "
                 + since);
     long firstCompletion =
-        ledger.scalar(
+        ledger.queryLong(
             "select round(extract(epoch from min(at) - "
                 + since
-                + ") * 1000) from {s}.rel_effect where at > "
+                + ") * 1000) from "
+                + effects
+                + " where at > "
                 + since);
     Thread.sleep(10_000);
     steady.close();
@@ -151,12 +160,12 @@ class ServerRestartIT {
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .ignoreExceptions()
-        .until(() -> ledger.unfinished() == 0);
+        .until(() -> load.unfinished() == 0);
     boolean listening =
         await()
             .atMost(Duration.ofSeconds(40))
             .until(() -> nodes.stream().allMatch(n -> n.workerPool().isListening()), ok -> ok);
-    ExecutionLedger.Result result = ledger.check();
+    InProcessLoad.Result result = load.check();
 
     String source = TestDatabase.get().source();
     System.out.printf(

@@ -1,5 +1,10 @@
 package dev.jobqueue.testing;
 
+import dev.jobqueue.JobContext;
+import dev.jobqueue.JobHandler;
+import dev.jobqueue.LeaseLostException;
+import dev.jobqueue.testing.WorkerProcess.Task;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +13,11 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -27,47 +36,66 @@ import javax.sql.DataSource;
  *       place.
  *   <li>{@code node_deaths}: the nodes the test killed (or saw die), with the database time at
  *       which the process was known to be dead.
+ *   <li>{@code accepted}: the ids {@code createJob(s)} returned, i.e. the jobs the queue accepted,
+ *       for scenarios whose producer runs during the fault ({@link #storeAccepted}): an enqueue
+ *       whose reply was lost may store a job the producer never learned of.
  * </ul>
  *
  * <p>No unique constraints, on purpose: a duplicate must show up as a second row.
+ *
+ * <p>Every execution is recorded the same way, by {@link #recordExecution}: in a child JVM ({@link
+ * WorkerProcess} in {@code ledger} mode) or in the test JVM ({@link #handler}).
  */
 public final class Ledger {
 
-  private final TestDatabase db;
+  private final DataSource dataSource;
   private final String schema;
 
   /**
-   * A ledger in {@code schema}; call {@link #create()} once.
+   * A ledger in {@code schema} of the test database; call {@link #create()} once.
    *
    * @param db the test database
    * @param schema the test schema
    */
   public Ledger(TestDatabase db, String schema) {
-    this.db = db;
+    this(db.dataSource(), schema);
+  }
+
+  /**
+   * A ledger in {@code schema} of any server (a scenario with a server of its own); call {@link
+   * #create()} once.
+   *
+   * @param dataSource where the schema lives; the ledger's own statements and queries use it
+   * @param schema the schema of the jobs table
+   */
+  public Ledger(DataSource dataSource, String schema) {
+    this.dataSource = dataSource;
     this.schema = schema;
   }
 
-  /** Creates the tables. */
+  /** Creates the schema if missing, and the tables. */
   public void create() {
-    db.execute(
+    execute("create schema if not exists \"" + schema + "\"");
+    execute(
         "create table "
             + q("ledger")
             + " (id bigserial primary key, job_id bigint not null, attempt int not null,"
             + " node text not null, pid bigint not null,"
             + " started_at timestamptz not null default clock_timestamp(),"
             + " progress_at timestamptz, ended_at timestamptz, outcome text)");
-    db.execute("create index on " + q("ledger") + " (job_id)");
-    db.execute(
+    execute("create index on " + q("ledger") + " (job_id)");
+    execute(
         "create table "
             + q("side_effects")
             + " (job_id bigint not null, attempt int not null, node text not null,"
             + " at timestamptz not null default clock_timestamp())");
-    db.execute("create index on " + q("side_effects") + " (job_id)");
-    db.execute(
+    execute("create index on " + q("side_effects") + " (job_id)");
+    execute(
         "create table "
             + q("node_deaths")
             + " (node text primary key, killed_at timestamptz not null,"
             + " dead_at timestamptz not null default clock_timestamp(), how text not null)");
+    execute("create table " + q("accepted") + " (job_id bigint not null)");
   }
 
   /**
@@ -80,7 +108,118 @@ public final class Ledger {
     return "\"" + schema + "\"." + table;
   }
 
-  // ---- child side -------------------------------------------------------------------------------
+  // ---- recording side: child JVMs and in-process handlers ---------------------------------------
+
+  /**
+   * A handler of {@value WorkerProcess#LEDGER_TYPE} jobs for a node in this JVM, recording every
+   * execution in this ledger like a child node does ({@link #recordExecution}). A {@code halt} task
+   * is refused: it would stop the test JVM.
+   *
+   * @param node the node's name, as recorded
+   * @param ledgerPool where the start, progress and end rows go (auto-commit; a pool outside the
+   *     library's, so that a fault on the library's connections does not hide executions)
+   * @return the handler
+   */
+  public JobHandler<Task> handler(String node, DataSource ledgerPool) {
+    return JobHandler.of(
+        WorkerProcess.LEDGER_TYPE,
+        Task.class,
+        (task, ctx) -> {
+          if ("halt".equals(task.mode())) {
+            throw new IllegalArgumentException("a halt task would stop the test JVM");
+          }
+          return recordExecution(task, ctx, ledgerPool, schema, node, line -> {});
+        });
+  }
+
+  /**
+   * Runs a {@link Task} and records it: the start (auto-committed) before the work, the side effect
+   * inside the completing transaction ({@code JobContext.completeInTransaction}), the end and the
+   * outcome ({@code completed}, {@code fenced}, {@code interrupted}, {@code failed}) after it.
+   *
+   * @param task what the handler does
+   * @param ctx the job's context
+   * @param ledgerPool an auto-commit data source for the start, progress and end rows
+   * @param schema the schema
+   * @param node the node id
+   * @param out where notable events go ({@code HALT}, {@code ABANDONED}, {@code FENCED}, {@code
+   *     INTERRUPTED} lines)
+   * @return null
+   * @throws Exception what the work or the completion threw
+   */
+  static Object recordExecution(
+      Task task,
+      JobContext ctx,
+      DataSource ledgerPool,
+      String schema,
+      String node,
+      Consumer<String> out)
+      throws Exception {
+    long jobId = Long.parseLong(ctx.jobId());
+    int attempt = ctx.attempt();
+    long row = start(ledgerPool, schema, jobId, attempt, node);
+    if ("halt".equals(task.mode())) {
+      out.accept("HALT " + jobId + " " + attempt);
+      Runtime.getRuntime().halt(1);
+    }
+    String outcome = "failed";
+    boolean[] wrote = {false};
+    try {
+      switch (task.mode()) {
+        case "sleep" -> {
+          if (task.millis() > 0) {
+            Thread.sleep(task.millis());
+          }
+        }
+        case "hold" -> {
+          long end = System.nanoTime() + task.millis() * 1_000_000;
+          while (System.nanoTime() < end) {
+            if (ctx.isCancellationRequested()) {
+              outcome = "interrupted";
+              out.accept("ABANDONED " + jobId + " " + attempt);
+              return null;
+            }
+            progress(ledgerPool, schema, row);
+            try {
+              Thread.sleep(50);
+            } catch (InterruptedException e) {
+              // isCancellationRequested() says so at the next step.
+            }
+          }
+        }
+        case "stubborn" -> {
+          long end = System.nanoTime() + task.millis() * 1_000_000;
+          while (System.nanoTime() < end) {
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException ignored) {
+              // Ignored on purpose.
+            }
+          }
+          Thread.interrupted();
+        }
+        default -> throw new IllegalArgumentException("unknown mode " + task.mode());
+      }
+      ctx.completeInTransaction(
+          tx -> {
+            wrote[0] = true;
+            sideEffect(tx, schema, jobId, attempt, node);
+            return null;
+          });
+      outcome = "completed";
+      return null;
+    } catch (LeaseLostException e) {
+      outcome = "fenced";
+      out.accept("FENCED " + jobId + " " + attempt + " db=" + wrote[0]);
+      throw e;
+    } catch (InterruptedException e) {
+      outcome = "interrupted";
+      out.accept("INTERRUPTED " + jobId + " " + attempt);
+      throw e;
+    } finally {
+      end(ledgerPool, schema, row, outcome);
+    }
+  }
 
   /**
    * Records the start of an execution, auto-committed, by the database clock.
@@ -93,7 +232,8 @@ public final class Ledger {
    * @return the ledger row's id
    * @throws SQLException if the insert fails
    */
-  static long start(DataSource dataSource, String schema, long jobId, int attempt, String node)
+  private static long start(
+      DataSource dataSource, String schema, long jobId, int attempt, String node)
       throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement s =
@@ -113,12 +253,12 @@ public final class Ledger {
   }
 
   /** Sets a ledger row's progress time to the database clock. */
-  static void progress(DataSource dataSource, String schema, long row) throws SQLException {
+  private static void progress(DataSource dataSource, String schema, long row) throws SQLException {
     update(dataSource, schema, row, "progress_at = clock_timestamp()", null);
   }
 
   /** Sets a ledger row's end to the database clock, with its outcome. */
-  static void end(DataSource dataSource, String schema, long row, String outcome)
+  private static void end(DataSource dataSource, String schema, long row, String outcome)
       throws SQLException {
     update(dataSource, schema, row, "ended_at = clock_timestamp(), outcome = ?", outcome);
   }
@@ -148,7 +288,7 @@ public final class Ledger {
    * @param node the node
    * @throws SQLException if the insert fails
    */
-  static void sideEffect(Connection tx, String schema, long jobId, int attempt, String node)
+  private static void sideEffect(Connection tx, String schema, long jobId, int attempt, String node)
       throws SQLException {
     try (PreparedStatement s =
         tx.prepareStatement(
@@ -174,7 +314,7 @@ public final class Ledger {
    *     seen)
    */
   public void nodeDied(String node, String how, Instant killedAt) {
-    db.execute(
+    execute(
         "insert into "
             + q("node_deaths")
             + " (node, how, killed_at) values ('"
@@ -186,7 +326,162 @@ public final class Ledger {
             + "'::timestamptz)");
   }
 
+  /**
+   * Stores the ids {@code createJob(s)} returned, replacing what was stored: call it once every
+   * enqueue has returned, before the queries on accepted jobs.
+   *
+   * @param ids the accepted job ids
+   */
+  public void storeAccepted(Collection<Long> ids) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        s.execute("truncate " + q("accepted"));
+      }
+      try (PreparedStatement insert =
+          c.prepareStatement("insert into " + q("accepted") + " select unnest(?::bigint[])")) {
+        Array array = c.createArrayOf("bigint", ids.toArray(new Long[0]));
+        insert.setArray(1, array);
+        insert.executeUpdate();
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("analyze " + q("accepted"));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot store the accepted ids", e);
+    }
+  }
+
   // ---- parent side: queries ---------------------------------------------------------------------
+
+  /**
+   * Accepted jobs ({@link #storeAccepted}) that are not completed, or have no side effect (a job
+   * whose row is gone counts too): lost.
+   *
+   * @return the count
+   */
+  public long lostAcceptedJobs() {
+    return queryLong(
+        "select count(*) from "
+            + q("accepted")
+            + " a where not exists (select 1 from "
+            + q("jobs")
+            + " j where j.id = a.job_id and j.status = 'completed') or not exists (select 1 from "
+            + q("side_effects")
+            + " s where s.job_id = a.job_id)");
+  }
+
+  /**
+   * Jobs stored although their {@code createJob(s)} did not return (the commit's reply was lost):
+   * jobs not in {@link #storeAccepted}.
+   *
+   * @return the count
+   */
+  public long unacknowledgedJobs() {
+    return queryLong(
+        "select count(*) from "
+            + q("jobs")
+            + " j where not exists (select 1 from "
+            + q("accepted")
+            + " a where a.job_id = j.id)");
+  }
+
+  /**
+   * Counts the schema's jobs matching a condition.
+   *
+   * @param where an SQL condition on the jobs table (alias {@code j})
+   * @return the count
+   */
+  public long jobs(String where) {
+    return queryLong("select count(*) from " + q("jobs") + " j where " + where);
+  }
+
+  /**
+   * Jobs by final {@code retry_count}.
+   *
+   * @return retry count to number of jobs, ascending
+   */
+  public Map<Long, Long> retryCounts() {
+    Map<Long, Long> counts = new TreeMap<>();
+    for (String row :
+        rows(
+            "select retry_count || ' ' || count(*) from "
+                + q("jobs")
+                + " group by retry_count order by retry_count")) {
+      String[] parts = row.split(" ");
+      counts.put(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+    }
+    return counts;
+  }
+
+  /**
+   * Executions that committed no side effect: their attempt died, was fenced or failed.
+   *
+   * @return the count
+   */
+  public long executionsWithoutSideEffect() {
+    return queryLong(
+        "select count(*) from "
+            + q("ledger")
+            + " l where not exists (select 1 from "
+            + q("side_effects")
+            + " s where s.job_id = l.job_id and s.attempt = l.attempt and s.node = l.node)");
+  }
+
+  /**
+   * Jobs whose side effect was committed more than once, whatever their status.
+   *
+   * @return the count
+   */
+  public long jobsWithMoreThanOneSideEffect() {
+    return queryLong(
+        "select count(*) from (select job_id from "
+            + q("side_effects")
+            + " group by job_id having count(*) > 1) d");
+  }
+
+  /**
+   * Completed jobs without a side effect.
+   *
+   * @return the count
+   */
+  public long completedJobsWithoutSideEffect() {
+    return queryLong(
+        "select count(*) from "
+            + q("jobs")
+            + " j where j.status = 'completed' and not exists (select 1 from "
+            + q("side_effects")
+            + " s where s.job_id = j.id)");
+  }
+
+  /**
+   * Executions of a job after one of its executions had committed: started after the side effect
+   * was written (in the completing transaction, so before its commit), or of a later attempt than
+   * the one that committed (every claim takes a new attempt number, and a completion is fenced by
+   * its attempt, so a later attempt means the job was claimed again after, or despite, the commit).
+   *
+   * @return the count of such executions
+   */
+  public long executionsAfterCommit() {
+    return queryLong(
+        "select count(*) from "
+            + q("ledger")
+            + " l where exists (select 1 from "
+            + q("side_effects")
+            + " s where s.job_id = l.job_id and (l.started_at > s.at or l.attempt > s.attempt))");
+  }
+
+  /**
+   * (job, attempt) pairs executed more than once.
+   *
+   * @return the count
+   */
+  public long attemptsExecutedMoreThanOnce() {
+    return queryLong(
+        "select count(*) from (select job_id, attempt from "
+            + q("ledger")
+            + " group by job_id, attempt having count(*) > 1) d");
+  }
 
   /**
    * Jobs that are not completed, or completed without exactly one side effect: lost.
@@ -195,7 +490,7 @@ public final class Ledger {
    * @return the count
    */
   public long lostJobs(String where) {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from "
             + q("jobs")
             + " j where ("
@@ -211,7 +506,7 @@ public final class Ledger {
    * @return the count
    */
   public long jobsExecutedMoreThanOnce() {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from (select job_id from "
             + q("ledger")
             + " group by job_id having count(*) > 1) d");
@@ -223,7 +518,7 @@ public final class Ledger {
    * @return the count
    */
   public long duplicateExecutions() {
-    return db.queryLong("select count(*) - count(distinct job_id) from " + q("ledger"));
+    return queryLong("select count(*) - count(distinct job_id) from " + q("ledger"));
   }
 
   /**
@@ -233,7 +528,7 @@ public final class Ledger {
    * @return the count
    */
   public long completedJobsWithoutExactlyOneSideEffect() {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from "
             + q("jobs")
             + " j where j.status = 'completed' and (select count(*) from "
@@ -248,7 +543,7 @@ public final class Ledger {
    * @return the count
    */
   public long sideEffectsOfUncompletedJobs() {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from "
             + q("side_effects")
             + " s join "
@@ -288,7 +583,7 @@ public final class Ledger {
    * @return the count of ended executions that did not commit, on dead nodes, ending after death
    */
   public long endedAfterDeath() {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from "
             + q("ledger")
             + " l join "
@@ -393,7 +688,7 @@ public final class Ledger {
    * @return the count
    */
   public long rescuedAttempts() {
-    return db.queryLong(
+    return queryLong(
         "select count(*) from "
             + q("jobs")
             + " j cross join lateral jsonb_array_elements(j.errors) e"
@@ -438,7 +733,7 @@ public final class Ledger {
    * @return the count
    */
   public long executions(String where) {
-    return db.queryLong("select count(*) from " + q("ledger") + " l where " + where);
+    return queryLong("select count(*) from " + q("ledger") + " l where " + where);
   }
 
   /**
@@ -447,7 +742,33 @@ public final class Ledger {
    * @return the count
    */
   public long sideEffects() {
-    return db.queryLong("select count(*) from " + q("side_effects"));
+    return queryLong("select count(*) from " + q("side_effects"));
+  }
+
+  /**
+   * Runs a query that returns one number.
+   *
+   * @param sql the query; name the tables with {@link #q(String)}
+   * @return the first column of the first row (0 when null)
+   */
+  public long queryLong(String sql) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
+
+  private void execute(String sql) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
   }
 
   /**
@@ -470,7 +791,7 @@ public final class Ledger {
    */
   public List<String> rows(String sql) {
     List<String> values = new ArrayList<>();
-    try (Connection c = db.dataSource().getConnection();
+    try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {

@@ -142,7 +142,7 @@ public final class LedgerCluster implements AutoCloseable {
    * @return the count
    */
   public long jobs(String where) {
-    return db.queryLong("select count(*) from " + ledger.q("jobs") + " where " + where);
+    return ledger.jobs(where);
   }
 
   /** Kills the children that still run, shuts the enqueuer down and drops the schema. */

@@ -34,10 +34,11 @@ import java.util.stream.Collectors;
  *       rescues.
  *   <li>{@code ledger} (arguments {@code jdbcUrl user password schema ledger key=value...}, see
  *       {@link Node}): the node runs jobs of type {@value #LEDGER_TYPE}, whose {@link Task} payload
- *       says what the handler does, and records every execution in the {@link Ledger}. It calls
- *       {@code shutdown()} on SIGTERM (a shutdown hook) or when it reads {@code SHUTDOWN} on its
- *       standard input, then prints {@code SHUTDOWN-DONE}. A clock skew is applied with the system
- *       property {@code jobqueue.internal.clockSkewMillis} (see {@code WallClock}).
+ *       says what the handler does, and records every execution in the {@link Ledger} (the same
+ *       recording as a node in the test JVM, {@code Ledger.recordExecution}). It calls {@code
+ *       shutdown()} on SIGTERM (a shutdown hook) or when it reads {@code SHUTDOWN} on its standard
+ *       input, then prints {@code SHUTDOWN-DONE}. A clock skew is applied with the system property
+ *       {@code jobqueue.internal.clockSkewMillis} (see {@code WallClock}).
  * </ul>
  *
  * <p>After it started its workers the child prints {@code READY <nodeId>}. It exits on its own when
@@ -286,7 +287,9 @@ public final class WorkerProcess {
                 JobHandler.of(
                     LEDGER_TYPE,
                     Task.class,
-                    (task, ctx) -> ledgerExecution(task, ctx, ledgerPool, schema, nodeId, out)))
+                    (task, ctx) ->
+                        Ledger.recordExecution(
+                            task, ctx, ledgerPool, schema, nodeId, line -> print(out, line))))
             .build();
     Runnable shutdown =
         () -> {
@@ -307,80 +310,6 @@ public final class WorkerProcess {
     print(out, "READY " + manager.workerPool().getNodeId());
     new CountDownLatch(1).await(Long.parseLong(o.get("lifetimeMillis")), TimeUnit.MILLISECONDS);
     Runtime.getRuntime().halt(3);
-  }
-
-  private static Object ledgerExecution(
-      Task task,
-      dev.jobqueue.JobContext ctx,
-      javax.sql.DataSource ledgerPool,
-      String schema,
-      String nodeId,
-      PrintStream out)
-      throws Exception {
-    long jobId = Long.parseLong(ctx.jobId());
-    int attempt = ctx.attempt();
-    long row = Ledger.start(ledgerPool, schema, jobId, attempt, nodeId);
-    if ("halt".equals(task.mode())) {
-      print(out, "HALT " + jobId + " " + attempt);
-      Runtime.getRuntime().halt(1);
-    }
-    String outcome = "failed";
-    boolean[] wrote = {false};
-    try {
-      switch (task.mode()) {
-        case "sleep" -> {
-          if (task.millis() > 0) {
-            Thread.sleep(task.millis());
-          }
-        }
-        case "hold" -> {
-          long end = System.nanoTime() + task.millis() * 1_000_000;
-          while (System.nanoTime() < end) {
-            if (ctx.isCancellationRequested()) {
-              outcome = "interrupted";
-              print(out, "ABANDONED " + jobId + " " + attempt);
-              return null;
-            }
-            Ledger.progress(ledgerPool, schema, row);
-            try {
-              Thread.sleep(50);
-            } catch (InterruptedException e) {
-              // isCancellationRequested() says so at the next step.
-            }
-          }
-        }
-        case "stubborn" -> {
-          long end = System.nanoTime() + task.millis() * 1_000_000;
-          while (System.nanoTime() < end) {
-            try {
-              Thread.sleep(20);
-            } catch (InterruptedException ignored) {
-              // Ignored on purpose.
-            }
-          }
-          Thread.interrupted();
-        }
-        default -> throw new IllegalArgumentException("unknown mode " + task.mode());
-      }
-      ctx.completeInTransaction(
-          tx -> {
-            wrote[0] = true;
-            Ledger.sideEffect(tx, schema, jobId, attempt, nodeId);
-            return null;
-          });
-      outcome = "completed";
-      return null;
-    } catch (dev.jobqueue.LeaseLostException e) {
-      outcome = "fenced";
-      print(out, "FENCED " + jobId + " " + attempt + " db=" + wrote[0]);
-      throw e;
-    } catch (InterruptedException e) {
-      outcome = "interrupted";
-      print(out, "INTERRUPTED " + jobId + " " + attempt);
-      throw e;
-    } finally {
-      Ledger.end(ledgerPool, schema, row, outcome);
-    }
   }
 
   private static void print(PrintStream out, String line) {
