@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A background loop that fails on every run while the database is away logs a few lines, not one
- * per attempt (found by the reliability suite's outage scenario, docs/reliability-hB.md).
+ * per attempt (found by the reliability suite's outage scenario, docs/reliability.md, scenario 6).
  */
 class FailureLogTest {
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node's own idea of its leases when the database is slow or away (found by the reliability
- * suite's outage scenario, docs/reliability-hB.md).
+ * suite's outage scenario, docs/reliability.md, scenario 6).
  *
  * <ul>
  *   <li>The lease a claim or a renewal grants runs from when its statement reached the database,

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * While the database is unreachable and connections fail at once (an application pool with a short
  * connection timeout), a node's loops back off instead of asking at their own pace (found by the
- * reliability suite's outage scenario, docs/reliability-hB.md). With a 100 ms poll interval and a
- * 500 ms rescue interval, the poller and the rescue each asked about twenty times in 10 s; with a
- * backoff doubling from 100 ms up to 5 s, each asks about seven times.
+ * reliability suite's outage scenario, docs/reliability.md, scenario 6). With a 100 ms poll
+ * interval and a 500 ms rescue interval, the poller and the rescue each asked about twenty times in
+ * 10 s; with a backoff doubling from 100 ms up to 5 s, each asks about seven times.
  */
 class OutageBackoffIT {
 

@@ -65,7 +65,7 @@ class LeastPrivilegeIT {
 
   /**
    * The statements an administrator runs, as the owner (or a superuser), so that {@code app} can
-   * run the library on {@code schema}: the ones docs/reliability-hC.md documents.
+   * run the library on {@code schema}: the ones docs/reliability.md documents (scenario 13).
    */
   static List<String> grants(String schema, String owner, String app) {
     String s = "\"" + schema + "\"";
