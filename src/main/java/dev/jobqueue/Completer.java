@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.Backoff;
 import dev.jobqueue.internal.store.Completion;
 import dev.jobqueue.internal.store.Failure;
 import dev.jobqueue.internal.store.JobRepository;
@@ -98,7 +99,7 @@ final class Completer {
   private void run() {
     FailureLog failures = new FailureLog(log, "Writing job outcomes");
     List<Pending> batch = new ArrayList<>();
-    long backoff = 50;
+    Backoff backoff = new Backoff(50, 5_000);
     while (running || !queue.isEmpty()) {
       try {
         if (batch.isEmpty()) {
@@ -110,27 +111,27 @@ final class Completer {
           queue.drainTo(batch, MAX_BATCH - 1);
         }
         write(batch);
-        backoff = 50;
+        backoff.reset();
         failures.succeeded();
       } catch (InterruptedException e) {
         if (!running && queue.isEmpty() && batch.isEmpty()) {
           break;
         }
       } catch (RuntimeException e) {
+        long delay = backoff.next();
         failures.failed(
             batch.size()
                 + " outcome(s) not written, retrying in "
-                + backoff
+                + delay
                 + " ms: "
                 + e.getMessage());
         try {
-          Thread.sleep(backoff);
+          Thread.sleep(delay);
         } catch (InterruptedException interrupted) {
           if (!running) {
             break;
           }
         }
-        backoff = Math.min(backoff * 2, 5_000);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.jobqueue;
 
 import dev.jobqueue.internal.AutoCommitDataSource;
+import dev.jobqueue.internal.Backoff;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
 import dev.jobqueue.internal.WallClock;
@@ -427,12 +428,13 @@ public final class WorkerPool {
   // ---- claiming -------------------------------------------------------------------------------
 
   private void pollLoop() {
-    long backoff = 0;
+    Backoff backoff =
+        new Backoff(100, Math.max(MAX_BACKOFF_MILLIS, config.pollInterval().toMillis() * 4 + 100));
     FailureLog failures = new FailureLog(log, "Claiming jobs");
     while (state == State.RUNNING) {
       try {
         long wait = claimOnce();
-        backoff = 0;
+        backoff.reset();
         failures.succeeded();
         if (wait > 0) {
           wakeup.await(wait);
@@ -442,12 +444,9 @@ public final class WorkerPool {
           break;
         }
       } catch (Throwable e) {
-        backoff =
-            Math.min(
-                Math.max(backoff * 2, 100),
-                Math.max(MAX_BACKOFF_MILLIS, config.pollInterval().toMillis() * 4 + 100));
-        failures.failed("retrying in " + backoff + " ms: " + e.getMessage());
-        sleepQuietly(backoff);
+        long delay = backoff.next();
+        failures.failed("retrying in " + delay + " ms: " + e.getMessage());
+        sleepQuietly(delay);
       }
     }
   }
@@ -1020,21 +1019,22 @@ public final class WorkerPool {
 
   private static Runnable guarded(String what, Runnable task, boolean backOff) {
     FailureLog failures = new FailureLog(log, "Background " + what);
-    long[] backoff = {0, 0}; // the current backoff (ms) and when the next run may go (nanos)
+    Backoff backoff = new Backoff(100, MAX_BACKOFF_MILLIS);
+    long[] notBefore = {0}; // when the next run may go, while backing off (System.nanoTime())
     return () -> {
-      if (backOff && backoff[0] > 0 && System.nanoTime() - backoff[1] < 0) {
+      if (backOff && backoff.current() > 0 && System.nanoTime() - notBefore[0] < 0) {
         return;
       }
       try {
         task.run();
         failures.succeeded();
-        backoff[0] = 0;
+        backoff.reset();
       } catch (Throwable e) {
-        backoff[0] = Math.min(Math.max(backoff[0] * 2, 100), MAX_BACKOFF_MILLIS);
-        backoff[1] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff[0]);
+        long delay = backoff.next();
+        notBefore[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
         failures.failed(
             backOff
-                ? "it will run again in " + backoff[0] + " ms or later: " + e.getMessage()
+                ? "it will run again in " + delay + " ms or later: " + e.getMessage()
                 : "it will run again: " + e.getMessage());
       }
     };

@@ -546,9 +546,7 @@ final class Workloads {
     results.define("ceiling", both, Unit.MS);
     results.define("ceiling", both99, Unit.MS);
     String schema = newSchema("ceil_floor");
-    try (JobQueueManager manager = enqueueManager(schema)) {
-      manager.initialize();
-    }
+    createTable(schema);
     try (Connection producer = db.connect();
         Connection worker = db.connect();
         PreparedStatement insert =
@@ -690,9 +688,7 @@ final class Workloads {
   private Double ceilingDrain(int n, DrainShape shape) throws Exception {
     String schema = newSchema("ceil_drain");
     try (Connection admin = db.connect()) {
-      try (JobQueueManager manager = enqueueManager(schema)) {
-        manager.initialize(); // creates the table, so that its fillfactor applies to the preload
-      }
+      createTable(schema); // first, so that the fillfactor applies to the preload
       try (Statement s = admin.createStatement()) {
         s.execute("alter table " + schema + ".jobs set (fillfactor = " + shape.fillfactor() + ")");
       }
@@ -785,9 +781,7 @@ final class Workloads {
   private Double unnestInsert(int n, int rows, List<String> dropIndexes) throws Exception {
     String schema = newSchema("ceil_unnest");
     try (Connection admin = db.connect()) {
-      try (JobQueueManager manager = enqueueManager(schema)) {
-        manager.initialize();
-      }
+      createTable(schema);
       dropIndexes(admin, schema, dropIndexes);
       String insert =
           "insert into "
@@ -840,9 +834,7 @@ final class Workloads {
   private Double ceilingInsert(int n, int rows, int threads) throws Exception {
     String schema = newSchema("ceil_insert");
     try (Connection admin = db.connect()) {
-      try (JobQueueManager manager = enqueueManager(schema)) {
-        manager.initialize(); // creates the table and its indexes
-      }
+      createTable(schema);
 
       StringBuilder sql =
           new StringBuilder("insert into ")
@@ -1181,6 +1173,13 @@ final class Workloads {
   }
 
   /** Creates the schema with the library and enqueues {@code n} jobs, 1,000 per call. */
+  /** Creates the schema, the jobs table and its indexes with the library's own migrations. */
+  private void createTable(String schema) {
+    try (JobQueueManager manager = enqueueManager(schema)) {
+      manager.initialize();
+    }
+  }
+
   void prefill(String schema, int n) {
     try (JobQueueManager manager = enqueueManager(schema)) {
       manager.initialize();

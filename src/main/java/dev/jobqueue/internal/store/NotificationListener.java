@@ -1,5 +1,6 @@
 package dev.jobqueue.internal.store;
 
+import dev.jobqueue.internal.Backoff;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -99,7 +100,7 @@ public final class NotificationListener {
   }
 
   private void run() {
-    long backoff = 100;
+    Backoff backoff = new Backoff(100, MAX_BACKOFF_MILLIS);
     int failures = 0;
     while (running) {
       try (Connection connection = dataSource.getConnection()) {
@@ -117,7 +118,7 @@ public final class NotificationListener {
         if (failures > 0) {
           log.info("Notification listener reconnected after {} failed attempt(s)", failures);
         }
-        backoff = 100;
+        backoff.reset();
         failures = 0;
         // Anything inserted while we were not listening has sent its notification already.
         onNewJobs.run();
@@ -141,11 +142,10 @@ public final class NotificationListener {
         break;
       }
       try {
-        Thread.sleep(backoff);
+        Thread.sleep(backoff.next());
       } catch (InterruptedException e) {
         break;
       }
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
     }
   }
 
