@@ -116,12 +116,17 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   /**
-   * Prepares the manager: opens its connection pool (when it owns one) and applies the library's
-   * migrations, or checks that none is pending when {@link JobQueueConfig#runMigrations()} is
-   * false. Calling it again does nothing. Several managers, in one JVM or many, may initialize
-   * against the same schema at the same moment.
+   * Prepares the manager: opens its connection pool (when it owns one); checks that the server is
+   * PostgreSQL 12 or newer; detects a pooler in transaction mode (see {@link
+   * JobQueueConfig#transactionPooling()}); applies the library's migrations, or checks that none is
+   * pending when {@link JobQueueConfig#runMigrations()} is false; and starts the worker pool when
+   * {@link JobQueueConfig#runWorkers()} is true. Calling it again does nothing. Several managers,
+   * in one JVM or many, may initialize against the same schema at the same moment.
    *
-   * @throws JobQueueException if the schema cannot be brought up to date
+   * @throws JobQueueException if the server is older than PostgreSQL 12; if the connections go
+   *     through a pooler in transaction mode and either prepare statements server-side or would
+   *     have to carry the migrations; if another node holds the migration lock longer than {@link
+   *     JobQueueConfig#migrationLockTimeout()}; or if the schema cannot be brought up to date
    * @throws IllegalStateException if the manager was shut down
    */
   public void initialize() {
@@ -678,7 +683,7 @@ public final class JobQueueManager implements AutoCloseable {
     return ownedPool;
   }
 
-  /** For migrations only, closed when they are done: the lock, and Flyway's two connections. */
+  /** For migrations only, closed when they are done: the lock's connection, and Flyway's. */
   private HikariDataSource openMigrationPool() {
     try {
       return newPool("jobqueue-migration", migrationUrl, 3, false);

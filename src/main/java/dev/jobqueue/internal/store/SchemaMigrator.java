@@ -60,7 +60,7 @@ public final class SchemaMigrator {
    * Brings the schema up to date, creating it if needed, waiting up to two minutes for another node
    * that is migrating it.
    *
-   * @param dataSource where connections come from; it must allow three at once
+   * @param dataSource where connections come from; it must allow two at once
    * @param schema a checked schema name
    * @return how many migrations were applied
    */
@@ -71,8 +71,8 @@ public final class SchemaMigrator {
   /**
    * Brings the schema up to date, creating it if needed.
    *
-   * @param dataSource where connections come from; it must allow three at once (the lock, and
-   *     Flyway's two)
+   * @param dataSource where connections come from; it must allow two at once (the lock's, and
+   *     Flyway's)
    * @param schema a checked schema name
    * @param lockTimeout how long to wait for another node that is migrating
    * @return how many migrations were applied
