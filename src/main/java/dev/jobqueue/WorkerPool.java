@@ -165,17 +165,7 @@ public final class WorkerPool {
       JobHandlerRegistry registry,
       JobRepository repository,
       boolean standalone) {
-    this(config, dataSource, registry, repository, standalone, List.of());
-  }
-
-  WorkerPool(
-      JobQueueConfig config,
-      DataSource dataSource,
-      JobHandlerRegistry registry,
-      JobRepository repository,
-      boolean standalone,
-      List<JobEventListener> listeners) {
-    this(config, dataSource, registry, repository, standalone, listeners, true);
+    this(config, dataSource, registry, repository, standalone, List.of(), true);
   }
 
   WorkerPool(
