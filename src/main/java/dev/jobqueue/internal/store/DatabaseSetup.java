@@ -165,16 +165,19 @@ public final class DatabaseSetup {
         // The same physical connection twice (a transaction-bound proxy): nothing to compare.
         return false;
       }
-      boolean autoCommit = second.getAutoCommit();
-      second.setAutoCommit(false);
-      try {
-        if (backendPid(second) == firstPid) {
-          return true; // Another client connection got the first one's server session.
+      // BEGIN and ROLLBACK as plain statements: pgjdbc's setAutoCommit(false) and rollback() would
+      // prepare ROLLBACK as a named statement (prepareThreshold is still pgjdbc's default here),
+      // which stays on the pooled server session and breaks the next client that prepares S_1.
+      try (Statement transaction = second.createStatement()) {
+        transaction.execute("begin");
+        try {
+          if (backendPid(second) == firstPid) {
+            return true; // Another client connection got the first one's server session.
+          }
+          return backendPid(first) != firstPid; // The first connection moved to another session.
+        } finally {
+          transaction.execute("rollback");
         }
-        return backendPid(first) != firstPid; // The first connection moved to another session.
-      } finally {
-        second.rollback();
-        second.setAutoCommit(autoCommit);
       }
     }
   }
