@@ -2,12 +2,18 @@ package dev.jobqueue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +22,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -55,8 +58,12 @@ public final class PgBouncer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PgBouncer.class);
 
-  /** Where Debian's package installs the binary. */
-  public static final Path BINARY = Path.of("/usr/sbin/pgbouncer");
+  /**
+   * The binary: where Debian's package installs it, or the system property {@code
+   * jobqueue.test.pgbouncer} (to try the skip path, point it at a file that does not exist).
+   */
+  public static final Path BINARY =
+      Path.of(System.getProperty("jobqueue.test.pgbouncer", "/usr/sbin/pgbouncer"));
 
   /** The unprivileged user PgBouncer runs as when the test JVM is root. */
   private static final String UNPRIVILEGED_USER = "postgres";
@@ -423,29 +430,165 @@ public final class PgBouncer implements AutoCloseable {
   /**
    * Runs a command on PgBouncer's admin console ({@code SHOW SERVERS}, {@code SHOW POOLS}, ...).
    *
+   * <p>It speaks the PostgreSQL wire protocol's simple query itself: pgjdbc cannot log in to the
+   * console, because the console reports its own version ({@code 1.18.0/bouncer}) as {@code
+   * server_version}, for which pgjdbc sends {@code SET extra_float_digits}, and the console refuses
+   * any {@code SET} of a name that is not one of its settings.
+   *
    * @param command the console command
-   * @return its rows, each a map from lower-case column name to value
+   * @return its rows, each a map from column name to value (null for SQL null)
    */
   public List<Map<String, String>> admin(String command) {
-    try (Connection connection =
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer?preferQueryMode=simple",
-                user,
-                password);
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(command)) {
-      ResultSetMetaData meta = rs.getMetaData();
-      List<Map<String, String>> rows = new ArrayList<>();
-      while (rs.next()) {
-        Map<String, String> row = new LinkedHashMap<>();
-        for (int i = 1; i <= meta.getColumnCount(); i++) {
-          row.put(meta.getColumnLabel(i).toLowerCase(Locale.ROOT), rs.getString(i));
-        }
-        rows.add(row);
-      }
-      return rows;
-    } catch (SQLException e) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout(10_000);
+      return new AdminConsole(socket, user, password).query(command);
+    } catch (IOException e) {
       throw new IllegalStateException("pgbouncer admin console: " + command + " failed", e);
+    }
+  }
+
+  /** The few messages of the PostgreSQL wire protocol (version 3) a console query needs. */
+  private static final class AdminConsole {
+    private final DataInputStream in;
+    private final DataOutputStream out;
+
+    AdminConsole(Socket socket, String user, String password) throws IOException {
+      in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+      out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+      ByteArrayOutputStream startup = new ByteArrayOutputStream();
+      for (String text : new String[] {"user", user, "database", "pgbouncer"}) {
+        startup.writeBytes(cString(text));
+      }
+      startup.write(0);
+      out.writeInt(8 + startup.size());
+      out.writeInt(196608); // protocol 3.0
+      out.write(startup.toByteArray());
+      out.flush();
+      while (true) {
+        char type = (char) in.readUnsignedByte();
+        byte[] body = body();
+        if (type == 'R') {
+          int code = ByteBuffer.wrap(body).getInt();
+          if (code == 3) {
+            send('p', cString(password));
+          } else if (code == 5) {
+            byte[] salt = java.util.Arrays.copyOfRange(body, 4, 8);
+            String inner = md5Hex((password + user).getBytes(StandardCharsets.UTF_8));
+            ByteArrayOutputStream salted = new ByteArrayOutputStream();
+            salted.writeBytes(inner.getBytes(StandardCharsets.US_ASCII));
+            salted.writeBytes(salt);
+            send('p', cString("md5" + md5Hex(salted.toByteArray())));
+          } else if (code != 0) {
+            throw new IOException("unsupported authentication request " + code);
+          }
+        } else if (type == 'E') {
+          throw new IOException(errorText(body));
+        } else if (type == 'Z') {
+          return;
+        }
+        // 'S' parameter status, 'K' backend key data: not needed.
+      }
+    }
+
+    List<Map<String, String>> query(String command) throws IOException {
+      send('Q', cString(command));
+      List<String> columns = new ArrayList<>();
+      List<Map<String, String>> rows = new ArrayList<>();
+      IOException error = null;
+      while (true) {
+        char type = (char) in.readUnsignedByte();
+        ByteBuffer body = ByteBuffer.wrap(body());
+        switch (type) {
+          case 'T' -> {
+            columns.clear();
+            int count = body.getShort();
+            for (int i = 0; i < count; i++) {
+              columns.add(readCString(body));
+              body.position(body.position() + 18); // table oid, column, type oid, size, mod, format
+            }
+          }
+          case 'D' -> {
+            int count = body.getShort();
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+              int length = body.getInt();
+              String value = null;
+              if (length >= 0) {
+                byte[] bytes = new byte[length];
+                body.get(bytes);
+                value = new String(bytes, StandardCharsets.UTF_8);
+              }
+              row.put(columns.get(i), value);
+            }
+            rows.add(row);
+          }
+          case 'E' -> error = new IOException(errorText(body.array()));
+          case 'Z' -> {
+            send('X', new byte[0]);
+            if (error != null) {
+              throw error;
+            }
+            return rows;
+          }
+          default -> {
+            // 'C' command complete, 'N' notice: nothing to keep.
+          }
+        }
+      }
+    }
+
+    private byte[] body() throws IOException {
+      byte[] body = new byte[in.readInt() - 4];
+      in.readFully(body);
+      return body;
+    }
+
+    private void send(char type, byte[] body) throws IOException {
+      out.writeByte(type);
+      out.writeInt(4 + body.length);
+      out.write(body);
+      out.flush();
+    }
+
+    private static byte[] cString(String text) {
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      return java.util.Arrays.copyOf(bytes, bytes.length + 1);
+    }
+
+    private static String readCString(ByteBuffer buffer) {
+      int start = buffer.position();
+      while (buffer.get() != 0) {
+        // find the terminator
+      }
+      return new String(
+          buffer.array(), start, buffer.position() - start - 1, StandardCharsets.UTF_8);
+    }
+
+    private static String errorText(byte[] body) {
+      StringBuilder text = new StringBuilder();
+      ByteBuffer buffer = ByteBuffer.wrap(body);
+      while (buffer.hasRemaining()) {
+        byte field = buffer.get();
+        if (field == 0) {
+          break;
+        }
+        String value = readCString(buffer);
+        if (field == 'M' || field == 'C') {
+          text.append(text.length() == 0 ? "" : " ")
+              .append(field == 'C' ? "[" + value + "]" : value);
+        }
+      }
+      return text.toString();
+    }
+
+    private static String md5Hex(byte[] bytes) {
+      try {
+        return java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 
