@@ -365,6 +365,15 @@ public final class PgBouncer implements AutoCloseable {
   }
 
   /**
+   * The database clients connect to (the server's, of its JDBC URL).
+   *
+   * @return the database name
+   */
+  public String database() {
+    return database;
+  }
+
+  /**
    * The user clients log in as.
    *
    * @return the user

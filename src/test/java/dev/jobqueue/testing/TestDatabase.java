@@ -94,6 +94,24 @@ public final class TestDatabase {
               POOLER_PROPERTY + "=" + pooling + ": only \"session\" (or nothing) is supported");
     }
     this.dataSource = newPool("jobqueue-test-shared", 8);
+    if (pooler != null) {
+      checkThroughPooler();
+    }
+  }
+
+  /** That the shared pool's connections are PgBouncer's clients, not the server's. */
+  private void checkThroughPooler() {
+    try (Connection connection = dataSource.getConnection()) {
+      if (pooler.admin("SHOW CLIENTS").stream()
+          .noneMatch(
+              client ->
+                  pooler.user().equals(client.get("user"))
+                      && pooler.database().equals(client.get("database")))) {
+        throw new IllegalStateException("the shared pool does not connect through PgBouncer");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot connect through PgBouncer " + pooler.jdbcUrl(), e);
+    }
   }
 
   /**
