@@ -12,7 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class PgBouncerFixtureIT {
 
-  @BeforeAll
-  static void needsPgBouncer() {
+  @BeforeEach
+  void needsPgBouncer() {
     PgBouncer.assumeInstalled(PgBouncerFixtureIT.class);
   }
 

@@ -65,6 +65,9 @@ public final class PgBouncer implements AutoCloseable {
   public static final Path BINARY =
       Path.of(System.getProperty("jobqueue.test.pgbouncer", "/usr/sbin/pgbouncer"));
 
+  private static final java.util.Set<String> SKIP_PRINTED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** The unprivileged user PgBouncer runs as when the test JVM is root. */
   private static final String UNPRIVILEGED_USER = "postgres";
 
@@ -135,16 +138,18 @@ public final class PgBouncer implements AutoCloseable {
   }
 
   /**
-   * Skips the calling test class when PgBouncer is not installed, printing one line to stdout:
-   * {@code SKIPPED <TestClass>: pgbouncer is not installed (apt-get install pgbouncer)}. Call it
-   * from {@code @BeforeAll} (or first in a test).
+   * Skips the calling test when PgBouncer is not installed, printing one line per test class to
+   * stdout: {@code SKIPPED <TestClass>: pgbouncer is not installed (apt-get install pgbouncer)}.
+   * Call it first in {@code @BeforeEach}, so that each test is reported as skipped.
    *
    * @param testClass the test class
    */
   public static void assumeInstalled(Class<?> testClass) {
     if (!installed()) {
       String line = "SKIPPED " + testClass.getSimpleName() + ": " + missingReason();
-      System.out.println(line);
+      if (SKIP_PRINTED.add(testClass.getName())) {
+        System.out.println(line);
+      }
       Assumptions.abort(line);
     }
   }
