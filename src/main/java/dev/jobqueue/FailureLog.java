@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
@@ -15,6 +16,7 @@ final class FailureLog {
   private final String what;
   private final long repeatNanos;
   private int failures;
+  private String lastDetail;
   private long lastLoggedNanos;
 
   FailureLog(Logger log, String what) {
@@ -30,6 +32,7 @@ final class FailureLog {
   /** One more failure; logged if it starts a streak or the last line is old enough. */
   synchronized void failed(String detail) {
     failures++;
+    lastDetail = detail;
     long now = System.nanoTime();
     if (failures == 1) {
       log.warn("{} failed: {}", what, detail);
@@ -46,5 +49,17 @@ final class FailureLog {
       log.info("{} works again after {} failures in a row", what, failures);
     }
     failures = 0;
+  }
+
+  /**
+   * The current streak, if it is at least {@code atLeast} failures long.
+   *
+   * @param atLeast the shortest streak reported
+   * @return "N failures in a row, the last: detail", or empty
+   */
+  synchronized Optional<String> streak(int atLeast) {
+    return failures >= atLeast && failures > 0
+        ? Optional.of(failures + " failures in a row, the last: " + lastDetail)
+        : Optional.empty();
   }
 }

@@ -27,10 +27,11 @@ import java.util.Objects;
  *
  * <p>The rules for {@code status}, in order: <b>unhealthy</b> when the database failed or did not
  * answer within {@link JobQueueConfig#healthCheckTimeout()}, or when this node should run workers
- * ({@link JobQueueConfig#runWorkers()}) but its pool is not running; <b>degraded</b> when a worker
- * is stuck, or the oldest due pending job has waited longer than {@link
- * JobQueueConfig#healthMaxQueueLag()}, or jobs are due and no node is alive to run them;
- * <b>healthy</b> otherwise. {@code reasons} says which rule applied.
+ * ({@link JobQueueConfig#runWorkers()}) but its pool is not running, or when its pool's last three
+ * or more claims in a row failed (it runs nothing); <b>degraded</b> when a worker is stuck, or the
+ * oldest due pending job has waited longer than {@link JobQueueConfig#healthMaxQueueLag()}, or jobs
+ * are due and no node is alive to run them; <b>healthy</b> otherwise. {@code reasons} says which
+ * rule applied.
  *
  * @param status the verdict
  * @param workers this node's workers

@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>pruneBatchSize</td><td>JOB_QUEUE_PRUNE_BATCH_SIZE</td><td>1000</td></tr>
  *   <tr><td>schema</td><td>JOB_QUEUE_SCHEMA</td><td>jobqueue</td></tr>
  *   <tr><td>runMigrations</td><td>JOB_QUEUE_RUN_MIGRATIONS</td><td>true</td></tr>
+ *   <tr><td>migrationDatabaseUrl</td><td>JOB_QUEUE_MIGRATION_DATABASE_URL</td><td>none</td></tr>
+ *   <tr><td>migrationLockTimeout</td><td>JOB_QUEUE_MIGRATION_LOCK_TIMEOUT (ms)</td>
+ *       <td>120000 ms</td></tr>
+ *   <tr><td>transactionPooling</td><td>JOB_QUEUE_TRANSACTION_POOLING</td><td>false</td></tr>
  *   <tr><td>allowUnknownTypes</td><td>JOB_QUEUE_ALLOW_UNKNOWN_TYPES</td><td>false</td></tr>
  *   <tr><td>maxPayloadBytes</td><td>JOB_QUEUE_MAX_PAYLOAD_BYTES</td><td>1048576</td></tr>
  *   <tr><td>databaseUrl</td><td>JOB_QUEUE_DATABASE_URL</td><td>none</td></tr>
@@ -101,6 +105,9 @@ public final class JobQueueConfig {
   private final int pruneBatchSize;
   private final String schema;
   private final boolean runMigrations;
+  private final String migrationDatabaseUrl;
+  private final Duration migrationLockTimeout;
+  private final boolean transactionPooling;
   private final boolean allowUnknownTypes;
   private final int maxPayloadBytes;
   private final String databaseUrl;
@@ -136,6 +143,9 @@ public final class JobQueueConfig {
     this.pruneBatchSize = b.pruneBatchSize;
     this.schema = b.schema;
     this.runMigrations = b.runMigrations;
+    this.migrationDatabaseUrl = b.migrationDatabaseUrl;
+    this.migrationLockTimeout = b.migrationLockTimeout;
+    this.transactionPooling = b.transactionPooling;
     this.allowUnknownTypes = b.allowUnknownTypes;
     this.maxPayloadBytes = b.maxPayloadBytes;
     this.databaseUrl = b.databaseUrl;
@@ -204,7 +214,7 @@ public final class JobQueueConfig {
         String shown =
             switch (name) {
               case "JOB_QUEUE_DATABASE_PASSWORD" -> "<redacted>";
-              case "JOB_QUEUE_DATABASE_URL" -> redactUrl(value);
+              case "JOB_QUEUE_DATABASE_URL", "JOB_QUEUE_MIGRATION_DATABASE_URL" -> redactUrl(value);
               default -> value;
             };
         throw new IllegalArgumentException(
@@ -507,6 +517,44 @@ public final class JobQueueConfig {
   }
 
   /**
+   * A separate, direct connection for applying migrations, when the main one goes through a pooler
+   * in transaction mode (which the library cannot migrate through: see {@link
+   * #transactionPooling()}). Its credentials come from the URL, else from {@link #databaseUser()}
+   * and {@link #databasePassword()}, else from the main URL's. Used only by {@code initialize()},
+   * and only while it migrates.
+   *
+   * @return the URL, or empty to migrate over the main connection
+   */
+  public Optional<String> migrationDatabaseUrl() {
+    return Optional.ofNullable(migrationDatabaseUrl);
+  }
+
+  /**
+   * How long {@code initialize()} waits for another node that is migrating the same schema before
+   * it fails with an error naming that node's session. Default 2 minutes.
+   *
+   * @return 1 second to 1 hour
+   */
+  public Duration migrationLockTimeout() {
+    return migrationLockTimeout;
+  }
+
+  /**
+   * Whether the library's connections go through a pooler in transaction mode, such as PgBouncer
+   * with {@code pool_mode = transaction}. Default false; {@code initialize()} detects such a pooler
+   * anyway and then behaves as if this were true, with a warning. When true the library keeps no
+   * state in a database session: it prepares no statement server-side (its own pool sets {@code
+   * prepareThreshold=0}; a {@code DataSource} passed in must have it), it does not {@code LISTEN}
+   * (pools poll every {@code pollInterval}), and it applies migrations only over {@link
+   * #migrationDatabaseUrl()} or a migration {@code DataSource}.
+   *
+   * @return the flag
+   */
+  public boolean transactionPooling() {
+    return transactionPooling;
+  }
+
+  /**
    * Whether {@code createJob} accepts types that have no registered handler. Default false. Turn it
    * on for nodes that only enqueue jobs that other nodes execute; such payloads are checked for
    * size and JSON validity only.
@@ -611,6 +659,12 @@ public final class JobQueueConfig {
         + schema
         + ", runMigrations="
         + runMigrations
+        + ", migrationDatabaseUrl="
+        + (migrationDatabaseUrl == null ? null : redactUrl(migrationDatabaseUrl))
+        + ", migrationLockTimeout="
+        + migrationLockTimeout
+        + ", transactionPooling="
+        + transactionPooling
         + ", allowUnknownTypes="
         + allowUnknownTypes
         + ", maxPayloadBytes="
@@ -655,6 +709,9 @@ public final class JobQueueConfig {
     m.put("JOB_QUEUE_PRUNE_BATCH_SIZE", (b, v) -> b.pruneBatchSize(parseInt(v)));
     m.put("JOB_QUEUE_SCHEMA", Builder::schema);
     m.put("JOB_QUEUE_RUN_MIGRATIONS", (b, v) -> b.runMigrations(parseBoolean(v)));
+    m.put("JOB_QUEUE_MIGRATION_DATABASE_URL", Builder::migrationDatabaseUrl);
+    m.put("JOB_QUEUE_MIGRATION_LOCK_TIMEOUT", (b, v) -> b.migrationLockTimeout(parseMillis(v)));
+    m.put("JOB_QUEUE_TRANSACTION_POOLING", (b, v) -> b.transactionPooling(parseBoolean(v)));
     m.put("JOB_QUEUE_ALLOW_UNKNOWN_TYPES", (b, v) -> b.allowUnknownTypes(parseBoolean(v)));
     m.put("JOB_QUEUE_MAX_PAYLOAD_BYTES", (b, v) -> b.maxPayloadBytes(parseInt(v)));
     m.put("JOB_QUEUE_DATABASE_URL", Builder::databaseUrl);
@@ -738,6 +795,9 @@ public final class JobQueueConfig {
     private int pruneBatchSize = 1_000;
     private String schema = "jobqueue";
     private boolean runMigrations = true;
+    private String migrationDatabaseUrl;
+    private Duration migrationLockTimeout = Duration.ofMinutes(2);
+    private boolean transactionPooling;
     private boolean allowUnknownTypes;
     private int maxPayloadBytes = 1024 * 1024;
     private String databaseUrl;
@@ -775,6 +835,9 @@ public final class JobQueueConfig {
       pruneBatchSize = c.pruneBatchSize;
       schema = c.schema;
       runMigrations = c.runMigrations;
+      migrationDatabaseUrl = c.migrationDatabaseUrl;
+      migrationLockTimeout = c.migrationLockTimeout;
+      transactionPooling = c.transactionPooling;
       allowUnknownTypes = c.allowUnknownTypes;
       maxPayloadBytes = c.maxPayloadBytes;
       databaseUrl = c.databaseUrl;
@@ -1153,6 +1216,45 @@ public final class JobQueueConfig {
     }
 
     /**
+     * Sets {@link JobQueueConfig#migrationDatabaseUrl()}; the same URL forms as {@link
+     * #databaseUrl(String)}.
+     *
+     * @param migrationDatabaseUrl the URL of a direct connection
+     * @return this builder
+     */
+    public Builder migrationDatabaseUrl(String migrationDatabaseUrl) {
+      this.migrationDatabaseUrl = checkUrl("migrationDatabaseUrl", migrationDatabaseUrl);
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#migrationLockTimeout()}.
+     *
+     * @param migrationLockTimeout 1 second to 1 hour
+     * @return this builder
+     */
+    public Builder migrationLockTimeout(Duration migrationLockTimeout) {
+      this.migrationLockTimeout =
+          checkDuration(
+              "migrationLockTimeout",
+              migrationLockTimeout,
+              Duration.ofSeconds(1),
+              Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * Sets {@link JobQueueConfig#transactionPooling()}.
+     *
+     * @param transactionPooling the flag
+     * @return this builder
+     */
+    public Builder transactionPooling(boolean transactionPooling) {
+      this.transactionPooling = transactionPooling;
+      return this;
+    }
+
+    /**
      * Sets {@link JobQueueConfig#allowUnknownTypes()}.
      *
      * @param allowUnknownTypes the flag
@@ -1184,17 +1286,22 @@ public final class JobQueueConfig {
      * @return this builder
      */
     public Builder databaseUrl(String databaseUrl) {
-      Objects.requireNonNull(databaseUrl, "databaseUrl must not be null");
-      if (!databaseUrl.startsWith("jdbc:postgresql:")
-          && !databaseUrl.startsWith("postgres://")
-          && !databaseUrl.startsWith("postgresql://")) {
+      this.databaseUrl = checkUrl("databaseUrl", databaseUrl);
+      return this;
+    }
+
+    private static String checkUrl(String name, String url) {
+      Objects.requireNonNull(url, name + " must not be null");
+      if (!url.startsWith("jdbc:postgresql:")
+          && !url.startsWith("postgres://")
+          && !url.startsWith("postgresql://")) {
         throw new IllegalArgumentException(
-            "databaseUrl must start with jdbc:postgresql:, postgresql:// or postgres:// (was '"
-                + redactUrl(databaseUrl)
+            name
+                + " must start with jdbc:postgresql:, postgresql:// or postgres:// (was '"
+                + redactUrl(url)
                 + "')");
       }
-      this.databaseUrl = databaseUrl;
-      return this;
+      return url;
     }
 
     /**

@@ -8,10 +8,10 @@ import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Stats;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.NewJob;
-import dev.jobqueue.internal.store.SchemaMigrator;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -61,6 +61,9 @@ public final class JobQueueManager implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JobQueueManager.class);
 
+  /** Claims failing this many times in a row make a node unhealthy: it runs nothing. */
+  private static final int CLAIM_FAILURES_UNHEALTHY = 3;
+
   private enum State {
     NEW,
     RUNNING,
@@ -71,7 +74,9 @@ public final class JobQueueManager implements AutoCloseable {
   private final JobHandlerRegistry registry;
   private final JobInputValidator validator;
   private final DataSource externalDataSource;
+  private final DataSource externalMigrationDataSource;
   private final JdbcUrls.Parsed ownedUrl;
+  private final JdbcUrls.Parsed migrationUrl;
   private final Object lifecycle = new Object();
   private final List<JobEventListener> listeners;
   private final ExecutorService healthExecutor =
@@ -84,6 +89,7 @@ public final class JobQueueManager implements AutoCloseable {
   private volatile WorkerPool workerPool;
   private Notifier notifier;
   private HikariDataSource ownedPool;
+  private volatile DatabaseSetup.Server server;
 
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
@@ -92,7 +98,12 @@ public final class JobQueueManager implements AutoCloseable {
     this.validator = new JobInputValidator(config, registry);
     this.externalDataSource =
         builder.dataSource == null ? null : new AutoCommitDataSource(builder.dataSource);
+    this.externalMigrationDataSource =
+        builder.migrationDataSource == null
+            ? null
+            : new AutoCommitDataSource(builder.migrationDataSource);
     this.ownedUrl = builder.resolveUrl();
+    this.migrationUrl = builder.resolveMigrationUrl(ownedUrl);
   }
 
   /**
@@ -105,12 +116,17 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   /**
-   * Prepares the manager: opens its connection pool (when it owns one) and applies the library's
-   * migrations, or checks that none is pending when {@link JobQueueConfig#runMigrations()} is
-   * false. Calling it again does nothing. Several managers, in one JVM or many, may initialize
-   * against the same schema at the same moment.
+   * Prepares the manager: opens its connection pool (when it owns one); checks that the server is
+   * PostgreSQL 12 or newer; detects a pooler in transaction mode (see {@link
+   * JobQueueConfig#transactionPooling()}); applies the library's migrations, or checks that none is
+   * pending when {@link JobQueueConfig#runMigrations()} is false; and starts the worker pool when
+   * {@link JobQueueConfig#runWorkers()} is true. Calling it again does nothing. Several managers,
+   * in one JVM or many, may initialize against the same schema at the same moment.
    *
-   * @throws JobQueueException if the schema cannot be brought up to date
+   * @throws JobQueueException if the server is older than PostgreSQL 12; if the connections go
+   *     through a pooler in transaction mode and either prepare statements server-side or would
+   *     have to carry the migrations; if another node holds the migration lock longer than {@link
+   *     JobQueueConfig#migrationLockTimeout()}; or if the schema cannot be brought up to date
    * @throws IllegalStateException if the manager was shut down
    */
   public void initialize() {
@@ -133,19 +149,41 @@ public final class JobQueueManager implements AutoCloseable {
                 + e.getMessage(),
             e);
       }
+      DatabaseSetup.Prepared prepared;
+      HikariDataSource ownedMigrationPool = null;
       try {
-        if (config.runMigrations()) {
-          SchemaMigrator.migrate(dataSource, config.schema());
-        } else {
-          SchemaMigrator.verify(dataSource, config.schema());
+        DataSource migrations = externalMigrationDataSource;
+        if (migrations == null && config.runMigrations() && migrationUrl != null) {
+          ownedMigrationPool = openMigrationPool();
+          migrations = ownedMigrationPool;
         }
+        prepared =
+            DatabaseSetup.prepare(
+                config,
+                dataSource,
+                externalDataSource != null ? null : unused -> reopenPoolWithoutServerPrepares(),
+                migrations);
       } catch (RuntimeException e) {
         closePool();
         throw e;
+      } finally {
+        if (ownedMigrationPool != null) {
+          ownedMigrationPool.close();
+        }
       }
+      dataSource = prepared.dataSource();
+      server = prepared.server();
       repository = new JobRepository(dataSource, config.schema());
       notifier = new Notifier(repository);
-      workerPool = new WorkerPool(config, dataSource, registry, repository, false, listeners);
+      workerPool =
+          new WorkerPool(
+              config,
+              dataSource,
+              registry,
+              repository,
+              false,
+              listeners,
+              !server.transactionPooling());
       try {
         if (config.runWorkers()) {
           workerPool.start();
@@ -164,8 +202,10 @@ public final class JobQueueManager implements AutoCloseable {
             this::logMetrics, interval, interval, TimeUnit.MILLISECONDS);
       }
       log.info(
-          "Job queue initialized on schema {} with types {}",
+          "Job queue initialized on schema {} of PostgreSQL {}{} with types {}",
           config.schema(),
+          server.version(),
+          server.transactionPooling() ? " through a pooler in transaction mode (polling)" : "",
           registry.getRegisteredTypes());
     }
   }
@@ -417,10 +457,15 @@ public final class JobQueueManager implements AutoCloseable {
       snapshot = readHealth(reasons);
     }
     HealthStatus status;
+    Optional<String> claimFailing =
+        poolRunning ? pool.claimFailing(CLAIM_FAILURES_UNHEALTHY) : Optional.empty();
     if (snapshot == null) {
       status = HealthStatus.UNHEALTHY;
     } else if (config.runWorkers() && !poolRunning) {
       reasons.add("the worker pool is not running");
+      status = HealthStatus.UNHEALTHY;
+    } else if (claimFailing.isPresent()) {
+      reasons.add("claiming jobs fails (" + claimFailing.get() + ")");
       status = HealthStatus.UNHEALTHY;
     } else {
       if (workers.stuck() > 0) {
@@ -625,23 +670,53 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   private DataSource openPool() {
-    HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName("jobqueue");
-    hikari.setJdbcUrl(ownedUrl.jdbcUrl());
-    if (ownedUrl.user() != null) {
-      hikari.setUsername(ownedUrl.user());
-    }
-    if (ownedUrl.password() != null) {
-      hikari.setPassword(ownedUrl.password());
-    }
     // Room for every worker in a transaction, plus the poller, completer, listener, notifier,
     // two maintenance threads and callers enqueueing jobs.
-    hikari.setMaximumPoolSize(config.maxWorkers() + 6);
+    ownedPool = newPool("jobqueue", ownedUrl, config.maxWorkers() + 6, false);
+    return ownedPool;
+  }
+
+  /** Through a pooler in transaction mode: the same pool, but no server-side prepares. */
+  private DataSource reopenPoolWithoutServerPrepares() {
+    closePool();
+    ownedPool = newPool("jobqueue", ownedUrl, config.maxWorkers() + 6, true);
+    return ownedPool;
+  }
+
+  /** For migrations only, closed when they are done: the lock's connection, and Flyway's. */
+  private HikariDataSource openMigrationPool() {
+    try {
+      return newPool("jobqueue-migration", migrationUrl, 3, false);
+    } catch (RuntimeException e) {
+      throw new JobStoreException(
+          "cannot connect to the migration database "
+              + JobQueueConfig.redactUrl(migrationUrl.jdbcUrl())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static HikariDataSource newPool(
+      String name, JdbcUrls.Parsed url, int size, boolean withoutServerPrepares) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName(name);
+    hikari.setJdbcUrl(url.jdbcUrl());
+    if (url.user() != null) {
+      hikari.setUsername(url.user());
+    }
+    if (url.password() != null) {
+      hikari.setPassword(url.password());
+    }
+    if (withoutServerPrepares) {
+      // A parameter in the URL itself wins over this; DatabaseSetup then refuses the pool.
+      hikari.addDataSourceProperty("prepareThreshold", "0");
+    }
+    hikari.setMaximumPoolSize(size);
     hikari.setMinimumIdle(1);
     // Fail fast when the database is unreachable instead of Hikari's 30 s default.
     hikari.setConnectionTimeout(10_000);
-    ownedPool = new HikariDataSource(hikari);
-    return ownedPool;
+    return new HikariDataSource(hikari);
   }
 
   private void closePool() {
@@ -656,6 +731,7 @@ public final class JobQueueManager implements AutoCloseable {
     private JobQueueConfig config = JobQueueConfig.defaults();
     private JobHandlerRegistry registry = new JobHandlerRegistry();
     private DataSource dataSource;
+    private DataSource migrationDataSource;
     private final List<JobEventListener> listeners = new ArrayList<>();
     private String jdbcUrl;
     private String user;
@@ -683,6 +759,20 @@ public final class JobQueueManager implements AutoCloseable {
      */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
+      return this;
+    }
+
+    /**
+     * Applies migrations over this {@code DataSource} instead of the main one, for example a direct
+     * connection when the main one goes through PgBouncer in transaction mode; see {@link
+     * JobQueueConfig#migrationDatabaseUrl()}. Used only by {@code initialize()}, never closed.
+     *
+     * @param migrationDataSource a direct connection, or one through a pooler in session mode
+     * @return this builder
+     */
+    public Builder migrationDataSource(DataSource migrationDataSource) {
+      this.migrationDataSource =
+          Objects.requireNonNull(migrationDataSource, "migrationDataSource must not be null");
       return this;
     }
 
@@ -765,6 +855,20 @@ public final class JobQueueManager implements AutoCloseable {
             "no database: set dataSource(...), jdbcUrl(...) or JOB_QUEUE_DATABASE_URL");
       }
       return new JobQueueManager(this);
+    }
+
+    private JdbcUrls.Parsed resolveMigrationUrl(JdbcUrls.Parsed main) {
+      if (migrationDataSource != null || config.migrationDatabaseUrl().isEmpty()) {
+        return null;
+      }
+      JdbcUrls.Parsed parsed = JdbcUrls.parse(config.migrationDatabaseUrl().orElseThrow());
+      String fallbackUser = config.databaseUser().orElse(main == null ? user : main.user());
+      String fallbackPassword =
+          config.databasePassword().orElse(main == null ? password : main.password());
+      return new JdbcUrls.Parsed(
+          parsed.jdbcUrl(),
+          parsed.user() != null ? parsed.user() : fallbackUser,
+          parsed.password() != null ? parsed.password() : fallbackPassword);
     }
 
     private JdbcUrls.Parsed resolveUrl() {

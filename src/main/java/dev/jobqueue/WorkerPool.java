@@ -6,13 +6,13 @@ import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
 import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.store.ClaimedJob;
+import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.Failure;
 import dev.jobqueue.internal.store.HeldJob;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.NodeInfo;
 import dev.jobqueue.internal.store.NotificationListener;
 import dev.jobqueue.internal.store.RescuedJob;
-import dev.jobqueue.internal.store.SchemaMigrator;
 import dev.jobqueue.internal.store.StatRow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -100,6 +101,9 @@ public final class WorkerPool {
   private final boolean standalone;
   private final String nodeId;
 
+  /** False through a pooler in transaction mode, where a LISTEN session cannot be kept. */
+  private volatile boolean listen;
+
   /** Claimed jobs waiting for a worker, in claim order even across claims. */
   private final PriorityBlockingQueue<Execution> ready =
       new PriorityBlockingQueue<>(
@@ -113,6 +117,7 @@ public final class WorkerPool {
   private final Set<JobWorker> abandoned = ConcurrentHashMap.newKeySet();
   private final AtomicInteger workerSequence = new AtomicInteger();
   private final Wakeup wakeup = new Wakeup();
+  private final FailureLog claimFailures = new FailureLog(log, "Claiming jobs");
   private final Object lifecycle = new Object();
   private final Object scaling = new Object();
 
@@ -160,7 +165,7 @@ public final class WorkerPool {
       JobHandlerRegistry registry,
       JobRepository repository,
       boolean standalone) {
-    this(config, dataSource, registry, repository, standalone, List.of());
+    this(config, dataSource, registry, repository, standalone, List.of(), true);
   }
 
   WorkerPool(
@@ -169,7 +174,9 @@ public final class WorkerPool {
       JobHandlerRegistry registry,
       JobRepository repository,
       boolean standalone,
-      List<JobEventListener> listeners) {
+      List<JobEventListener> listeners,
+      boolean listen) {
+    this.listen = listen;
     this.config = Objects.requireNonNull(config, "config must not be null");
     this.dataSource = dataSource;
     this.registry = Objects.requireNonNull(registry, "registry must not be null");
@@ -200,11 +207,8 @@ public final class WorkerPool {
               ? WorkerThreads.virtual("jobqueue-worker-")
               : WorkerThreads.platform("jobqueue-worker-");
       if (standalone) {
-        if (config.runMigrations()) {
-          SchemaMigrator.migrate(dataSource, config.schema());
-        } else {
-          SchemaMigrator.verify(dataSource, config.schema());
-        }
+        listen &=
+            !DatabaseSetup.prepare(config, dataSource, null, null).server().transactionPooling();
       }
       state = State.RUNNING;
       completer =
@@ -251,14 +255,16 @@ public final class WorkerPool {
           WATCHDOG_MILLIS,
           WATCHDOG_MILLIS,
           TimeUnit.MILLISECONDS);
-      listener =
-          new NotificationListener(
-              dataSource,
-              repository.channel(),
-              wakeup::signal,
-              this::cancelLocally,
-              WorkerThreads.platform("jobqueue-listener-"));
-      listener.start();
+      if (listen) {
+        listener =
+            new NotificationListener(
+                dataSource,
+                repository.channel(),
+                wakeup::signal,
+                this::cancelLocally,
+                WorkerThreads.platform("jobqueue-listener-"));
+        listener.start();
+      }
       poller = WorkerThreads.platform("jobqueue-poller-").newThread(this::pollLoop);
       poller.start();
       log.info(
@@ -311,7 +317,9 @@ public final class WorkerPool {
       maintenance.shutdownNow();
       watchdogTimer.shutdownNow();
       completer.stop(5_000);
-      listener.stop();
+      if (listener != null) {
+        listener.stop();
+      }
       leaveCluster();
       for (JobWorker worker : workers) {
         worker.stop();
@@ -410,6 +418,14 @@ public final class WorkerPool {
     return repository;
   }
 
+  /**
+   * Why claiming fails, when it has failed {@code atLeast} times in a row and not succeeded since:
+   * this node then runs no job, whatever the rest of the health check says.
+   */
+  Optional<String> claimFailing(int atLeast) {
+    return claimFailures.streak(atLeast);
+  }
+
   /** New jobs may be due: claim now rather than at the next poll. */
   void wakeUp() {
     wakeup.signal();
@@ -430,7 +446,7 @@ public final class WorkerPool {
   private void pollLoop() {
     Backoff backoff =
         new Backoff(100, Math.max(MAX_BACKOFF_MILLIS, config.pollInterval().toMillis() * 4 + 100));
-    FailureLog failures = new FailureLog(log, "Claiming jobs");
+    FailureLog failures = claimFailures;
     while (state == State.RUNNING) {
       try {
         long wait = claimOnce();

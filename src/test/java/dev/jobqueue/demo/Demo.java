@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.HealthCheckResult;
+import dev.jobqueue.HealthStatus;
+import dev.jobqueue.Job;
 import dev.jobqueue.JobPriority;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.JobStatus;
 import dev.jobqueue.ProcessingStats;
 import dev.jobqueue.TypeStats;
 import dev.jobqueue.examples.DataOperation;
@@ -17,6 +20,9 @@ import dev.jobqueue.examples.EmailNotificationPayload;
 import dev.jobqueue.examples.EmailTemplate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,13 +34,16 @@ import java.util.Random;
 /**
  * The README's first command: starts PostgreSQL (embedded, or {@code JOB_QUEUE_DATABASE_URL}), runs
  * a mixed workload of both example job types through a worker pool with a live progress display,
- * then prints the final health check and a processing-stats table, and exits 0.
+ * then prints the final health check and a processing-stats table. It exits 0 only when the final
+ * health check is healthy and every job reached the state the workload expects of it (completed,
+ * except one that times out and fails, and one cancelled); otherwise it says why and exits 1.
  *
  * <p>Run it with {@code ./mvnw -q -Pdemo test-compile exec:java}.
  */
 public final class Demo {
   private static final PrintStream out = System.out;
   private static final boolean TERMINAL = System.console() != null;
+  private static final Duration UNHEALTHY_LIMIT = Duration.ofSeconds(10);
 
   private Demo() {}
 
@@ -50,8 +59,14 @@ public final class Demo {
     EmbeddedPostgres embedded = null;
     JobQueueConfig.Builder config;
     if (url == null || url.isBlank()) {
-      out.println("Starting an embedded PostgreSQL 17 ...");
+      out.println("Starting an embedded PostgreSQL ...");
       embedded = EmbeddedPostgres.builder().start();
+      try (Connection connection = embedded.getPostgresDatabase().getConnection();
+          Statement statement = connection.createStatement();
+          ResultSet rs = statement.executeQuery("select version()")) {
+        rs.next();
+        out.println("Started " + rs.getString(1));
+      }
       config =
           JobQueueConfig.fromEnvironment().toBuilder()
               .databaseUrl(embedded.getJdbcUrl("postgres", "postgres"))
@@ -64,6 +79,8 @@ public final class Demo {
     int exit = 1;
     try {
       exit = run(config);
+    } catch (RuntimeException e) {
+      out.println("DEMO FAILED: " + e.getMessage());
     } finally {
       if (embedded != null) {
         embedded.close();
@@ -92,7 +109,7 @@ public final class Demo {
             .handler(new EmailNotificationHandler(mail))
             .handler(new DataProcessingHandler())
             .build()) {
-      jobs.initialize();
+      jobs.initialize(); // Its log line names the server's version.
       out.println("Worker pool started on node " + jobs.workerPool().getNodeId());
       Workload workload = enqueue(jobs);
       out.printf(
@@ -103,20 +120,74 @@ public final class Demo {
           workload.scheduled,
           workload.flaky,
           workload.cancelledId);
-      boolean done = watch(jobs, workload.total, Duration.ofSeconds(50));
+      watch(jobs, workload.total, Duration.ofSeconds(50));
       HealthCheckResult health = jobs.healthCheck();
       out.println();
       out.println("Final health check:");
       out.println(
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(health));
       out.println();
-      printStats(jobs.getProcessingStats());
+      List<String> problems = new ArrayList<>();
+      if (health.status() != HealthStatus.HEALTHY) {
+        problems.add(
+            "the final health check is " + health.status().wireName() + ": " + health.reasons());
+      }
+      problems.addAll(unexpectedStates(jobs, workload));
+      if (problems.isEmpty()) {
+        printStats(jobs.getProcessingStats());
+      }
       out.printf("Emails sent: %d%n", mail.sent());
-      return done ? 0 : 2;
+      if (!problems.isEmpty()) {
+        out.println("DEMO FAILED:");
+        problems.forEach(problem -> out.println("  - " + problem));
+        return 1;
+      }
+      out.println(
+          "Every job reached its expected state: "
+              + (workload.total - 2)
+              + " completed, 1 failed (timed out), 1 cancelled");
+      return 0;
     }
   }
 
-  private record Workload(int total, int scheduled, int flaky, String cancelledId) {}
+  /** What differs from the workload's expectations, read from the database. */
+  private static List<String> unexpectedStates(JobQueueManager jobs, Workload workload) {
+    List<String> problems = new ArrayList<>();
+    Map<String, Long> counts;
+    try {
+      counts = jobs.getJobMetrics().byStatus();
+    } catch (RuntimeException e) {
+      return List.of("the job counts cannot be read: " + e.getMessage());
+    }
+    Map<String, Long> expected =
+        Map.of(
+            "pending", 0L,
+            "running", 0L,
+            "completed", (long) workload.total - 2,
+            "failed", 1L,
+            "cancelled", 1L);
+    expected.forEach(
+        (status, count) -> {
+          long actual = counts.getOrDefault(status, 0L);
+          if (actual != count) {
+            problems.add(status + " jobs: " + actual + ", expected " + count);
+          }
+        });
+    expectState(jobs, workload.timeoutId, JobStatus.FAILED, problems);
+    expectState(jobs, workload.cancelledId, JobStatus.CANCELLED, problems);
+    return problems;
+  }
+
+  private static void expectState(
+      JobQueueManager jobs, String id, JobStatus expected, List<String> problems) {
+    JobStatus actual = jobs.getJob(id).map(Job::status).orElse(null);
+    if (actual != expected) {
+      problems.add("job " + id + " is " + actual + ", expected " + expected);
+    }
+  }
+
+  private record Workload(
+      int total, int scheduled, int flaky, String timeoutId, String cancelledId) {}
 
   private static Workload enqueue(JobQueueManager jobs) {
     Random random = new Random(42);
@@ -126,7 +197,7 @@ public final class Demo {
     int flaky = 0;
     for (int i = 0; i < 2_000; i++) {
       EmailTemplate template = EmailTemplate.values()[i % 3];
-      String user = (i % 100 == 7) ? "flaky-" + i : "user-" + i;
+      String user = (i % 500 == 7) ? "flaky-" + i : "user-" + i;
       flaky += user.startsWith("flaky-") ? 1 : 0;
       CreateJobOptions.Builder options =
           CreateJobOptions.builder(
@@ -154,14 +225,15 @@ public final class Demo {
               .build());
     }
     jobs.createJobs(batch);
-    jobs.createJob(
-        CreateJobOptions.builder(
-                EmailNotificationHandler.TYPE,
-                new EmailNotificationPayload(
-                    "slow-smtp", EmailTemplate.WELCOME, Map.of("name", "Slow")))
-            .timeoutSeconds(2)
-            .maxRetries(0)
-            .build());
+    String timeout =
+        jobs.createJob(
+            CreateJobOptions.builder(
+                    EmailNotificationHandler.TYPE,
+                    new EmailNotificationPayload(
+                        "slow-smtp", EmailTemplate.WELCOME, Map.of("name", "Slow")))
+                .timeoutSeconds(2)
+                .maxRetries(0)
+                .build());
     String cancelled =
         jobs.createJob(
             CreateJobOptions.builder(
@@ -173,7 +245,7 @@ public final class Demo {
                 .scheduledAt(Instant.now().plusSeconds(30))
                 .build());
     jobs.cancelJob(cancelled);
-    return new Workload(batch.size() + 2, scheduled, flaky, cancelled);
+    return new Workload(batch.size() + 2, scheduled, flaky, timeout, cancelled);
   }
 
   private static Map<String, Object> templateData(EmailTemplate template, int i) {
@@ -184,19 +256,35 @@ public final class Demo {
     };
   }
 
-  /** Shows progress until every job is finished; false if the deadline passed first. */
-  private static boolean watch(JobQueueManager jobs, int total, Duration deadline)
+  /**
+   * Shows progress until every job is finished, the deadline passes, or the health check has been
+   * unhealthy for {@link #UNHEALTHY_LIMIT} (the jobs cannot run); the caller then checks why.
+   */
+  private static void watch(JobQueueManager jobs, int total, Duration deadline)
       throws InterruptedException {
     long start = System.nanoTime();
     long lastPrint = 0;
     long lastFinished = 0;
     long lastNanos = start;
+    long unhealthySince = 0;
     while (true) {
-      HealthCheckResult.Jobs counts = jobs.healthCheck().jobs();
+      HealthCheckResult health = jobs.healthCheck();
+      HealthCheckResult.Jobs counts = health.jobs();
       long finished = counts.completed() + counts.failed() + counts.cancelled();
       long now = System.nanoTime();
       double rate = (finished - lastFinished) / Math.max(0.001, (now - lastNanos) / 1e9);
-      boolean done = counts.pending() == 0 && counts.running() == 0;
+      // A failed check reads every count as 0: "nothing pending" means done only when the check
+      // worked and every job is accounted for.
+      boolean done =
+          health.status() != HealthStatus.UNHEALTHY
+              && counts.pending() == 0
+              && counts.running() == 0
+              && finished >= total;
+      if (health.status() != HealthStatus.UNHEALTHY) {
+        unhealthySince = 0;
+      } else if (unhealthySince == 0) {
+        unhealthySince = now;
+      }
       if (TERMINAL || done || now - lastPrint > 2_000_000_000L) {
         String line =
             String.format(
@@ -226,12 +314,21 @@ public final class Demo {
         if (TERMINAL) {
           out.println();
         }
-        return true;
+        return;
+      }
+      if (unhealthySince != 0 && now - unhealthySince > UNHEALTHY_LIMIT.toNanos()) {
+        out.println();
+        out.println(
+            "The job queue has been unhealthy for "
+                + UNHEALTHY_LIMIT.toSeconds()
+                + " s: "
+                + health.reasons());
+        return;
       }
       if (now - start > deadline.toNanos()) {
         out.println();
         out.println("Deadline passed with jobs still pending or running.");
-        return false;
+        return;
       }
       Thread.sleep(TERMINAL ? 200 : 250);
     }

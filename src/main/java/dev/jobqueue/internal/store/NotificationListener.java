@@ -20,9 +20,14 @@ import org.slf4j.LoggerFactory;
  * polls at its {@code pollInterval}; nothing depends on a notification arriving.
  *
  * <p>Three messages exist: an empty payload ("new jobs may be due"), {@code cancel:<id>} ("stop
- * this running job"), and {@code probe:<uuid>}, which each listener sends itself right after {@code
- * LISTEN}: only once its own probe has arrived does it count as connected. Behind a pooler in
- * transaction mode the probe never arrives, and the pool keeps polling.
+ * this running job"), and {@code probe:<uuid>}. A listener sends its own probe from another pooled
+ * connection, as any other node's notification would come, right after {@code LISTEN} and again
+ * every {@link #PROBE_INTERVAL_MILLIS} ms. It counts as connected only once the first has arrived,
+ * and it drops the connection, and polls, as soon as one does not arrive within {@value
+ * #PROBE_TIMEOUT_MILLIS} ms. Behind a pooler in transaction mode a probe from the listening
+ * connection itself often comes back (the pooler gives both statements the same server session),
+ * while other connections' notifications are lost: only a probe from elsewhere tells the truth, and
+ * only a repeated one notices a pooler that starts dropping notifications later.
  */
 public final class NotificationListener {
 
@@ -34,14 +39,21 @@ public final class NotificationListener {
   private static final String PROBE = "probe:";
   private static final long PROBE_TIMEOUT_MILLIS = 2_000;
 
+  /** How often a connected listener proves again that notifications arrive. */
+  public static final long PROBE_INTERVAL_MILLIS = 30_000;
+
   private final DataSource dataSource;
   private final String channel;
   private final Runnable onNewJobs;
   private final LongConsumer onCancel;
   private final Thread thread;
+  private final long probeIntervalMillis;
   private volatile boolean running;
   private volatile boolean connected;
   private volatile Connection current;
+
+  /** The probe sent and not yet seen, or null; touched by the listener thread only. */
+  private String awaitedProbe;
 
   /**
    * Creates a listener; {@link #start()} starts it.
@@ -58,6 +70,27 @@ public final class NotificationListener {
       Runnable onNewJobs,
       LongConsumer onCancel,
       ThreadFactory threads) {
+    this(dataSource, channel, onNewJobs, onCancel, threads, PROBE_INTERVAL_MILLIS);
+  }
+
+  /**
+   * Creates a listener that probes at another interval; see {@link #PROBE_INTERVAL_MILLIS}.
+   *
+   * @param dataSource where its connections come from: the listening one and each probe's
+   * @param channel the channel to listen on
+   * @param onNewJobs called when new jobs may be due, and after each (re)connect
+   * @param onCancel called with a job id when a running job was cancelled
+   * @param threads makes the listener's thread
+   * @param probeIntervalMillis how often a connected listener sends a probe
+   */
+  public NotificationListener(
+      DataSource dataSource,
+      String channel,
+      Runnable onNewJobs,
+      LongConsumer onCancel,
+      ThreadFactory threads,
+      long probeIntervalMillis) {
+    this.probeIntervalMillis = probeIntervalMillis;
     this.dataSource = dataSource;
     this.channel = channel;
     this.onNewJobs = onNewJobs;
@@ -153,7 +186,9 @@ public final class NotificationListener {
     boolean newJobs = false;
     for (PGNotification notification : notifications) {
       String payload = notification.getParameter();
-      if (payload != null && payload.startsWith("cancel:")) {
+      if (payload != null && payload.equals(awaitedProbe)) {
+        awaitedProbe = null;
+      } else if (payload != null && payload.startsWith("cancel:")) {
         try {
           onCancel.accept(Long.parseLong(payload.substring("cancel:".length())));
         } catch (NumberFormatException ignored) {
@@ -168,41 +203,60 @@ public final class NotificationListener {
     }
   }
 
-  private void awaitProbe(Connection connection, PGConnection pg) throws SQLException {
+  /** Sends a probe from another connection; the listening one must receive it. */
+  private void sendProbe() throws SQLException {
     String probe = PROBE + UUID.randomUUID();
-    try (PreparedStatement notify = connection.prepareStatement("select pg_notify(?, ?)")) {
+    try (Connection other = dataSource.getConnection();
+        PreparedStatement notify = other.prepareStatement("select pg_notify(?, ?)")) {
       notify.setString(1, channel);
       notify.setString(2, probe);
       notify.execute();
     }
+    awaitedProbe = probe;
+  }
+
+  private void awaitProbe(Connection connection, PGConnection pg) throws SQLException {
+    sendProbe();
     long deadline = System.nanoTime() + PROBE_TIMEOUT_MILLIS * 1_000_000;
-    while (running && System.nanoTime() < deadline) {
+    while (running && awaitedProbe != null && System.nanoTime() < deadline) {
       PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
       if (notifications != null) {
-        boolean seen = false;
-        for (PGNotification notification : notifications) {
-          seen |= probe.equals(notification.getParameter());
-        }
         dispatch(notifications);
-        if (seen) {
-          return;
-        }
       }
     }
-    throw new SQLException(
-        "LISTEN succeeded but its own test notification did not arrive within "
-            + PROBE_TIMEOUT_MILLIS
-            + " ms (a pooler in transaction mode, such as PgBouncer?); polling instead");
+    if (awaitedProbe != null && running) {
+      awaitedProbe = null;
+      throw new SQLException(
+          "LISTEN succeeded but a test notification from another connection did not arrive"
+              + " within "
+              + PROBE_TIMEOUT_MILLIS
+              + " ms (a pooler in transaction mode, such as PgBouncer?); polling instead");
+    }
   }
 
   private void listen(Connection connection, PGConnection pg) throws SQLException {
     long lastCheck = System.nanoTime();
+    long lastProbe = lastCheck;
+    long probeDeadline = 0;
     while (running) {
       PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
       if (notifications != null) {
         dispatch(notifications);
       }
-      if (System.nanoTime() - lastCheck > LIVENESS_CHECK_MILLIS * 1_000_000) {
+      long now = System.nanoTime();
+      if (awaitedProbe != null && now - probeDeadline > 0) {
+        awaitedProbe = null;
+        throw new SQLException(
+            "a test notification from another connection did not arrive within "
+                + PROBE_TIMEOUT_MILLIS
+                + " ms; polling until LISTEN works again");
+      }
+      if (awaitedProbe == null && now - lastProbe > probeIntervalMillis * 1_000_000) {
+        lastProbe = now;
+        sendProbe();
+        probeDeadline = System.nanoTime() + PROBE_TIMEOUT_MILLIS * 1_000_000;
+      }
+      if (now - lastCheck > LIVENESS_CHECK_MILLIS * 1_000_000) {
         // A silently dropped connection would otherwise look like a quiet channel forever.
         try (Statement statement = connection.createStatement()) {
           statement.execute("select 1");
