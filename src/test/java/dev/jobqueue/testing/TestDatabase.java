@@ -24,30 +24,94 @@ import org.testcontainers.containers.PostgreSQLContainer;
  * <ol>
  *   <li>{@code JOBQUEUE_TEST_JDBC_URL} (with {@code JOBQUEUE_TEST_JDBC_USER} and {@code
  *       JOBQUEUE_TEST_JDBC_PASSWORD}), if set: your own server;
- *   <li>else Testcontainers ({@code postgres:17-alpine}), when a Docker engine answers;
- *   <li>else an embedded PostgreSQL 17 from the {@code io.zonky.test} Maven artifacts.
+ *   <li>else Testcontainers ({@code postgres:<major>-alpine}), when a Docker engine answers;
+ *   <li>else an embedded PostgreSQL from the {@code io.zonky.test} Maven artifacts.
  * </ol>
+ *
+ * <p>The version is the Maven property {@code postgres.version} (default 17.11.0), which selects
+ * the embedded binaries and reaches this class as the system property {@value #VERSION_PROPERTY}
+ * (the Testcontainers image's major comes from it). The server's own {@code server_version} is
+ * logged, and a server whose major differs from the requested one is refused.
+ *
+ * <p>With the system property {@value #POOLER_PROPERTY}{@code =session}, everything this class
+ * hands out (URLs, the shared pool, new pools) goes through a {@link PgBouncer} in session mode in
+ * front of the server; {@link #directJdbcUrl()} still reaches the server itself.
  *
  * <p>Each test class isolates itself in a schema of its own from {@link #newSchema(String)}.
  */
 public final class TestDatabase {
+
+  /** The requested PostgreSQL version, set by Maven from {@code postgres.version}. */
+  public static final String VERSION_PROPERTY = "jobqueue.test.postgres.version";
+
+  /** Overrides the Testcontainers image ({@code postgres:<major>-alpine} by default). */
+  public static final String IMAGE_PROPERTY = "jobqueue.test.postgres.image";
+
+  /** {@code session}: hand out connections through PgBouncer in session mode. */
+  public static final String POOLER_PROPERTY = "jobqueue.test.pooler";
+
+  /** Server connections of the session-mode PgBouncer; the servers allow 300 connections. */
+  static final int SESSION_POOL_SIZE = 250;
 
   private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
   private static TestDatabase instance;
 
   private final String source;
-  private final String jdbcUrl;
+  private final String directJdbcUrl;
   private final String user;
   private final String password;
+  private final String serverVersion;
+  private final PgBouncer pooler;
+  private final String jdbcUrl;
   private final HikariDataSource dataSource;
 
-  private TestDatabase(String source, String jdbcUrl, String user, String password) {
+  private TestDatabase(
+      String source, String directJdbcUrl, String user, String password, String requested) {
     this.source = source;
-    this.jdbcUrl = jdbcUrl;
+    this.directJdbcUrl = directJdbcUrl;
     this.user = user;
     this.password = password;
+    this.serverVersion = checkServerVersion(source, directJdbcUrl, user, password, requested);
+    String pooling = System.getProperty(POOLER_PROPERTY, "").strip().toLowerCase(Locale.ROOT);
+    switch (pooling) {
+      case "", "none" -> {
+        this.pooler = null;
+        this.jdbcUrl = directJdbcUrl;
+      }
+      case "session" -> {
+        if (!PgBouncer.installed()) {
+          throw new IllegalStateException(
+              POOLER_PROPERTY + "=session asks for PgBouncer, but " + PgBouncer.missingReason());
+        }
+        this.pooler =
+            PgBouncer.start(
+                directJdbcUrl, user, password, PgBouncer.PoolMode.SESSION, SESSION_POOL_SIZE);
+        this.jdbcUrl = pooler.jdbcUrlWithCredentials();
+      }
+      default ->
+          throw new IllegalStateException(
+              POOLER_PROPERTY + "=" + pooling + ": only \"session\" (or nothing) is supported");
+    }
     this.dataSource = newPool("jobqueue-test-shared", 8);
+    if (pooler != null) {
+      checkThroughPooler();
+    }
+  }
+
+  /** That the shared pool's connections are PgBouncer's clients, not the server's. */
+  private void checkThroughPooler() {
+    try (Connection connection = dataSource.getConnection()) {
+      if (pooler.admin("SHOW CLIENTS").stream()
+          .noneMatch(
+              client ->
+                  pooler.user().equals(client.get("user"))
+                      && pooler.database().equals(client.get("database")))) {
+        throw new IllegalStateException("the shared pool does not connect through PgBouncer");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot connect through PgBouncer " + pooler.jdbcUrl(), e);
+    }
   }
 
   /**
@@ -58,23 +122,48 @@ public final class TestDatabase {
   public static synchronized TestDatabase get() {
     if (instance == null) {
       instance = start();
-      log.info("Test PostgreSQL from {}: {}", instance.source, instance.jdbcUrl);
+      log.info(
+          "Test PostgreSQL {} from {}: {}, server_version {}{}",
+          requestedVersion().isEmpty() ? "(version not set)" : requestedVersion(),
+          instance.source,
+          instance.directJdbcUrl,
+          instance.serverVersion,
+          instance.pooler == null
+              ? ""
+              : ", tests connect through PgBouncer in session mode: " + instance.pooler.jdbcUrl());
     }
     return instance;
   }
 
+  /**
+   * The PostgreSQL version the build asked for ({@code postgres.version}), or empty outside Maven.
+   *
+   * @return for example {@code 17.11.0}
+   */
+  public static String requestedVersion() {
+    return System.getProperty(VERSION_PROPERTY, "").strip();
+  }
+
   private static TestDatabase start() {
+    String requested = requestedVersion();
     String url = System.getenv("JOBQUEUE_TEST_JDBC_URL");
     if (url != null && !url.isBlank()) {
       return new TestDatabase(
           "JOBQUEUE_TEST_JDBC_URL",
           url,
           System.getenv().getOrDefault("JOBQUEUE_TEST_JDBC_USER", "postgres"),
-          System.getenv().getOrDefault("JOBQUEUE_TEST_JDBC_PASSWORD", "postgres"));
+          System.getenv().getOrDefault("JOBQUEUE_TEST_JDBC_PASSWORD", "postgres"),
+          "");
     }
     if (dockerAvailable()) {
+      String image =
+          System.getProperty(
+              IMAGE_PROPERTY,
+              "postgres:" + (requested.isEmpty() ? "17" : major(requested)) + "-alpine");
       PostgreSQLContainer<?> container =
-          new PostgreSQLContainer<>("postgres:17-alpine")
+          new PostgreSQLContainer<>(
+                  org.testcontainers.utility.DockerImageName.parse(image)
+                      .asCompatibleSubstituteFor("postgres"))
               .withCommand("postgres", "-c", "max_connections=300", "-c", "fsync=off");
       container.start();
       Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-postgres-stop"));
@@ -82,7 +171,8 @@ public final class TestDatabase {
           "Testcontainers",
           container.getJdbcUrl(),
           container.getUsername(),
-          container.getPassword());
+          container.getPassword(),
+          System.getProperty(IMAGE_PROPERTY) == null ? requested : "");
     }
     try {
       EmbeddedPostgres postgres =
@@ -106,10 +196,51 @@ public final class TestDatabase {
           "embedded PostgreSQL",
           postgres.getJdbcUrl("postgres", "postgres"),
           "postgres",
-          "postgres");
+          "postgres",
+          requested);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL", e);
     }
+  }
+
+  /**
+   * Reads the server's {@code server_version} on a direct connection and, when a version was
+   * requested, refuses a server of another major version (binaries or an image that did not follow
+   * {@code postgres.version}).
+   */
+  private static String checkServerVersion(
+      String source, String url, String user, String password, String requested) {
+    String version;
+    try (Connection connection =
+            java.sql.DriverManager.getConnection(withoutCredentials(url), user, password);
+        Statement statement = connection.createStatement();
+        var rs = statement.executeQuery("show server_version")) {
+      rs.next();
+      version = rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read server_version of " + url, e);
+    }
+    if (!requested.isEmpty() && !major(version).equals(major(requested))) {
+      throw new IllegalStateException(
+          source
+              + " runs PostgreSQL "
+              + version
+              + ", but "
+              + VERSION_PROPERTY
+              + " asks for "
+              + requested);
+    }
+    return version;
+  }
+
+  /** The major version: {@code 17} of {@code 17.11.0}, {@code 17.11} or {@code 17.11 (Debian)}. */
+  static String major(String version) {
+    String digits = version.strip();
+    int end = 0;
+    while (end < digits.length() && Character.isDigit(digits.charAt(end))) {
+      end++;
+    }
+    return digits.substring(0, end);
   }
 
   private static boolean dockerAvailable() {
@@ -130,12 +261,52 @@ public final class TestDatabase {
   }
 
   /**
-   * The server's JDBC URL.
+   * The server's {@code server_version}, as the server reports it.
+   *
+   * @return for example {@code 17.11}
+   */
+  public String serverVersion() {
+    return serverVersion;
+  }
+
+  /**
+   * The JDBC URL tests connect with: the server's, or with {@value #POOLER_PROPERTY}{@code
+   * =session} PgBouncer's (with {@code user} and {@code password} parameters).
    *
    * @return the URL
    */
   public String jdbcUrl() {
     return jdbcUrl;
+  }
+
+  /**
+   * The server's own JDBC URL, never through a pooler: for fixtures that put something in front of
+   * the server ({@link PgBouncer}) and for work that must reach the server itself (migrations
+   * beside a transaction-mode pooler).
+   *
+   * @return the URL
+   */
+  public String directJdbcUrl() {
+    return directJdbcUrl;
+  }
+
+  /**
+   * {@link #directJdbcUrl()} without {@code user} and {@code password} parameters.
+   *
+   * @return the URL
+   */
+  public String directUrlWithoutCredentials() {
+    return withoutCredentials(directJdbcUrl);
+  }
+
+  /**
+   * The session-mode PgBouncer every connection goes through, if {@value #POOLER_PROPERTY}{@code
+   * =session}.
+   *
+   * @return the pooler, or empty when tests connect directly
+   */
+  public java.util.Optional<PgBouncer> pooler() {
+    return java.util.Optional.ofNullable(pooler);
   }
 
   /**
@@ -248,6 +419,10 @@ public final class TestDatabase {
    * @return the URL
    */
   public String urlWithoutCredentials() {
+    return withoutCredentials(jdbcUrl);
+  }
+
+  private static String withoutCredentials(String jdbcUrl) {
     int query = jdbcUrl.indexOf('?');
     if (query < 0) {
       return jdbcUrl;
