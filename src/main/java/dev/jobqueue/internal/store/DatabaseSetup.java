@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -26,14 +27,19 @@ import org.slf4j.LoggerFactory;
  * connection A, then opens a transaction on connection B and reads B's pid while B holds its server
  * connection, then reads A's pid again. B reporting A's first pid, or A reporting another pid the
  * second time, proves transaction pooling. PgBouncer hands the most recently freed server
- * connection to the next client by default, so B gets A's: the check is deterministic there. With
- * {@code server_round_robin} the second read of A lands elsewhere. Set {@link
- * JobQueueConfig#transactionPooling()} to be certain rather than rely on detection.
+ * connection to the next client by default, so B gets A's; with {@code server_round_robin} the
+ * second read of A lands elsewhere. Other clients of the pooler can take A's server connection and
+ * give it back between the reads, so the check runs up to five rounds: a round can miss a pooler,
+ * but none can find one that is not there. Set {@link JobQueueConfig#transactionPooling()} to be
+ * certain rather than rely on detection.
  */
 public final class DatabaseSetup {
 
   /** The oldest server version that works: {@code WITH ... AS MATERIALIZED} needs 12. */
   public static final int MINIMUM_VERSION_NUM = 120_000;
+
+  /** How many times the pooling check is tried before the connections count as not pooled. */
+  private static final int DETECTION_ROUNDS = 20;
 
   private static final Logger log = LoggerFactory.getLogger(DatabaseSetup.class);
 
@@ -160,25 +166,60 @@ public final class DatabaseSetup {
 
   private static boolean transactionPooled(DataSource dataSource, Connection first, long firstPid)
       throws SQLException {
+    if (first.unwrap(PGConnection.class).getBackendPID() == firstPid) {
+      // The cancel key the client got at login names the server process itself: no pooler is in
+      // between (a pooler hands out keys of its own, to route cancel requests).
+      return false;
+    }
     try (Connection second = dataSource.getConnection()) {
       if (first.unwrap(PGConnection.class) == second.unwrap(PGConnection.class)) {
         // The same physical connection twice (a transaction-bound proxy): nothing to compare.
         return false;
       }
-      // BEGIN and ROLLBACK as plain statements: pgjdbc's setAutoCommit(false) and rollback() would
-      // prepare ROLLBACK as a named statement (prepareThreshold is still pgjdbc's default here),
-      // which stays on the pooled server session and breaks the next client that prepares S_1.
-      try (Statement transaction = second.createStatement()) {
-        transaction.execute("begin");
-        try {
-          if (backendPid(second) == firstPid) {
-            return true; // Another client connection got the first one's server session.
-          }
-          return backendPid(first) != firstPid; // The first connection moved to another session.
-        } finally {
-          transaction.execute("rollback");
+      // A pooler is in between. One round can miss transaction pooling when other clients take
+      // the first connection's server session and give it back between our reads (several nodes
+      // starting at once through one pooler); no round can find it where it is not. So rounds go
+      // on, at random moments, until one proves it or enough have not.
+      for (int round = 0; round < DETECTION_ROUNDS; round++) {
+        if (round > 0) {
+          sleepQuietly(ThreadLocalRandom.current().nextInt(1, 6));
+        }
+        if (pooledRound(first, firstPid, second)) {
+          return true;
         }
       }
+      return false;
+    }
+  }
+
+  /**
+   * One round: the second connection's transaction reports the first one's server session, or the
+   * first connection comes back on another. The first connection reads only after the second one's
+   * transaction ended, so that nodes starting together cannot hold every server connection while
+   * each waits for one more.
+   */
+  private static boolean pooledRound(Connection first, long firstPid, Connection second)
+      throws SQLException {
+    long secondPid;
+    // BEGIN and ROLLBACK as plain statements: pgjdbc's setAutoCommit(false) and rollback() would
+    // prepare ROLLBACK as a named statement (prepareThreshold is still pgjdbc's default here),
+    // which stays on the pooled server session and breaks the next client that prepares S_1.
+    try (Statement transaction = second.createStatement()) {
+      transaction.execute("begin");
+      try {
+        secondPid = backendPid(second);
+      } finally {
+        transaction.execute("rollback");
+      }
+    }
+    return secondPid == firstPid || backendPid(first) != firstPid;
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
