@@ -263,6 +263,9 @@ class KillNineIT {
         "RELIABILITY kill-9 orphans, queued: " + summary(queued, replacements, lease));
     System.out.println(
         "RELIABILITY kill-9 orphans, running: " + summary(running, replacements, lease));
+    System.out.println(
+        "RELIABILITY kill-9 first claim to first start, per JVM (ms): "
+            + ledger.firstClaimToFirstStart());
     orphans.stream()
         .sorted(Comparator.comparingLong(Ledger.Orphan::sinceRenewalMs).reversed())
         .limit(10)

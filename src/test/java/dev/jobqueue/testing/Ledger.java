@@ -877,6 +877,32 @@ public final class Ledger {
   }
 
   /**
+   * For each node, the milliseconds from its first claim to its first execution, by the database
+   * clock: how long a fresh JVM takes to start its first job. The claim time is the job's {@code
+   * started_at}, which belongs to its last claim, so only jobs whose last execution ran on the node
+   * count.
+   *
+   * @return node to milliseconds, by node
+   */
+  public Map<String, Long> firstClaimToFirstStart() {
+    Map<String, Long> gaps = new TreeMap<>();
+    for (String row :
+        rows(
+            "select l.node || ' ' || round(extract(epoch from (min(l.started_at) - min(j.started_at)))"
+                + " * 1000)::bigint from "
+                + q("ledger")
+                + " l join "
+                + q("jobs")
+                + " j on j.id = l.job_id where not exists (select 1 from "
+                + q("ledger")
+                + " x where x.job_id = l.job_id and x.started_at > l.started_at) group by l.node")) {
+      String[] f = row.split(" ");
+      gaps.put(f[0], Long.parseLong(f[1]));
+    }
+    return gaps;
+  }
+
+  /**
    * Attempts a rescue took back, over all jobs: "attempt lost" errors.
    *
    * @return the count
