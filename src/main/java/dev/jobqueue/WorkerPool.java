@@ -103,26 +103,30 @@ public final class WorkerPool {
   private final boolean standalone;
   private final String nodeId;
 
-  /** When a job became due, then its id: the claim order within a priority. */
-  private static final Comparator<ClaimedJob> DUE_ORDER =
-      Comparator.comparing(ClaimedJob::runAt).thenComparingLong(ClaimedJob::id);
-
-  /** The claim order: priority, then when the job became due, then id. */
-  private static final Comparator<ClaimedJob> CLAIM_ORDER =
-      Comparator.comparingInt(ClaimedJob::priority).thenComparing(DUE_ORDER);
+  /**
+   * The order of the local queue: priority; then jobs given back by a rescue or a release (see
+   * {@link ClaimedJob#givenBack()}), which were claimed before and have waited longest; then the
+   * claim order (when the job became due, then id).
+   */
+  private static final Comparator<ClaimedJob> LOCAL_ORDER =
+      Comparator.comparingInt(ClaimedJob::priority)
+          .thenComparing((ClaimedJob job) -> !job.givenBack())
+          .thenComparing(ClaimedJob::runAt)
+          .thenComparingLong(ClaimedJob::id);
 
   /**
-   * Claimed jobs waiting for a worker, in claim order even across claims: a job a rescue took back
-   * keeps its {@code run_at}, so it goes ahead of the jobs claimed before it.
+   * Claimed jobs waiting for a worker, in {@link #LOCAL_ORDER} even across claims: a dead node's
+   * job that this node claims goes ahead of the jobs it had queued.
    */
   private final PriorityBlockingQueue<Execution> ready =
-      new PriorityBlockingQueue<>(64, Comparator.comparing((Execution e) -> e.job, CLAIM_ORDER));
+      new PriorityBlockingQueue<>(64, Comparator.comparing((Execution e) -> e.job, LOCAL_ORDER));
 
   /**
-   * Jobs that became due before those in the local queue may be waiting in the database (a rescue
-   * took them back, or a notification may announce such jobs): claim whenever the pool has room,
-   * however deep the local queue, until a claim comes back short or brings a job that became due
-   * after the newest one queued here.
+   * Jobs given back by a rescue may be waiting in the database (a rescue here took them back, a
+   * notification may announce one elsewhere, or the last claim was full of them): claim whenever
+   * the pool has room, however deep the local queue, until a claim comes back short or ends with a
+   * job claimed for the first time. (They kept their {@code run_at}, so they come first in the
+   * claim order, before the jobs still pending for the first time.)
    */
   private volatile boolean catchingUp;
 
@@ -509,8 +513,8 @@ public final class WorkerPool {
    * <p>The pool claims when its local queue runs low (fewer queued jobs than workers), so that
    * claims come in batches. It also claims, whenever it has room, while it is {@linkplain
    * #catchingUp catching up}: after a rescue, and at most every {@link #catchUpGapNanos()} after a
-   * notification. Jobs a rescue took back keep their place (their {@code run_at}), so they are
-   * claimed first and run before this pool's queued jobs; a deep local queue does not delay them.
+   * notification. Jobs a rescue took back keep their {@code run_at}, so they are claimed first, and
+   * they run before this pool's queued jobs: a deep local queue does not delay them.
    */
   private long claimOnce() {
     long poll = config.pollInterval().toMillis();
@@ -540,7 +544,6 @@ public final class WorkerPool {
     if (limit <= 0) {
       return poll; // Settling a job pokes.
     }
-    ClaimedJob newestQueued = newest(ready.stream().map(e -> e.job).toList());
     wakeup.takeAnnounced(); // This claim takes whatever a notification announced, oldest first.
     String[] typeArray = types.toArray(new String[0]);
     long sent = System.nanoTime();
@@ -554,16 +557,10 @@ public final class WorkerPool {
       held.put(job.id(), execution);
       ready.add(execution);
     }
-    // A full claim of jobs that all became due before the newest one queued here may have left
-    // more such jobs behind (a rescue gave them back): go on claiming them as room comes free.
-    // Otherwise nothing older than the local queue is left, and claims wait for the low-water mark
-    // again. (Jobs of a higher priority that became due later do not count: claiming them one at
-    // a time would cost a statement per job.)
-    catchingUp =
-        claimed.size() == limit
-            && (newestQueued == null
-                ? catchingUp
-                : DUE_ORDER.compare(newest(claimed), newestQueued) < 0);
+    // A full claim that ends with a job given back may have left more of them behind: go on
+    // claiming as room comes free. Otherwise none is left (they come first in the claim order,
+    // within a priority), and claims wait for the low-water mark again.
+    catchingUp = claimed.size() == limit && claimed.get(claimed.size() - 1).givenBack();
     if (!claimed.isEmpty()) {
       grow();
       return claimed.size() == limit ? 0 : poll;
@@ -573,11 +570,6 @@ public final class WorkerPool {
         // Due now but not claimable: other nodes hold the rows' locks for a moment.
         .map(millis -> Math.min(poll, Math.max(millis, MIN_WAIT_MILLIS)))
         .orElse(poll);
-  }
-
-  /** The job that became due last, or null when there is none. */
-  private static ClaimedJob newest(List<ClaimedJob> jobs) {
-    return jobs.stream().max(DUE_ORDER).orElse(null);
   }
 
   /**

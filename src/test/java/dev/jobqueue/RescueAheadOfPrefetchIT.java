@@ -22,11 +22,14 @@ import org.junit.jupiter.api.Test;
  * database until that queue drained, although it keeps its old place in the queue. A dead node's
  * job then ran again later than {@code leaseDuration + rescueInterval} on a busy cluster.
  *
- * <p>Here one pool has 2 workers, a claim bound of 50 per worker and 200 jobs of 50 ms waiting, so
- * that about 98 claimed jobs wait in its local queue. A job held by a dead node is then made to
- * expire. After its rescue it must start before the jobs queued in the pool: at most one job per
- * worker may start between the rescue and the orphan's start (the workers that were already taking
- * their next job). Before the fix about 98 did.
+ * <p>Here one pool has 2 workers and a claim bound of 50 per worker. 100 jobs of 50 ms are created,
+ * then the job a dead node holds, then 200 more: the pool claims the first 100, so that about 98 of
+ * them, all older than the orphan, wait in its local queue, as on a busy cluster where the nodes
+ * claimed in turns. The dead node's lease is then made to expire. After its rescue the orphan must
+ * start before the jobs queued in the pool: only the jobs that workers took while the pool was
+ * claiming it may start between the rescue and the orphan's start (0 to 4 were seen; at most
+ * {@value #MAX_AHEAD} are allowed for a slow machine). Before the fix about 95 did: the orphan
+ * waited in the database until the local queue ran low, and then behind the older jobs.
  */
 class RescueAheadOfPrefetchIT {
 
@@ -75,6 +78,14 @@ class RescueAheadOfPrefetchIT {
     run(true);
   }
 
+  private static List<CreateJobOptions> steps(int from, int count) {
+    List<CreateJobOptions> steps = new ArrayList<>();
+    for (int i = from; i < from + count; i++) {
+      steps.add(CreateJobOptions.of("step", new Step(i)));
+    }
+    return steps;
+  }
+
   private void run(boolean remoteRescuer) throws Exception {
     String schema = support.schema();
     String orphan;
@@ -84,6 +95,7 @@ class RescueAheadOfPrefetchIT {
             .build();
     enqueuer.initialize();
     try {
+      enqueuer.createJobs(steps(0, WORKERS * PER_WORKER));
       orphan = enqueuer.createJob(CreateJobOptions.of("step", new Step(-1)));
       // A node claimed it and died; its lease runs for another hour, until the test ends it.
       db.execute(
@@ -93,11 +105,7 @@ class RescueAheadOfPrefetchIT {
               + " started_at = now(), lease_expires_at = now() + interval '1 hour'"
               + " where id = "
               + orphan);
-      List<CreateJobOptions> backlog = new ArrayList<>();
-      for (int i = 0; i < 200; i++) {
-        backlog.add(CreateJobOptions.of("step", new Step(i)));
-      }
-      enqueuer.createJobs(backlog);
+      enqueuer.createJobs(steps(WORKERS * PER_WORKER, 200));
     } finally {
       enqueuer.shutdown();
     }
@@ -139,8 +147,11 @@ class RescueAheadOfPrefetchIT {
         .until(
             () ->
                 survivor.workerPool().isListening()
+                    && starts.size() >= WORKERS
                     && support.count("status = 'running' and locked_by <> 'dead-node'")
                         >= WORKERS * PER_WORKER * 4 / 5);
+    // The pool claimed exactly the jobs created before the orphan.
+    assertThat(support.count("status = 'pending' and id < " + orphan)).isZero();
 
     // The dead node's lease runs out now.
     db.execute("update " + support.jobs() + " set lease_expires_at = now() where id = " + orphan);
