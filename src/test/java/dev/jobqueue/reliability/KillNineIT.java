@@ -25,11 +25,20 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scenario 2, kill -9: while worker JVMs drain a queue fed at a steady rate, the test SIGKILLs a
- * random one about every 10 s and starts a replacement (with a new node id). No job is lost; the
- * only executions that did not take effect are those of killed JVMs, left open by the kill; each
- * orphaned job runs again within lease + rescue interval of the kill; the side effect written in
- * the completing transaction is there exactly once per job.
+ * Scenario 2, kill -9: while worker JVMs drain a queue fed faster than they can run it (every
+ * worker busy, every local queue full), the test SIGKILLs a random one about every 10 s and starts
+ * a replacement (with a new node id). No job is lost; the only executions that did not take effect
+ * are those of killed JVMs, left open by the kill; the side effect written in the completing
+ * transaction is there exactly once per job.
+ *
+ * <p>The rescue bound is checked for every orphan: each job the killed JVM held, whether it was
+ * running (its execution is open in the ledger) or claimed and still queued (no execution). Its
+ * next start, by the database clock, must come within {@code leaseDuration + rescueInterval} of the
+ * killed JVM's last renewal of its lease (read from the jobs table right after the kill; the kill
+ * itself when it was not read), plus its time to a free worker ({@link
+ * Ledger.Orphan#freeWorkerMs()}): the time from its rescue until a worker of a surviving JVM was
+ * free for it. The figures printed for each kind are the delays from the kill, and from the last
+ * renewal, to the next start.
  */
 class KillNineIT {
 

@@ -25,17 +25,21 @@ import javax.sql.DataSource;
  *
  * <ul>
  *   <li>{@code ledger}: one row per execution of a handler, written by the child node ({@link
- *       WorkerProcess}): job id, attempt ({@code JobContext.attempt()}), node id, pid, and start
- *       and end by the database clock ({@code clock_timestamp()}). The start is inserted in its own
- *       auto-committed statement when the handler starts; the end and the outcome ({@code
- *       completed}, {@code fenced}, {@code interrupted}, {@code failed}) are set when it ends. A
- *       row without an end is an execution that never ended: its JVM died. {@code progress_at} is
- *       the last time a long handler did a unit of work while it believed it held the job.
+ *       WorkerProcess}): job id, attempt ({@code JobContext.attempt()}), node id, pid, worker id
+ *       ({@code JobContext.workerId()}), and start and end by the database clock ({@code
+ *       clock_timestamp()}). The start is inserted in its own auto-committed statement when the
+ *       handler starts; the end and the outcome ({@code completed}, {@code fenced}, {@code
+ *       interrupted}, {@code failed}) are set when it ends. A row without an end is an execution
+ *       that never ended: its JVM died. {@code progress_at} is the last time a long handler did a
+ *       unit of work while it believed it held the job.
  *   <li>{@code side_effects}: one row per committed completion, written inside the completing
  *       transaction ({@code JobContext.completeInTransaction}), so it counts the effects that took
  *       place.
  *   <li>{@code node_deaths}: the nodes the test killed (or saw die), with the database time at
  *       which the process was known to be dead.
+ *   <li>{@code held_at_death}: the jobs a killed node still held, with their lease expiry, read
+ *       right after its death ({@link #recordHeldAtDeath}): the expiry minus the lease is the last
+ *       renewal, from which the rescue bound counts.
  *   <li>{@code accepted}: the ids {@code createJob(s)} returned, i.e. the jobs the queue accepted,
  *       for scenarios whose producer runs during the fault ({@link #storeAccepted}): an enqueue
  *       whose reply was lost may store a job the producer never learned of.
