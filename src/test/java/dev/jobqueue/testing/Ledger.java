@@ -699,10 +699,9 @@ public final class Ledger {
    * @param claimMs from the kill to the claim of the next execution, -1 if unknown (the job was
    *     claimed again after it)
    * @param freeWorkerMs the time to a free worker: from the rescue until a worker of a surviving
-   *     node was free for it, 0 if one was idle. The orphans of one death take the free workers in
-   *     their queue order (priority, run_at, id), so the n-th orphan waits for the n-th worker to
-   *     come free: a worker idle at the rescue is free then, a busy one when its job ends, and a
-   *     worker that ran one of these orphans comes free again when that ends.
+   *     node came free for it. The orphans of one death take the free workers in their queue order
+   *     (priority, run_at, id), so the n-th orphan waits for the n-th job to end on the surviving
+   *     nodes after the rescue (the orphans' own runs included)
    * @param nextNode the node that ran it again, null if none
    */
   public record Orphan(
@@ -845,35 +844,20 @@ public final class Ledger {
   }
 
   /**
-   * When the workers of the nodes alive at {@code t0} come free from {@code t0} on, in order:
-   * {@code t0} for each worker that was idle then (it had run a job before {@code t0} and ran none
-   * at {@code t0}), and the end of every job of a live node that ends after {@code t0}.
+   * When workers of the nodes alive at {@code t0} come free from {@code t0} on, in order: the end
+   * of every job of such a node that ends after {@code t0}. A worker that sits idle at {@code t0}
+   * is not counted (in the kill -9 scenario every worker is busy): the ledger cannot tell it from
+   * one that is between two of its node's queued jobs, which is not free for an orphan.
    */
   private static List<Double> freeWorkerTimes(
       double t0, List<double[]> runs, List<String> runWorkers, Map<String, Double> deadAt) {
-    Map<String, Boolean> busyAtT0 = new TreeMap<>();
     List<Double> times = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
       String worker = runWorkers.get(i);
-      String node = worker.substring(0, worker.indexOf(' '));
-      Double dead = deadAt.get(node);
-      if (dead != null && dead <= t0) {
-        continue; // Dead before the rescue.
-      }
-      double start = runs.get(i)[0];
+      Double dead = deadAt.get(worker.substring(0, worker.indexOf(' ')));
       double end = runs.get(i)[1];
-      if (start <= t0) {
-        boolean spans = Double.isNaN(end) || end > t0;
-        busyAtT0.merge(worker, spans, Boolean::logicalOr);
-      }
-      if (!Double.isNaN(end) && end > t0) {
+      if ((dead == null || dead > t0) && !Double.isNaN(end) && end > t0) {
         times.add(end);
-      }
-    }
-    for (Map.Entry<String, Boolean> worker : busyAtT0.entrySet()) {
-      Double dead = deadAt.get(worker.getKey().substring(0, worker.getKey().indexOf(' ')));
-      if (!worker.getValue() && (dead == null || dead > t0)) {
-        times.add(t0);
       }
     }
     times.sort(null);
