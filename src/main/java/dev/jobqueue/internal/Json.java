@@ -101,6 +101,17 @@ public final class Json {
   }
 
   /**
+   * Builds and caches what {@link #readLenient} needs for {@code type}, without reading anything:
+   * the first conversion to a type otherwise builds its deserializer, which takes a fresh JVM a few
+   * hundred milliseconds.
+   *
+   * @param type the target type
+   */
+  public static void prepareLenient(Class<?> type) {
+    LENIENT.forType(type);
+  }
+
+  /**
    * Describes a conversion failure by field path and expected type, never by value.
    *
    * @param e the failure

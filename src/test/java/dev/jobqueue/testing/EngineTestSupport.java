@@ -371,6 +371,37 @@ public final class EngineTestSupport implements AutoCloseable {
             });
   }
 
+  /**
+   * Wraps a data source so that preparing a statement whose SQL contains {@code fragment} fails:
+   * for example a node that never gets to run its rescue.
+   *
+   * @param delegate the real data source
+   * @param fragment a piece of SQL text
+   * @return the wrapper
+   */
+  public static DataSource refusingStatements(DataSource delegate, String fragment) {
+    return (DataSource)
+        Proxy.newProxyInstance(
+            EngineTestSupport.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              Object value = invoke(delegate, method, args);
+              return value instanceof Connection connection
+                  ? proxy(
+                      Connection.class,
+                      connection,
+                      (target, m, a) -> {
+                        if (m.getName().equals("prepareStatement")
+                            && a[0] instanceof String sql
+                            && sql.contains(fragment)) {
+                          throw new SQLException("statement refused by the test: " + fragment);
+                        }
+                        return invoke(target, m, a);
+                      })
+                  : value;
+            });
+  }
+
   private interface ListenHook {
     void beforeListen(Statement statement) throws SQLException;
   }

@@ -25,17 +25,21 @@ import javax.sql.DataSource;
  *
  * <ul>
  *   <li>{@code ledger}: one row per execution of a handler, written by the child node ({@link
- *       WorkerProcess}): job id, attempt ({@code JobContext.attempt()}), node id, pid, and start
- *       and end by the database clock ({@code clock_timestamp()}). The start is inserted in its own
- *       auto-committed statement when the handler starts; the end and the outcome ({@code
- *       completed}, {@code fenced}, {@code interrupted}, {@code failed}) are set when it ends. A
- *       row without an end is an execution that never ended: its JVM died. {@code progress_at} is
- *       the last time a long handler did a unit of work while it believed it held the job.
+ *       WorkerProcess}): job id, attempt ({@code JobContext.attempt()}), node id, pid, worker id
+ *       ({@code JobContext.workerId()}), and start and end by the database clock ({@code
+ *       clock_timestamp()}). The start is inserted in its own auto-committed statement when the
+ *       handler starts; the end and the outcome ({@code completed}, {@code fenced}, {@code
+ *       interrupted}, {@code failed}) are set when it ends. A row without an end is an execution
+ *       that never ended: its JVM died. {@code progress_at} is the last time a long handler did a
+ *       unit of work while it believed it held the job.
  *   <li>{@code side_effects}: one row per committed completion, written inside the completing
  *       transaction ({@code JobContext.completeInTransaction}), so it counts the effects that took
  *       place.
  *   <li>{@code node_deaths}: the nodes the test killed (or saw die), with the database time at
  *       which the process was known to be dead.
+ *   <li>{@code held_at_death}: the jobs a killed node still held, with their lease expiry, read
+ *       right after its death ({@link #recordHeldAtDeath}): the expiry minus the lease is the last
+ *       renewal, from which the rescue bound counts.
  *   <li>{@code accepted}: the ids {@code createJob(s)} returned, i.e. the jobs the queue accepted,
  *       for scenarios whose producer runs during the fault ({@link #storeAccepted}): an enqueue
  *       whose reply was lost may store a job the producer never learned of.
@@ -80,7 +84,7 @@ public final class Ledger {
         "create table "
             + q("ledger")
             + " (id bigserial primary key, job_id bigint not null, attempt int not null,"
-            + " node text not null, pid bigint not null,"
+            + " node text not null, pid bigint not null, worker text,"
             + " started_at timestamptz not null default clock_timestamp(),"
             + " progress_at timestamptz, ended_at timestamptz, outcome text)");
     execute("create index on " + q("ledger") + " (job_id)");
@@ -96,6 +100,10 @@ public final class Ledger {
             + " (node text primary key, killed_at timestamptz not null,"
             + " dead_at timestamptz not null default clock_timestamp(), how text not null)");
     execute("create table " + q("accepted") + " (job_id bigint not null)");
+    execute(
+        "create table "
+            + q("held_at_death")
+            + " (node text not null, job_id bigint not null, lease_expires_at timestamptz not null)");
   }
 
   /**
@@ -157,7 +165,7 @@ public final class Ledger {
       throws Exception {
     long jobId = Long.parseLong(ctx.jobId());
     int attempt = ctx.attempt();
-    long row = start(ledgerPool, schema, jobId, attempt, node);
+    long row = start(ledgerPool, schema, jobId, attempt, node, ctx.workerId());
     if ("halt".equals(task.mode())) {
       out.accept("HALT " + jobId + " " + attempt);
       Runtime.getRuntime().halt(1);
@@ -229,22 +237,25 @@ public final class Ledger {
    * @param jobId the job
    * @param attempt the attempt number
    * @param node the node id
+   * @param worker the worker id ({@code JobContext.workerId()})
    * @return the ledger row's id
    * @throws SQLException if the insert fails
    */
   private static long start(
-      DataSource dataSource, String schema, long jobId, int attempt, String node)
+      DataSource dataSource, String schema, long jobId, int attempt, String node, String worker)
       throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "insert into \""
                     + schema
-                    + "\".ledger (job_id, attempt, node, pid) values (?, ?, ?, ?) returning id")) {
+                    + "\".ledger (job_id, attempt, node, pid, worker) values (?, ?, ?, ?, ?)"
+                    + " returning id")) {
       s.setLong(1, jobId);
       s.setInt(2, attempt);
       s.setString(3, node);
       s.setLong(4, ProcessHandle.current().pid());
+      s.setString(5, worker);
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
         return rs.getLong(1);
@@ -635,33 +646,6 @@ public final class Ledger {
   }
 
   /**
-   * For every execution that never ended on a dead node and did not commit its side effect (its JVM
-   * can die after the commit and before the end is written), the milliseconds from the kill (the
-   * database time just before the signal) to the start of the job's next execution (database
-   * clock); -1 where there is no next execution.
-   *
-   * @return the delays
-   */
-  public List<Long> rerunDelaysAfterDeath() {
-    List<Long> delays = new ArrayList<>();
-    for (String value :
-        rows(
-            "select coalesce(round(extract(epoch from ((select min(b.started_at) from "
-                + q("ledger")
-                + " b where b.job_id = a.job_id and b.started_at > a.started_at and b.id <> a.id)"
-                + " - d.killed_at)) * 1000)::bigint, -1) from "
-                + q("ledger")
-                + " a join "
-                + q("node_deaths")
-                + " d on d.node = a.node where a.ended_at is null and not exists (select 1 from "
-                + q("side_effects")
-                + " s where s.job_id = a.job_id and s.attempt = a.attempt and s.node = a.node)")) {
-      delays.add(Long.parseLong(value));
-    }
-    return delays;
-  }
-
-  /**
    * For every attempt the rescuer took back from a dead node, the milliseconds from the kill to the
    * rescue (the time of the "attempt lost" error the rescue wrote), by the database clock.
    *
@@ -680,6 +664,230 @@ public final class Ledger {
       delays.add(Long.parseLong(value));
     }
     return delays;
+  }
+
+  /**
+   * Records the jobs a dead node still held, with their lease expiry, as the database has them:
+   * call it right after the process is known to be dead, before their leases can run out. The lease
+   * expiry minus the lease duration is the node's last renewal (or claim) of that job.
+   *
+   * @param node the dead node
+   */
+  public void recordHeldAtDeath(String node) {
+    execute(
+        "insert into "
+            + q("held_at_death")
+            + " (node, job_id, lease_expires_at) select locked_by, id, lease_expires_at from "
+            + q("jobs")
+            + " where status = 'running' and locked_by = '"
+            + node.replace("'", "''")
+            + "'");
+  }
+
+  /**
+   * A job a dead node held when it died and that the rescue took back: an orphan. All times are
+   * milliseconds by the database clock.
+   *
+   * @param jobId the job
+   * @param node the dead node
+   * @param running true if the dead node had started it (its execution is in the ledger, open),
+   *     false if it was claimed but still queued in the node
+   * @param rescueMs from the kill to the rescue
+   * @param restartMs from the kill to the job's next start on another node, -1 if none
+   * @param renewalMs from the dead node's last renewal (or claim) of the job's lease to the kill,
+   *     -1 if not recorded ({@link #recordHeldAtDeath})
+   * @param claimMs from the kill to the claim of the next execution, -1 if unknown (the job was
+   *     claimed again after it)
+   * @param freeWorkerMs the time to a free worker: from the rescue until a worker of a surviving
+   *     node came free for it. The orphans of one death take the free workers in their queue order
+   *     (priority, run_at, id), so the n-th orphan waits for the n-th job to end on the surviving
+   *     nodes after the rescue (the orphans' own runs included)
+   * @param nextNode the node that ran it again, null if none
+   */
+  public record Orphan(
+      long jobId,
+      String node,
+      boolean running,
+      long rescueMs,
+      long restartMs,
+      long renewalMs,
+      long claimMs,
+      long freeWorkerMs,
+      String nextNode) {
+
+    /**
+     * From the last renewal of its lease (or, if not recorded, the kill) to its next start.
+     *
+     * @return milliseconds, -1 if it never started again
+     */
+    public long sinceRenewalMs() {
+      return restartMs < 0 ? -1 : restartMs + Math.max(0, renewalMs);
+    }
+
+    /**
+     * From the expiry of its lease to its rescue (-1 if the renewal was not recorded).
+     *
+     * @param leaseMillis the lease duration
+     * @return milliseconds
+     */
+    public long rescueAfterExpiryMs(long leaseMillis) {
+      return renewalMs < 0 ? -1 : rescueMs + renewalMs - leaseMillis;
+    }
+  }
+
+  /**
+   * Every orphan of every recorded death: each attempt the rescue took back from a dead node (an
+   * "attempt lost" error naming it), with the delays from the kill to its rescue, its claim and its
+   * next start, and its time to a free worker ({@link Orphan#freeWorkerMs()}).
+   *
+   * @param leaseMillis the dead nodes' lease duration
+   * @return the orphans, by death and queue order
+   */
+  public List<Orphan> orphans(long leaseMillis) {
+    String ms = "(extract(epoch from %s) * 1000)::float8";
+    String sql =
+        "with o as (select j.id as job_id, d.node, d.killed_at, (e->>'attempt')::int as attempt,"
+            + " (e->>'at')::timestamptz as rescued_at, j.started_at as claimed_at, j.priority,"
+            + " j.run_at from "
+            + q("jobs")
+            + " j cross join lateral jsonb_array_elements(j.errors) e join "
+            + q("node_deaths")
+            + " d on e->>'error' like 'attempt lost: lease held by ' || d.node || ' expired%'),"
+            + " n as (select o.*, b.id as next_id, b.node as next_node, b.started_at as next_at"
+            + " from o left join lateral (select * from "
+            + q("ledger")
+            + " b where b.job_id = o.job_id and b.started_at > o.killed_at and b.node <> o.node"
+            + " order by b.started_at limit 1) b on true)"
+            + " select concat_ws(' ', n.job_id, n.node, case when exists (select 1 from "
+            + q("ledger")
+            + " l where l.job_id = n.job_id and l.node = n.node and l.attempt = n.attempt)"
+            + " then 'running' else 'queued' end,"
+            + String.format(ms, "n.killed_at")
+            + ", "
+            + String.format(ms, "n.rescued_at")
+            + ", coalesce("
+            + String.format(ms, "n.next_at")
+            + ", -1), coalesce((select "
+            + String.format(ms, "h.lease_expires_at")
+            + " - "
+            + leaseMillis
+            + " from "
+            + q("held_at_death")
+            + " h where h.node = n.node and h.job_id = n.job_id), -1), case when n.next_id is not"
+            + " null and not exists (select 1 from "
+            + q("ledger")
+            + " x where x.job_id = n.job_id and x.started_at > n.next_at) then "
+            + String.format(ms, "n.claimed_at")
+            + " else -1 end, coalesce(n.next_node, '-'))"
+            + " from n order by n.killed_at, n.rescued_at, n.priority, n.run_at, n.job_id";
+    List<String[]> rows = new ArrayList<>();
+    for (String row : rows(sql)) {
+      rows.add(row.split(" "));
+    }
+    // Every execution with its worker, start and end, and when each node was known dead.
+    Map<String, Double> deadAt = new TreeMap<>();
+    for (String row :
+        rows(
+            "select node || ' ' || "
+                + String.format(ms, "dead_at")
+                + " from "
+                + q("node_deaths"))) {
+      String[] f = row.split(" ");
+      deadAt.put(f[0], Double.parseDouble(f[1]));
+    }
+    List<double[]> runs = new ArrayList<>(); // start, end (NaN if open)
+    List<String> runWorkers = new ArrayList<>();
+    for (String row :
+        rows(
+            "select concat_ws(' ', node, coalesce(worker, '-'), "
+                + String.format(ms, "started_at")
+                + ", coalesce("
+                + String.format(ms, "ended_at")
+                + ", 'NaN'::float8)) from "
+                + q("ledger"))) {
+      String[] f = row.split(" ");
+      runWorkers.add(f[0] + " " + f[1]);
+      runs.add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3])});
+    }
+
+    List<Orphan> orphans = new ArrayList<>();
+    String death = null;
+    List<Double> freeAt = List.of();
+    int rank = 0;
+    for (String[] f : rows) {
+      String node = f[1];
+      double killed = Double.parseDouble(f[3]);
+      double rescued = Double.parseDouble(f[4]);
+      if (!node.equals(death)) {
+        death = node;
+        rank = 0;
+        freeAt = freeWorkerTimes(rescued, runs, runWorkers, deadAt);
+      }
+      double next = Double.parseDouble(f[5]);
+      double renewed = Double.parseDouble(f[6]);
+      double claimed = Double.parseDouble(f[7]);
+      double free = rank < freeAt.size() ? freeAt.get(rank) : Double.POSITIVE_INFINITY;
+      rank++;
+      orphans.add(
+          new Orphan(
+              Long.parseLong(f[0]),
+              node,
+              "running".equals(f[2]),
+              Math.round(rescued - killed),
+              next < 0 ? -1 : Math.round(next - killed),
+              renewed < 0 ? -1 : Math.max(0, Math.round(killed - renewed)),
+              claimed < 0 ? -1 : Math.round(claimed - killed),
+              Double.isInfinite(free) ? Long.MAX_VALUE : Math.max(0, Math.round(free - rescued)),
+              "-".equals(f[8]) ? null : f[8]));
+    }
+    return orphans;
+  }
+
+  /**
+   * When workers of the nodes alive at {@code t0} come free from {@code t0} on, in order: the end
+   * of every job of such a node that ends after {@code t0}. A worker that sits idle at {@code t0}
+   * is not counted (in the kill -9 scenario every worker is busy): the ledger cannot tell it from
+   * one that is between two of its node's queued jobs, which is not free for an orphan.
+   */
+  private static List<Double> freeWorkerTimes(
+      double t0, List<double[]> runs, List<String> runWorkers, Map<String, Double> deadAt) {
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i < runs.size(); i++) {
+      String worker = runWorkers.get(i);
+      Double dead = deadAt.get(worker.substring(0, worker.indexOf(' ')));
+      double end = runs.get(i)[1];
+      if ((dead == null || dead > t0) && !Double.isNaN(end) && end > t0) {
+        times.add(end);
+      }
+    }
+    times.sort(null);
+    return times;
+  }
+
+  /**
+   * For each node, the milliseconds from its first claim to its first execution, by the database
+   * clock: how long a fresh JVM takes to start its first job. The claim time is the job's {@code
+   * started_at}, which belongs to its last claim, so only jobs whose last execution ran on the node
+   * count.
+   *
+   * @return node to milliseconds, by node
+   */
+  public Map<String, Long> firstClaimToFirstStart() {
+    Map<String, Long> gaps = new TreeMap<>();
+    for (String row :
+        rows(
+            "select l.node || ' ' || round(extract(epoch from (min(l.started_at) - min(j.started_at)))"
+                + " * 1000)::bigint from "
+                + q("ledger")
+                + " l join "
+                + q("jobs")
+                + " j on j.id = l.job_id where not exists (select 1 from "
+                + q("ledger")
+                + " x where x.job_id = l.job_id and x.started_at > l.started_at) group by l.node")) {
+      String[] f = row.split(" ");
+      gaps.put(f[0], Long.parseLong(f[1]));
+    }
+    return gaps;
   }
 
   /**

@@ -262,6 +262,9 @@ public final class WorkerProcess {
     hikari.copyStateTo(ledgerConfig);
     ledgerConfig.setPoolName("ledger-" + nodeId);
     ledgerConfig.setMaximumPoolSize(workers + 1);
+    // Opened at start: the ledger's own connections must not make a fresh node's first jobs look
+    // slow to start.
+    ledgerConfig.setMinimumIdle(workers + 1);
     HikariDataSource ledgerPool = new HikariDataSource(ledgerConfig);
 
     JobQueueManager manager =

@@ -16,6 +16,9 @@ import java.time.Instant;
  * @param priority the priority rank
  * @param scheduledAt when the job was scheduled
  * @param runAt when it became claimable
+ * @param givenBack whether an earlier attempt was given back without a failure, by a rescue (its
+ *     node died) or a release (its node shut down): the job kept its {@code run_at}, and it was
+ *     claimed before, so it has waited longer than jobs claimed for the first time
  */
 public record ClaimedJob(
     long id,
@@ -27,4 +30,5 @@ public record ClaimedJob(
     int timeoutSeconds,
     int priority,
     Instant scheduledAt,
-    Instant runAt) {}
+    Instant runAt,
+    boolean givenBack) {}

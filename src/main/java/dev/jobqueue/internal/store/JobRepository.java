@@ -173,9 +173,11 @@ public final class JobRepository {
             // and only when the caller asks for it: see Notifier for the debouncing.
             + " returning id, (select count(*) from pg_notify(?, '') where ?::boolean)";
     String fence = " and j.locked_by = ? and j.status = 'running'";
+    // A job claimed before whose run_at is still older than that claim was given back by a rescue
+    // or a release (a failure, retryJob and a new job set run_at to now or later): given_back.
     this.claimSql =
         "with claimable as materialized ("
-            + " select id from "
+            + " select id, coalesce(started_at > run_at, false) as given_back from "
             + qualified
             + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
             + " order by priority, run_at, id"
@@ -187,7 +189,7 @@ public final class JobRepository {
             + " started_at = now(), updated_at = now()"
             + " from claimable c where j.id = c.id"
             + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at";
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
@@ -496,7 +498,8 @@ public final class JobRepository {
                                   r.get(6, Integer.class),
                                   r.get(7, Integer.class),
                                   instant(r.get(8, OffsetDateTime.class)),
-                                  instant(r.get(9, OffsetDateTime.class)))));
+                                  instant(r.get(9, OffsetDateTime.class)),
+                                  r.get(10, Boolean.class))));
           claimed.sort(CLAIM_ORDER);
           return claimed;
         });
