@@ -387,9 +387,10 @@ public final class JobQueueConfig {
 
   /**
    * The longest a job whose lease expired (its node died) waits before it runs again. Each node
-   * looks for such jobs every half of this, takes them back and wakes the pools, so that a dead
-   * node's job runs again at most {@code leaseDuration + rescueInterval} after its last renewal.
-   * Default 10 s.
+   * looks for such jobs every quarter of this, takes them back and wakes the pools, which claim
+   * them at once and run them first, so that a dead node's job runs again within {@code
+   * leaseDuration + rescueInterval} of its last renewal, plus the time to a free worker when every
+   * worker is busy. Default 10 s.
    *
    * @return 100 ms to 1 hour
    */
