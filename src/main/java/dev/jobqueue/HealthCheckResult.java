@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * What {@link JobQueueManager#healthCheck()} found. It serializes with Jackson (or any JSON library
- * that reads records) to the spec's shape, plus a few fields:
+ * that reads records) to the documented shape, plus a few fields:
  *
  * <pre>{@code
  * {
