@@ -7,8 +7,8 @@ import java.util.Objects;
  *
  * <p>{@link #success(Object)} completes the job with {@code data} as its result, exactly like
  * returning {@code data}. {@link #failure(String)} ends the job {@code failed} at once, without
- * retrying, as a "client error, don't retry" case should; throwing {@link
- * NonRetryableJobException} has the same effect.
+ * retrying, as a "client error, don't retry" case should; throwing {@link NonRetryableJobException}
+ * has the same effect.
  *
  * <pre>{@code
  * if (response.status() >= 400 && response.status() < 500) {
