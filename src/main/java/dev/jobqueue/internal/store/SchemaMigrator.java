@@ -1,5 +1,6 @@
 package dev.jobqueue.internal.store;
 
+import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueException;
 import dev.jobqueue.JobStoreException;
 import java.sql.Connection;
@@ -65,7 +66,7 @@ public final class SchemaMigrator {
    * @return how many migrations were applied
    */
   public static int migrate(DataSource dataSource, String schema) {
-    return migrate(dataSource, schema, Duration.ofMinutes(2));
+    return migrate(dataSource, schema, JobQueueConfig.defaults().migrationLockTimeout());
   }
 
   /**
