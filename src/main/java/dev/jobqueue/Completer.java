@@ -1,6 +1,7 @@
 package dev.jobqueue;
 
 import dev.jobqueue.internal.Backoff;
+import dev.jobqueue.internal.lifecycle.FailureLog;
 import dev.jobqueue.internal.store.Completion;
 import dev.jobqueue.internal.store.Failure;
 import dev.jobqueue.internal.store.JobRepository;

@@ -8,6 +8,7 @@ import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Stats;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.lifecycle.Threads;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
@@ -80,7 +81,7 @@ public final class JobQueueManager implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final List<JobEventListener> listeners;
   private final ExecutorService healthExecutor =
-      Executors.newCachedThreadPool(WorkerThreads.platform("jobqueue-health-"));
+      Executors.newCachedThreadPool(Threads.platform("jobqueue-health-"));
   private ScheduledExecutorService metricsLog;
   private final AtomicReference<Future<HealthSnapshot>> healthInFlight = new AtomicReference<>();
 
@@ -196,7 +197,7 @@ public final class JobQueueManager implements AutoCloseable {
       state = State.RUNNING;
       if (config.enableMetrics()) {
         metricsLog =
-            Executors.newSingleThreadScheduledExecutor(WorkerThreads.platform("jobqueue-metrics-"));
+            Executors.newSingleThreadScheduledExecutor(Threads.platform("jobqueue-metrics-"));
         long interval = config.metricsInterval().toMillis();
         metricsLog.scheduleWithFixedDelay(
             this::logMetrics, interval, interval, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.lifecycle.Threads;
 import dev.jobqueue.internal.store.JobRepository;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -31,7 +32,7 @@ final class Notifier {
   Notifier(JobRepository repository) {
     this.repository = repository;
     ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(1, WorkerThreads.platform("jobqueue-notifier-"));
+        new ScheduledThreadPoolExecutor(1, Threads.platform("jobqueue-notifier-"));
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.scheduler = executor;
   }

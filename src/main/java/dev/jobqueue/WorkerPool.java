@@ -5,6 +5,8 @@ import dev.jobqueue.internal.Backoff;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.lifecycle.FailureLog;
+import dev.jobqueue.internal.lifecycle.Threads;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.Failure;
@@ -232,24 +234,22 @@ public final class WorkerPool {
       }
       workerThreads =
           config.useVirtualThreads()
-              ? WorkerThreads.virtual("jobqueue-worker-")
-              : WorkerThreads.platform("jobqueue-worker-");
+              ? Threads.virtual("jobqueue-worker-")
+              : Threads.platform("jobqueue-worker-");
       if (standalone) {
         listen &=
             !DatabaseSetup.prepare(config, dataSource, null, null).server().transactionPooling();
       }
       state = State.RUNNING;
       completer =
-          new Completer(
-              repository, nodeId, this::settle, WorkerThreads.platform("jobqueue-completer-"));
+          new Completer(repository, nodeId, this::settle, Threads.platform("jobqueue-completer-"));
       completer.start();
       synchronized (scaling) {
         for (int i = 0; i < config.minWorkers(); i++) {
           spawnWorker();
         }
       }
-      maintenance =
-          new ScheduledThreadPoolExecutor(3, WorkerThreads.platform("jobqueue-maintenance-"));
+      maintenance = new ScheduledThreadPoolExecutor(3, Threads.platform("jobqueue-maintenance-"));
       maintenance.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       long heartbeat = Math.max(100, config.leaseDuration().toMillis() / 3);
       maintenance.scheduleWithFixedDelay(
@@ -277,8 +277,7 @@ public final class WorkerPool {
           TimeUnit.MILLISECONDS);
       // A thread of its own: the watchdog enforces timeouts and lease expiry (self-fencing), so it
       // must not wait behind maintenance tasks that hang on an unreachable database.
-      watchdogTimer =
-          new ScheduledThreadPoolExecutor(1, WorkerThreads.platform("jobqueue-watchdog-"));
+      watchdogTimer = new ScheduledThreadPoolExecutor(1, Threads.platform("jobqueue-watchdog-"));
       watchdogTimer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       watchdogTimer.scheduleWithFixedDelay(
           guarded("watchdog", this::watchdog),
@@ -292,10 +291,10 @@ public final class WorkerPool {
                 repository.channel(),
                 wakeup::signal,
                 this::cancelLocally,
-                WorkerThreads.platform("jobqueue-listener-"));
+                Threads.platform("jobqueue-listener-"));
         listener.start();
       }
-      poller = WorkerThreads.platform("jobqueue-poller-").newThread(this::pollLoop);
+      poller = Threads.platform("jobqueue-poller-").newThread(this::pollLoop);
       poller.start();
       log.info(
           "Worker pool started with {} workers (node {}, types {}, max {} workers)",

@@ -1,4 +1,4 @@
-package dev.jobqueue;
+package dev.jobqueue.internal.lifecycle;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -9,13 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Names and creates the library's threads. Virtual threads are reached through method handles,
  * because the library is compiled for Java 17, where {@code Thread.ofVirtual()} does not exist.
+ * <strong>Not API.</strong>
  */
-final class WorkerThreads {
+public final class Threads {
 
-  private WorkerThreads() {}
+  private Threads() {}
 
-  /** Daemon platform threads named {@code prefix + n}. */
-  static ThreadFactory platform(String prefix) {
+  /**
+   * Daemon platform threads named {@code prefix + n}.
+   *
+   * @param prefix the name before the number
+   * @return the factory
+   */
+  public static ThreadFactory platform(String prefix) {
     AtomicInteger counter = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
@@ -27,9 +33,11 @@ final class WorkerThreads {
   /**
    * Virtual threads named {@code prefix + n}.
    *
+   * @param prefix the name before the number
+   * @return the factory
    * @throws IllegalStateException on a runtime older than Java 21
    */
-  static ThreadFactory virtual(String prefix) {
+  public static ThreadFactory virtual(String prefix) {
     try {
       MethodHandles.Lookup lookup = MethodHandles.publicLookup();
       Class<?> builderType = Class.forName("java.lang.Thread$Builder");

@@ -1,4 +1,4 @@
-package dev.jobqueue;
+package dev.jobqueue.internal.lifecycle;
 
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +9,9 @@ import org.slf4j.Logger;
  * first failure of a streak, then at most one line per {@link #REPEAT_MILLIS} with the count so
  * far, and one line when the loop works again. Thread-safe.
  */
-final class FailureLog {
-  static final long REPEAT_MILLIS = 60_000;
+public final class FailureLog {
+  /** How often a continuing streak is logged again. */
+  public static final long REPEAT_MILLIS = 60_000;
 
   private final Logger log;
   private final String what;
@@ -19,18 +20,35 @@ final class FailureLog {
   private String lastDetail;
   private long lastLoggedNanos;
 
-  FailureLog(Logger log, String what) {
+  /**
+   * A log for the loop {@code what}.
+   *
+   * @param log where lines go
+   * @param what the loop, as the subject of "… failed"
+   */
+  public FailureLog(Logger log, String what) {
     this(log, what, REPEAT_MILLIS);
   }
 
-  FailureLog(Logger log, String what, long repeatMillis) {
+  /**
+   * A log that repeats a streak every {@code repeatMillis}.
+   *
+   * @param log where lines go
+   * @param what the loop, as the subject of "… failed"
+   * @param repeatMillis how often a continuing streak is logged again
+   */
+  public FailureLog(Logger log, String what, long repeatMillis) {
     this.log = log;
     this.what = what;
     this.repeatNanos = TimeUnit.MILLISECONDS.toNanos(repeatMillis);
   }
 
-  /** One more failure; logged if it starts a streak or the last line is old enough. */
-  synchronized void failed(String detail) {
+  /**
+   * One more failure; logged if it starts a streak or the last line is old enough.
+   *
+   * @param detail what went wrong
+   */
+  public synchronized void failed(String detail) {
     failures++;
     lastDetail = detail;
     long now = System.nanoTime();
@@ -44,7 +62,7 @@ final class FailureLog {
   }
 
   /** A success: ends the streak, and says so if more than one failure was in it. */
-  synchronized void succeeded() {
+  public synchronized void succeeded() {
     if (failures > 1) {
       log.info("{} works again after {} failures in a row", what, failures);
     }
@@ -57,7 +75,7 @@ final class FailureLog {
    * @param atLeast the shortest streak reported
    * @return "N failures in a row, the last: detail", or empty
    */
-  synchronized Optional<String> streak(int atLeast) {
+  public synchronized Optional<String> streak(int atLeast) {
     return failures >= atLeast && failures > 0
         ? Optional.of(failures + " failures in a row, the last: " + lastDetail)
         : Optional.empty();

@@ -1,4 +1,4 @@
-package dev.jobqueue;
+package dev.jobqueue.internal.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
