@@ -8,7 +8,10 @@ import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Stats;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Threads;
+import dev.jobqueue.internal.maintenance.NodeHeartbeat;
+import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
@@ -175,7 +178,9 @@ public final class JobQueueManager implements AutoCloseable {
       dataSource = prepared.dataSource();
       server = prepared.server();
       repository = new JobRepository(dataSource, config.schema());
-      notifier = new Notifier(repository);
+      JobRepository store = repository;
+      notifier = new Notifier(store::notifyNewJobs);
+      notifier.start();
       workerPool =
           new WorkerPool(
               config,
@@ -190,7 +195,7 @@ public final class JobQueueManager implements AutoCloseable {
           workerPool.start();
         }
       } catch (RuntimeException e) {
-        notifier.shutdown();
+        notifier.stop(Deadline.inMillis(1_000));
         closePool();
         throw e;
       }
@@ -226,7 +231,7 @@ public final class JobQueueManager implements AutoCloseable {
         metricsLog.shutdownNow();
       }
       workerPool.stop();
-      notifier.shutdown();
+      notifier.stop(Deadline.inMillis(1_000));
       healthExecutor.shutdownNow();
       closePool();
       log.info("Job queue shut down");
@@ -518,8 +523,7 @@ public final class JobQueueManager implements AutoCloseable {
       if (future == null || future.isDone()) {
         try {
           future =
-              healthExecutor.submit(
-                  () -> store.health(timeout, 3 * WorkerPool.NODE_HEARTBEAT_MILLIS));
+              healthExecutor.submit(() -> store.health(timeout, NodeHeartbeat.LIVE_WITHIN_MILLIS));
         } catch (RejectedExecutionException e) {
           reasons.add("the job queue is shutting down");
           return null;

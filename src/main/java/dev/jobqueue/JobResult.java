@@ -1,6 +1,7 @@
 package dev.jobqueue;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An explicit outcome a handler may return instead of a plain result.
@@ -58,21 +59,21 @@ public final class JobResult {
   }
 
   /**
-   * The result of a success.
+   * The data of a success, as it will be stored as the job's result.
    *
-   * @return the data, or null
+   * @return the data; empty for a failure or a success without data
    */
-  Object data() {
-    return data;
+  public Optional<Object> data() {
+    return Optional.ofNullable(data);
   }
 
   /**
    * The error of a failure.
    *
-   * @return the message, or null for a success
+   * @return the message; empty for a success
    */
-  String error() {
-    return error;
+  public Optional<String> error() {
+    return Optional.ofNullable(error);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.engine.Worker;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One execution slot of a {@link WorkerPool}: a thread that takes claimed jobs from the pool and
@@ -11,15 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe.
  */
 public final class JobWorker {
-  private final String id;
-  private final AtomicLong processed = new AtomicLong();
-  private volatile Execution current;
-  private volatile boolean retiring;
-  private volatile long idleSinceNanos = System.nanoTime();
-  private volatile Thread thread;
+  private final Worker worker;
 
-  JobWorker(String id) {
-    this.id = id;
+  JobWorker(Worker worker) {
+    this.worker = worker;
   }
 
   /**
@@ -29,7 +24,7 @@ public final class JobWorker {
    * @return the id
    */
   public String getId() {
-    return id;
+    return worker.id();
   }
 
   /**
@@ -38,7 +33,7 @@ public final class JobWorker {
    * @return true while a handler runs
    */
   public boolean isBusy() {
-    return current != null;
+    return worker.isBusy();
   }
 
   /**
@@ -47,8 +42,7 @@ public final class JobWorker {
    * @return its id, or empty when idle
    */
   public Optional<String> getCurrentJobId() {
-    Execution running = current;
-    return running == null ? Optional.empty() : Optional.of(running.id());
+    return worker.currentJobId();
   }
 
   /**
@@ -57,7 +51,7 @@ public final class JobWorker {
    * @return the count
    */
   public long getJobsProcessed() {
-    return processed.get();
+    return worker.jobsProcessed();
   }
 
   /**
@@ -65,42 +59,22 @@ public final class JobWorker {
    * needs one.
    */
   public void stop() {
-    retiring = true;
+    worker.retire();
   }
 
-  boolean isRetiring() {
-    return retiring;
+  /** Two views of the same worker are equal. */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof JobWorker view && view.worker == worker;
   }
 
-  void begin(Execution execution) {
-    current = execution;
-  }
-
-  void end() {
-    current = null;
-    processed.incrementAndGet();
-    idleSinceNanos = System.nanoTime();
-  }
-
-  Execution current() {
-    return current;
-  }
-
-  long idleSinceNanos() {
-    return idleSinceNanos;
-  }
-
-  void attach(Thread thread) {
-    this.thread = thread;
-  }
-
-  Thread thread() {
-    return thread;
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(worker);
   }
 
   @Override
   public String toString() {
-    Execution running = current;
-    return "JobWorker[" + id + (running == null ? ", idle" : ", job " + running.id()) + "]";
+    return worker.toString();
   }
 }

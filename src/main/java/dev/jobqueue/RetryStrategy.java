@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.retry.Retries;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -13,29 +14,11 @@ import java.util.Objects;
  */
 public enum RetryStrategy {
   /** Always {@code baseDelay}: 1 s, 1 s, 1 s ... */
-  FIXED {
-    @Override
-    long delayMillis(int retry, long base) {
-      return base;
-    }
-  },
+  FIXED,
   /** {@code baseDelay × retry}: 1 s, 2 s, 3 s ... */
-  LINEAR {
-    @Override
-    long delayMillis(int retry, long base) {
-      return multiplySaturated(base, retry);
-    }
-  },
+  LINEAR,
   /** {@code baseDelay × 2^(retry-1)}: 1 s, 2 s, 4 s, 8 s ... */
-  EXPONENTIAL {
-    @Override
-    long delayMillis(int retry, long base) {
-      int shift = Math.min(retry - 1, 62);
-      return multiplySaturated(base, 1L << shift);
-    }
-  };
-
-  abstract long delayMillis(int retry, long base);
+  EXPONENTIAL;
 
   /**
    * The delay before retry number {@code retry}.
@@ -56,8 +39,8 @@ public enum RetryStrategy {
       throw new IllegalArgumentException(
           "delays must not be negative (was base " + baseDelay + ", max " + maxDelay + ")");
     }
-    long max = maxDelay.toMillis();
-    return Duration.ofMillis(Math.min(delayMillis(retry, baseDelay.toMillis()), max));
+    return Duration.ofMillis(
+        Retries.delayMillis(this, retry, baseDelay.toMillis(), maxDelay.toMillis()));
   }
 
   /**
@@ -86,11 +69,5 @@ public enum RetryStrategy {
    */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
-  }
-
-  private static long multiplySaturated(long a, long b) {
-    long hi = Math.multiplyHigh(a, b);
-    long lo = a * b;
-    return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
   }
 }

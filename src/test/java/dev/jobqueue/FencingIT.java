@@ -73,8 +73,8 @@ class FencingIT {
   void captureLogs() {
     logs.list.clear();
     logs.start();
-    logger("dev.jobqueue.Completer").addAppender(logs);
-    logger("dev.jobqueue.WorkerPool").addAppender(logs);
+    logger("dev.jobqueue.internal.engine.Completer").addAppender(logs);
+    logger("dev.jobqueue.internal.engine.LeaseKeeper").addAppender(logs);
   }
 
   @AfterEach
@@ -87,8 +87,8 @@ class FencingIT {
       poolA.close();
       poolA = null;
     }
-    logger("dev.jobqueue.Completer").detachAppender(logs);
-    logger("dev.jobqueue.WorkerPool").detachAppender(logs);
+    logger("dev.jobqueue.internal.engine.Completer").detachAppender(logs);
+    logger("dev.jobqueue.internal.engine.LeaseKeeper").detachAppender(logs);
     logs.stop();
   }
 
@@ -199,7 +199,7 @@ class FencingIT {
                 events().stream()
                     .anyMatch(
                         e ->
-                            e.getLoggerName().endsWith("WorkerPool")
+                            e.getLoggerName().endsWith("LeaseKeeper")
                                 && e.getLevel().isGreaterOrEqual(Level.WARN)
                                 && e.getFormattedMessage().contains("Job " + id + " ")));
 

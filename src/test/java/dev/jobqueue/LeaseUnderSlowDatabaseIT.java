@@ -95,7 +95,7 @@ class LeaseUnderSlowDatabaseIT {
     support.start(
         EngineTestSupport.fastConfig(schema).leaseDuration(Duration.ofMillis(1_500)).build(),
         EngineTestSupport.slowConnections(
-            support.newPool("slow-renewal", 10), "jobqueue-maintenance-", 600, slow::get),
+            support.newPool("slow-renewal", 10), "jobqueue-leases-", 600, slow::get),
         JobHandler.of(
             "work",
             Work.class,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.TestDatabase;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,9 +69,12 @@ class OutageBackoffIT {
     attempts.forEach((thread, n) -> counts.put(thread, n.get()));
 
     assertThat(counts.getOrDefault("jobqueue-poller", 0)).as("poller, %s", counts).isBetween(1, 10);
-    assertThat(counts.getOrDefault("jobqueue-maintenance", 0))
-        .as("rescue, heartbeat and pruning, %s", counts)
-        .isBetween(1, 14);
+    assertThat(counts.getOrDefault("jobqueue-rescuer", 0))
+        .as("rescue, %s", counts)
+        .isBetween(1, 10);
+    for (String loop : List.of("jobqueue-heartbeat", "jobqueue-pruner", "jobqueue-stats")) {
+      assertThat(counts.getOrDefault(loop, 0)).as("%s, %s", loop, counts).isBetween(0, 10);
+    }
     String id = node.createJob(CreateJobOptions.of("work", new Work(1)));
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))

@@ -7,7 +7,9 @@ import static org.jooq.impl.DSL.noCondition;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import dev.jobqueue.JobPriority;
 import dev.jobqueue.JobStoreException;
+import dev.jobqueue.internal.notify.Notifications;
 import java.sql.Connection;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -124,6 +126,7 @@ public final class JobRepository {
   private final String failSql;
   private final String releaseSql;
   private final String extendSql;
+  private final String expiredSql;
   private final String rescueSql;
   private final String cancelSql;
   private final String nextDueSql;
@@ -156,7 +159,7 @@ public final class JobRepository {
     this.qualifiedJobs = qualified;
     this.qualifiedNodes = "\"" + schema + "\".nodes";
     this.qualifiedStats = "\"" + schema + "\".job_stats";
-    this.channel = notificationChannel(schema);
+    this.channel = Notifications.channel(schema);
     // One statement for one job or many. The rows go in input order (ORDER BY ord), so the
     // identity values they draw ascend in input order too: sorting the returned ids restores it.
     this.insertSql =
@@ -171,7 +174,7 @@ public final class JobRepository {
             + " order by u.ord"
             // One notification per statement at most (an uncorrelated sub-select runs once),
             // and only when the caller asks for it: see Notifier for the debouncing.
-            + " returning id, (select count(*) from pg_notify(?, '') where ?::boolean)";
+            + " returning id, (select count(*) from pg_notify(?, ?) where ?::boolean)";
     String fence = " and j.locked_by = ? and j.status = 'running'";
     // A job claimed before whose run_at is still older than that claim was given back by a rescue
     // or a release (a failure, retryJob and a new job set run_at to now or later): given_back.
@@ -180,16 +183,19 @@ public final class JobRepository {
             + " select id, coalesce(started_at > run_at, false) as given_back from "
             + qualified
             + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
-            + " order by priority, run_at, id"
-            + " limit ? for update skip locked)"
-            + " update "
+            + " order by "
+            + ClaimOrder.SQL
+            + " limit ? for update skip locked),"
+            + " claimed as (update "
             + qualified
             + " j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
             + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
             + " started_at = now(), updated_at = now()"
             + " from claimable c where j.id = c.id"
             + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back)"
+            + " select * from claimed order by "
+            + ClaimOrder.SQL;
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
@@ -219,20 +225,24 @@ public final class JobRepository {
             + fence;
     String errorEntry =
         "jsonb_build_array(jsonb_build_object('attempt', j.retry_count + 1, 'at', now(),"
-            + " 'error', ?::text))";
+            + " 'error', l.message))";
+    // The decision (retry or fail, and the delay) comes from Retries; this only applies it.
     this.failSql =
-        "update "
+        "with locked as (select j.id, u.retry, u.delay, u.message from "
             + qualified
-            + " j set status = case when ? then 'pending' else 'failed' end,"
-            + " retry_count = j.retry_count + case when ? then 1 else 0 end,"
-            + " run_at = case when ? then now() + ?::bigint * interval '1 millisecond'"
+            + String.format(
+                lockHeld, ", ?::boolean[], ?::bigint[], ?::text[]", ", retry, delay, message")
+            + " update "
+            + qualified
+            + " j set status = case when l.retry then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when l.retry then 1 else 0 end,"
+            + " run_at = case when l.retry then now() + l.delay * interval '1 millisecond'"
             + " else j.run_at end,"
-            + " completed_at = case when ? then null else now() end,"
-            + " error_message = ?, errors = j.errors || "
+            + " completed_at = case when l.retry then null else now() end,"
+            + " error_message = l.message, errors = j.errors || "
             + errorEntry
             + ", locked_by = null, lease_expires_at = null, updated_at = now()"
-            + " where j.id = ? and j.attempt = ?"
-            + fence;
+            + " from locked l where j.id = l.id returning j.id";
     this.releaseSql =
         "with locked as (select j.id from "
             + qualified
@@ -249,36 +259,30 @@ public final class JobRepository {
             + qualified
             + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
             + " from locked l where j.id = l.id returning j.id";
-    String exhausted = "j.retry_count >= j.max_retries";
-    String lostMessage =
-        "'attempt lost: lease held by ' || e.locked_by || ' expired without renewal'";
-    this.rescueSql =
-        "with expired as materialized ("
-            + " select id, locked_by from "
+    this.expiredSql =
+        "select id, locked_by, retry_count, max_retries from "
             + qualified
             + " where status = 'running' and lease_expires_at < now()"
-            + " order by lease_expires_at limit ? for update skip locked)"
-            + " update "
+            + " order by lease_expires_at limit ? for update skip locked";
+    String lostMessage = "'attempt lost: lease held by ' || u.holder || ' expired without renewal'";
+    // The rows are locked by expiredSql in the same transaction; the decision comes from the
+    // caller's rule. run_at stays: the job was due when it was claimed, so it keeps its place in
+    // the queue and runs again within lease + rescue interval even behind a backlog.
+    this.rescueSql =
+        "update "
             + qualified
-            + " j set status = case when "
-            + exhausted
-            + " then 'failed' else 'pending' end,"
-            + " retry_count = case when "
-            + exhausted
-            + " then j.retry_count else j.retry_count + 1 end,"
-            + " completed_at = case when "
-            + exhausted
-            + " then now() else null end,"
-            // run_at stays: the job was due when it was claimed, so it keeps its place in the
-            // queue and runs again within lease + rescue interval even behind a backlog.
+            + " j set status = case when u.retry then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when u.retry then 1 else 0 end,"
+            + " completed_at = case when u.retry then null else now() end,"
             + " error_message = "
             + lostMessage
             + ", errors = j.errors || jsonb_build_array(jsonb_build_object('attempt',"
             + " j.retry_count + 1, 'at', now(), 'error', "
             + lostMessage
             + ")), locked_by = null, lease_expires_at = null, updated_at = now()"
-            + " from expired e where j.id = e.id"
-            + " returning j.id, e.locked_by, j.status";
+            + " from unnest(?::bigint[], ?::text[], ?::boolean[]) as u(id, holder, retry)"
+            + " where j.id = u.id and j.status = 'running'"
+            + " returning j.id, u.holder, j.status";
     // min(run_at) per priority walks jobs_claim_idx from its start, so this stays cheap however
     // many pending jobs there are (a plain min over all priorities could not use the index).
     String minRunAt =
@@ -287,11 +291,7 @@ public final class JobRepository {
             + " where status = 'pending' and priority = %d and type = any(?::text[]))";
     this.nextDueSql =
         "select (extract(epoch from (least("
-            + String.format(minRunAt, 1)
-            + ", "
-            + String.format(minRunAt, 2)
-            + ", "
-            + String.format(minRunAt, 3)
+            + perPriority(minRunAt)
             + ") - now())) * 1000)::bigint";
     this.cancelSql =
         "with target as ("
@@ -305,19 +305,7 @@ public final class JobRepository {
             + " from target t where j.id = t.id"
             // A running job's node is told at once; the heartbeat would notice it too.
             + " returning t.status, case when t.status = 'running'"
-            + " then (select count(*) from pg_notify(?, 'cancel:' || j.id)) end";
-  }
-
-  /**
-   * The LISTEN/NOTIFY channel for this schema: {@code jobqueue_<schema>}, cut to PostgreSQL's
-   * 63-byte identifier limit (schema names are ASCII, so bytes are characters).
-   *
-   * @param schema a checked schema name
-   * @return the channel name
-   */
-  static String notificationChannel(String schema) {
-    String name = "jobqueue_" + schema;
-    return name.length() > 63 ? name.substring(0, 63) : name;
+            + " then (select count(*) from pg_notify(?, ? || j.id)) end";
   }
 
   /**
@@ -387,6 +375,7 @@ public final class JobRepository {
                     timeouts,
                     scheduled,
                     channel,
+                    Notifications.NEW_JOBS,
                     notify)
                 .fetch(0, Long.class));
     if (ids.size() != n) {
@@ -463,7 +452,9 @@ public final class JobRepository {
   public Optional<String> cancel(long id) {
     return run(
         "cancel job " + id,
-        () -> dsl.resultQuery(cancelSql, id, channel).fetchOptional(0, String.class));
+        () ->
+            dsl.resultQuery(cancelSql, id, channel, Notifications.CANCEL_PREFIX)
+                .fetchOptional(0, String.class));
   }
 
   /**
@@ -500,15 +491,9 @@ public final class JobRepository {
                                   instant(r.get(8, OffsetDateTime.class)),
                                   instant(r.get(9, OffsetDateTime.class)),
                                   r.get(10, Boolean.class))));
-          claimed.sort(CLAIM_ORDER);
           return claimed;
         });
   }
-
-  private static final java.util.Comparator<ClaimedJob> CLAIM_ORDER =
-      java.util.Comparator.comparingInt(ClaimedJob::priority)
-          .thenComparing(ClaimedJob::runAt)
-          .thenComparingLong(ClaimedJob::id);
 
   /**
    * Marks successful attempts completed, in one statement. Each row is fenced by id, token, node
@@ -564,31 +549,37 @@ public final class JobRepository {
   }
 
   /**
-   * Records a failed attempt: back to pending after a delay, or failed for good. Fenced.
+   * Records failed attempts, in one statement: each goes back to pending after its delay, or ends
+   * failed, as its {@link Failure} says. Fenced like {@link #completeMany}.
    *
    * @param node this node's id
-   * @param failure the attempt and what to do
-   * @return true when the row was written; false when the claim was taken over
+   * @param failures the attempts and what to do with each
+   * @return the ids that were written; the others were fenced out
    */
-  public boolean fail(String node, Failure failure) {
-    boolean retry = failure.retry();
+  public Set<Long> failMany(String node, List<Failure> failures) {
+    int n = failures.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    Boolean[] retries = new Boolean[n];
+    Long[] delays = new Long[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      Failure f = failures.get(i);
+      ids[i] = f.id();
+      tokens[i] = f.token();
+      retries[i] = f.retry();
+      delays[i] = f.delayMillis();
+      messages[i] = f.message();
+    }
     return run(
-        "record the failure of job " + failure.id(),
+        "record " + n + " failed attempts",
         () ->
-            dsl.query(
-                        failSql,
-                        retry,
-                        retry,
-                        retry,
-                        failure.delayMillis(),
-                        retry,
-                        failure.message(),
-                        failure.message(),
-                        failure.id(),
-                        failure.token(),
-                        node)
-                    .execute()
-                == 1);
+            new HashSet<>(
+                dsl.resultQuery(failSql, ids, tokens, retries, delays, messages, node)
+                    .fetch(0, Long.class)));
   }
 
   /**
@@ -634,23 +625,58 @@ public final class JobRepository {
     return run(operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
   }
 
+  /** Decides whether a job whose attempt was lost may run again. */
+  @FunctionalInterface
+  public interface RetryRule {
+    /**
+     * The decision for one job.
+     *
+     * @param retryCount retries used before the lost attempt
+     * @param maxRetries the job's budget
+     * @return true: back to pending; false: failed
+     */
+    boolean retry(int retryCount, int maxRetries);
+  }
+
   /**
    * Takes back up to {@code limit} running jobs whose lease expired: their node stopped renewing
-   * it, so it is presumed dead. The lost attempt counts: a job with retries left goes back to
-   * pending, due now; one without ends failed. Safe to run on every node at once.
+   * it, so it is presumed dead. The lost attempt counts; {@code rule} decides whether each job goes
+   * back to pending (keeping its place in the queue) or ends failed. Safe to run on every node at
+   * once: the rows are locked, and skipped by the others, in one transaction.
    *
    * @param limit the most jobs to take back in this statement
+   * @param rule the retry decision
    * @return what was taken back
    */
-  public List<RescuedJob> rescueExpired(int limit) {
+  public List<RescuedJob> rescueExpired(int limit, RetryRule rule) {
     return run(
         "rescue expired jobs",
         () ->
-            dsl.resultQuery(rescueSql, limit)
-                .fetch(
-                    r ->
-                        new RescuedJob(
-                            r.get(0, Long.class), r.get(1, String.class), r.get(2, String.class))));
+            inTransaction(
+                cfg -> {
+                  DSLContext tx = cfg.dsl();
+                  List<Record> expired = tx.resultQuery(expiredSql, limit).fetch();
+                  if (expired.isEmpty()) {
+                    return List.<RescuedJob>of();
+                  }
+                  int n = expired.size();
+                  Long[] ids = new Long[n];
+                  String[] holders = new String[n];
+                  Boolean[] retry = new Boolean[n];
+                  for (int i = 0; i < n; i++) {
+                    Record r = expired.get(i);
+                    ids[i] = r.get(0, Long.class);
+                    holders[i] = r.get(1, String.class);
+                    retry[i] = rule.retry(r.get(2, Integer.class), r.get(3, Integer.class));
+                  }
+                  return tx.resultQuery(rescueSql, ids, holders, retry)
+                      .fetch(
+                          r ->
+                              new RescuedJob(
+                                  r.get(0, Long.class),
+                                  r.get(1, String.class),
+                                  r.get(2, String.class)));
+                }));
   }
 
   /**
@@ -664,7 +690,8 @@ public final class JobRepository {
         "find the next due job",
         () ->
             Optional.ofNullable(
-                dsl.resultQuery(nextDueSql, types, types, types).fetchOne(0, Long.class)));
+                dsl.resultQuery(nextDueSql, repeat(types, JobPriority.values().length))
+                    .fetchOne(0, Long.class)));
   }
 
   // ---- monitoring ---------------------------------------------------------------------------
@@ -753,11 +780,7 @@ public final class JobRepository {
                   Record queue =
                       tx.resultQuery(
                               "select coalesce((extract(epoch from now() - least("
-                                  + String.format(oldestDue, 1)
-                                  + ", "
-                                  + String.format(oldestDue, 2)
-                                  + ", "
-                                  + String.format(oldestDue, 3)
+                                  + perPriority(oldestDue)
                                   + ")) * 1000)::bigint, 0),"
                                   + " (select count(*) from (select 1 from "
                                   + qualifiedJobs
@@ -986,9 +1009,10 @@ public final class JobRepository {
                         + " completed_at = null, result = null, locked_by = null,"
                         + " lease_expires_at = null, updated_at = now()"
                         + " where id = ? and status in ('failed', 'cancelled')"
-                        + " returning (select count(*) from pg_notify(?, ''))",
+                        + " returning (select count(*) from pg_notify(?, ?))",
                     id,
-                    channel)
+                    channel,
+                    Notifications.NEW_JOBS)
                 .fetchOptional()
                 .isPresent());
   }
@@ -1006,7 +1030,7 @@ public final class JobRepository {
     return run(
         "prune finished jobs",
         () ->
-            dsl.transactionResult(
+            inTransaction(
                 cfg -> {
                   DSLContext tx = cfg.dsl();
                   Boolean locked =
@@ -1067,7 +1091,9 @@ public final class JobRepository {
   public void notifyNewJobs() {
     run(
         "send a wake-up notification",
-        () -> dsl.resultQuery("select count(*) from pg_notify(?, '')", channel).fetch());
+        () ->
+            dsl.resultQuery("select count(*) from pg_notify(?, ?)", channel, Notifications.NEW_JOBS)
+                .fetch());
   }
 
   /**
@@ -1081,6 +1107,36 @@ public final class JobRepository {
   public long sentSince(long fallback) {
     long sent = SENT.get()[0];
     return sent - fallback > 0 ? sent : fallback;
+  }
+
+  /**
+   * {@code template} (with a {@code %d} for the priority rank) once per priority, comma-separated:
+   * one index range per priority where a single range over all of them cannot use the index.
+   */
+  private static String perPriority(String template) {
+    StringBuilder sql = new StringBuilder();
+    for (JobPriority priority : JobPriority.values()) {
+      if (sql.length() > 0) {
+        sql.append(", ");
+      }
+      sql.append(String.format(template, priority.rank()));
+    }
+    return sql.toString();
+  }
+
+  private static Object[] repeat(Object value, int times) {
+    Object[] values = new Object[times];
+    java.util.Arrays.fill(values, value);
+    return values;
+  }
+
+  /**
+   * Runs {@code body} in a transaction on one connection, asked for once: when the database is
+   * unreachable, a failed attempt costs one {@code getConnection}, as a single statement does.
+   */
+  private <T> T inTransaction(org.jooq.TransactionalCallable<T> body) {
+    return dsl.connectionResult(
+        connection -> DSL.using(connection, SQLDialect.POSTGRES, SETTINGS).transactionResult(body));
   }
 
   private static <T> T run(String operation, Supplier<T> body) {

@@ -54,13 +54,16 @@ class ClaimGivenBackIT {
             + schema
             + "\".jobs set lease_expires_at = now() - interval '1 second' where id = "
             + first.id());
-    assertThat(repository.rescueExpired(10)).hasSize(1);
+    assertThat(repository.rescueExpired(10, (retryCount, maxRetries) -> retryCount < maxRetries))
+        .hasSize(1);
     ClaimedJob rescued = claimOne();
     assertThat(rescued.givenBack()).as("after a rescue").isTrue();
 
     // The attempt fails and is retried at once.
-    assertThat(repository.fail(NODE, new Failure(rescued.id(), rescued.token(), "boom", true, 0)))
-        .isTrue();
+    assertThat(
+            repository.failMany(
+                NODE, List.of(new Failure(rescued.id(), rescued.token(), "boom", true, 0))))
+        .containsExactly(rescued.id());
     ClaimedJob retried = claimOne();
     assertThat(retried.givenBack()).as("after a retried failure").isFalse();
 

@@ -1,4 +1,4 @@
-package dev.jobqueue;
+package dev.jobqueue.internal.engine;
 
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.HeldJob;
@@ -35,7 +35,7 @@ final class Execution {
   final HeldJob held;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private volatile Thread thread;
-  private volatile JobWorker worker;
+  private volatile Worker worker;
   private volatile long startedNanos;
   private volatile long deadlineNanos;
   private volatile Preemption preemption;
@@ -54,9 +54,9 @@ final class Execution {
     this.leaseExpiresNanos = leaseExpiresNanos;
   }
 
-  /** A renewal that was sent at {@code sentNanos} succeeded. */
-  void leaseRenewed(long sentNanos, long leaseNanos) {
-    leaseExpiresNanos = sentNanos + leaseNanos;
+  /** A renewal succeeded: the lease now ends at {@code expiresNanos} by this JVM's clock. */
+  void leaseRenewed(long expiresNanos) {
+    leaseExpiresNanos = expiresNanos;
   }
 
   long leaseExpiresNanos() {
@@ -64,7 +64,7 @@ final class Execution {
   }
 
   /** The worker starts running the job; false if it was preempted while queued. */
-  boolean start(JobWorker worker, Thread thread) {
+  boolean start(Worker worker, Thread thread) {
     this.worker = worker;
     this.thread = thread;
     this.startedNanos = System.nanoTime();
@@ -147,7 +147,7 @@ final class Execution {
     return preemptedNanos;
   }
 
-  JobWorker worker() {
+  Worker worker() {
     return worker;
   }
 

@@ -1,6 +1,7 @@
-package dev.jobqueue;
+package dev.jobqueue.internal;
 
-import dev.jobqueue.internal.Stats;
+import dev.jobqueue.AttemptOutcome;
+import dev.jobqueue.ProcessingStats;
 import dev.jobqueue.internal.store.StatRow;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +15,9 @@ import java.util.function.LongSupplier;
  * health check and the {@code job_stats} table. Minutes are on the database clock: {@code clock} is
  * this JVM's clock corrected by the offset the node heartbeat measures.
  *
- * <p>Thread-safe; recording takes one short lock per job type.
+ * <p>Thread-safe; recording takes one short lock per job type. <strong>Not API.</strong>
  */
-final class StatsRecorder {
+public final class StatsRecorder {
   private static final long MINUTE = 60_000;
 
   private final String nodeId;
@@ -25,38 +26,73 @@ final class StatsRecorder {
   private final AtomicLong totalProcessed = new AtomicLong();
   private final AtomicLong totalMillis = new AtomicLong();
 
-  StatsRecorder(String nodeId, LongSupplier clock) {
+  /**
+   * A recorder for one node.
+   *
+   * @param nodeId the node
+   * @param clock the database clock as seen from this JVM, in epoch milliseconds
+   */
+  public StatsRecorder(String nodeId, LongSupplier clock) {
     this.nodeId = nodeId;
     this.clock = clock;
   }
 
-  void record(String type, AttemptOutcome outcome, long millis) {
+  /**
+   * Counts one finished attempt.
+   *
+   * @param type the job type
+   * @param outcome how it ended
+   * @param millis how long it ran
+   */
+  public void record(String type, AttemptOutcome outcome, long millis) {
     types.computeIfAbsent(type, t -> new TypeRing()).record(clock.getAsLong(), outcome, millis);
     totalProcessed.incrementAndGet();
     totalMillis.addAndGet(millis);
   }
 
-  long totalProcessed() {
+  /**
+   * Attempts finished on this node since it started.
+   *
+   * @return the count
+   */
+  public long totalProcessed() {
     return totalProcessed.get();
   }
 
-  long averageMillis() {
+  /**
+   * The mean duration of those attempts.
+   *
+   * @return milliseconds, 0 before the first
+   */
+  public long averageMillis() {
     long processed = totalProcessed.get();
     return processed == 0 ? 0 : Math.round((double) totalMillis.get() / processed);
   }
 
-  /** This node's figures over the last 15 minutes. */
-  ProcessingStats.Scope snapshot() {
+  /**
+   * This node's figures over the last 15 minutes.
+   *
+   * @return the figures
+   */
+  public ProcessingStats.Scope snapshot() {
     return Stats.aggregate(rows(false), clock.getAsLong());
   }
 
-  /** The minutes that changed since the last call, to be written to {@code job_stats}. */
-  List<StatRow> changedRows() {
+  /**
+   * The minutes that changed since the last call, to be written to {@code job_stats}.
+   *
+   * @return the rows
+   */
+  public List<StatRow> changedRows() {
     return rows(true);
   }
 
-  /** A write of {@code rows} failed: mark their minutes changed again, so the next one retries. */
-  void unsaved(List<StatRow> rows) {
+  /**
+   * A write of {@code rows} failed: mark their minutes changed again, so the next one retries.
+   *
+   * @param rows the rows not written
+   */
+  public void unsaved(List<StatRow> rows) {
     for (StatRow row : rows) {
       TypeRing ring = types.get(row.type());
       if (ring != null) {

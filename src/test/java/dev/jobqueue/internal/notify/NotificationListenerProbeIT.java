@@ -1,15 +1,15 @@
-package dev.jobqueue.internal.store;
+package dev.jobqueue.internal.notify;
 
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.testing.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +30,7 @@ class NotificationListenerProbeIT {
   @AfterEach
   void tearDown() {
     if (listener != null) {
-      listener.stop();
+      listener.stop(Deadline.inMillis(5_000));
     }
     pool.close();
   }
@@ -40,12 +40,7 @@ class NotificationListenerProbeIT {
     AtomicBoolean lost = new AtomicBoolean();
     listener =
         new NotificationListener(
-            losingNotifications(pool, lost),
-            "jobqueue_probe_test",
-            () -> {},
-            id -> {},
-            Executors.defaultThreadFactory(),
-            300);
+            losingNotifications(pool, lost), "jobqueue_probe_test", () -> {}, id -> {}, 300);
     listener.start();
     await().atMost(Duration.ofSeconds(10)).until(listener::isConnected);
 

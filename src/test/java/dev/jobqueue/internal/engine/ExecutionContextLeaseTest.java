@@ -1,7 +1,8 @@
-package dev.jobqueue;
+package dev.jobqueue.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobqueue.JobContext;
 import dev.jobqueue.internal.store.ClaimedJob;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,7 @@ class ExecutionContextLeaseTest {
   void cancellationIsRequestedAsSoonAsTheLocalLeaseRanOut() {
     Execution execution = new Execution(job(), System.nanoTime() - 1);
     assertThat(execution.start(null, Thread.currentThread())).isTrue();
-    ExecutionContext context = new ExecutionContext(null, execution, "w");
+    ExecutionContext context = new ExecutionContext(execution, "w", null, null);
     // The watchdog has not preempted it: only the lease's expiry says so.
     assertThat(execution.isPreempted()).isFalse();
     assertThat(context.isCancellationRequested()).isTrue();
@@ -34,7 +35,7 @@ class ExecutionContextLeaseTest {
   void aLiveLeaseRequestsNoCancellation() {
     Execution execution = new Execution(job(), System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
     assertThat(execution.start(null, Thread.currentThread())).isTrue();
-    ExecutionContext context = new ExecutionContext(null, execution, "w");
+    ExecutionContext context = new ExecutionContext(execution, "w", null, null);
     assertThat(context.isCancellationRequested()).isFalse();
     execution.preempt(Execution.Preemption.LOST);
     Thread.interrupted();

@@ -1,19 +1,26 @@
-package dev.jobqueue;
+package dev.jobqueue.internal;
 
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.Locale;
 
-/** Default node ids: host name, process id and a random suffix, unique among live nodes. */
-final class NodeIds {
+/**
+ * Default node ids: host name, process id and a random suffix, unique among live nodes. <strong>Not
+ * API.</strong>
+ */
+public final class NodeIds {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private NodeIds() {}
 
   private static volatile String host;
 
-  /** This machine's host name, or {@code "unknown"}; looked up once (it may need DNS). */
-  static String host() {
+  /**
+   * This machine's host name, looked up once (it may need DNS).
+   *
+   * @return the name, or {@code "unknown"}
+   */
+  public static String host() {
     String known = host;
     if (known == null) {
       try {
@@ -26,7 +33,12 @@ final class NodeIds {
     return known;
   }
 
-  static String generate() {
+  /**
+   * A fresh node id.
+   *
+   * @return {@code host-pid-random}
+   */
+  public static String generate() {
     String host = host();
     host = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "");
     if (host.length() > 40) {

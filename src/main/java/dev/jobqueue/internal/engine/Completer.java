@@ -1,0 +1,246 @@
+package dev.jobqueue.internal.engine;
+
+import dev.jobqueue.JobContext;
+import dev.jobqueue.LeaseLostException;
+import dev.jobqueue.internal.lifecycle.Deadline;
+import dev.jobqueue.internal.lifecycle.Loop;
+import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.store.Completion;
+import dev.jobqueue.internal.store.Failure;
+import dev.jobqueue.internal.store.JobRepository;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes every outcome of an attempt: successes and failures, in batches, on a loop of its own; and
+ * a success inside the handler's own transaction ({@link JobContext#completeInTransaction}).
+ *
+ * <p>The loop takes whatever has queued up since its last write, up to {@value #MAX_BATCH}, so a
+ * lone outcome is written at once (no timer) and a burst is written together: all successes in one
+ * statement, all failures in another. A batch that fails (database down) is retried with backoff;
+ * until it is written its jobs stay held, so their leases keep being renewed and nothing is lost.
+ */
+final class Completer implements Service {
+  static final int MAX_BATCH = 1_000;
+
+  private static final Logger log = LoggerFactory.getLogger(Completer.class);
+  private static final long IDLE_WAIT_MILLIS = 200;
+  private static final long DRAIN_MILLIS = 5_000;
+
+  /** An outcome waiting to be written: a completion or a failure (exactly one is set). */
+  private record Pending(Execution execution, Completion completion, Failure failure) {}
+
+  private final JobRepository repository;
+  private final DataSource dataSource;
+  private final String node;
+  private final HeldJobs held;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final List<Pending> batch = new ArrayList<>();
+  private final Loop loop;
+
+  /** Submitted and not yet written (queued or in the batch being written). */
+  private final AtomicInteger unwritten = new AtomicInteger();
+
+  Completer(JobRepository repository, DataSource dataSource, String node, HeldJobs held) {
+    this.repository = repository;
+    this.dataSource = dataSource;
+    this.node = node;
+    this.held = held;
+    this.loop =
+        Loop.named("completer", this::runOnce)
+            .logTo(log, "Writing job outcomes")
+            .backoff(50, 5_000)
+            .build();
+  }
+
+  @Override
+  public String name() {
+    return loop.name();
+  }
+
+  @Override
+  public void start() {
+    loop.start();
+  }
+
+  /** Writes what is queued, waiting up to 5 s (or the deadline), then stops the loop. */
+  @Override
+  public void stop(Deadline deadline) {
+    Deadline drain = deadline.atMost(DRAIN_MILLIS);
+    while (unwritten.get() > 0 && loop.isRunning() && !drain.passed()) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    loop.stop(Deadline.inMillis(1_000));
+    if (unwritten.get() > 0) {
+      log.warn(
+          "{} outcome(s) were not written before shutdown; their jobs will be rescued after"
+              + " their lease expires and run again",
+          unwritten.get());
+    }
+  }
+
+  void succeeded(Execution execution, String resultJson) {
+    unwritten.incrementAndGet();
+    queue.add(
+        new Pending(
+            execution,
+            new Completion(execution.job.id(), execution.job.token(), resultJson),
+            null));
+  }
+
+  void failed(Execution execution, Failure failure) {
+    unwritten.incrementAndGet();
+    queue.add(new Pending(execution, null, failure));
+  }
+
+  /**
+   * Runs {@code work} in a transaction that also completes the job, fenced like every other write:
+   * both commit together, or neither does.
+   */
+  <T> T completeInTransaction(
+      Execution execution, JobContext.TransactionalWork<T> work, Function<Object, String> encode)
+      throws Exception {
+    if (!execution.isRunning()) {
+      throw lost(execution);
+    }
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        T value = work.execute(connection);
+        String resultJson = encode.apply(value);
+        if (!execution.beginCommit()) {
+          connection.rollback();
+          throw lost(execution);
+        }
+        boolean written;
+        try {
+          written =
+              repository.completeInTransaction(
+                  connection,
+                  node,
+                  new Completion(execution.job.id(), execution.job.token(), resultJson));
+          if (written) {
+            connection.commit();
+          }
+        } catch (SQLException | RuntimeException e) {
+          execution.commitFailed();
+          throw e;
+        }
+        if (!written) {
+          connection.rollback();
+          execution.lostOnCommit();
+          throw lost(execution);
+        }
+        execution.committed();
+        return value;
+      } catch (Exception | Error e) {
+        rollbackQuietly(connection);
+        throw e;
+      }
+    }
+  }
+
+  /** One iteration: waits up to 200 ms for outcomes, then writes what has queued up. */
+  private long runOnce() throws InterruptedException {
+    if (batch.isEmpty()) {
+      Pending first = queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      if (first == null) {
+        return 0;
+      }
+      batch.add(first);
+      queue.drainTo(batch, MAX_BATCH - 1);
+    }
+    write();
+    return 0;
+  }
+
+  /**
+   * Writes the batch: all completions in one statement, then all failures in another. Written items
+   * leave the batch, so a retry after an error writes only what is left.
+   */
+  private void write() {
+    List<Pending> successes = new ArrayList<>(batch.size());
+    List<Pending> failures = new ArrayList<>();
+    for (Pending pending : batch) {
+      (pending.completion() != null ? successes : failures).add(pending);
+    }
+    if (!successes.isEmpty()) {
+      List<Completion> completions = new ArrayList<>(successes.size());
+      for (Pending pending : successes) {
+        completions.add(pending.completion());
+      }
+      Set<Long> written = repository.completeMany(node, completions);
+      for (Pending pending : successes) {
+        if (!written.contains(pending.completion().id())) {
+          fenced(pending.completion().id(), pending.completion().token());
+        }
+      }
+      // Not removeAll(successes): that compares every pair, quadratic in the batch size.
+      batch.removeIf(pending -> pending.completion() != null);
+      done(successes);
+    }
+    if (!failures.isEmpty()) {
+      List<Failure> rows = new ArrayList<>(failures.size());
+      for (Pending pending : failures) {
+        rows.add(pending.failure());
+      }
+      Set<Long> written = repository.failMany(node, rows);
+      for (Failure failure : rows) {
+        if (!written.contains(failure.id())) {
+          fenced(failure.id(), failure.token());
+        }
+      }
+      batch.clear();
+      done(failures);
+    }
+  }
+
+  private void done(List<Pending> written) {
+    unwritten.addAndGet(-written.size());
+    for (Pending pending : written) {
+      held.settle(pending.execution());
+    }
+  }
+
+  private static void fenced(long id, int token) {
+    log.warn(
+        "Outcome of job {} (claim {}) changed nothing: the job was cancelled, or taken over by"
+            + " another node after this node's lease expired",
+        id,
+        token);
+  }
+
+  private static LeaseLostException lost(Execution execution) {
+    return new LeaseLostException(
+        "job "
+            + execution.id()
+            + " (claim "
+            + execution.job.token()
+            + ") is no longer held by this attempt: it was cancelled, timed out, or taken over");
+  }
+
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+      }
+    } catch (SQLException ignored) {
+      // The connection is going back to the pool, which rolls back what is left.
+    }
+  }
+}

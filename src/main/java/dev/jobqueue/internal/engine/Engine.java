@@ -1,0 +1,289 @@
+package dev.jobqueue.internal.engine;
+
+import dev.jobqueue.JobEventListener;
+import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.internal.NodeIds;
+import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.lifecycle.Deadline;
+import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.ServiceGroup;
+import dev.jobqueue.internal.maintenance.NodeHeartbeat;
+import dev.jobqueue.internal.maintenance.Pruner;
+import dev.jobqueue.internal.maintenance.Rescuer;
+import dev.jobqueue.internal.maintenance.StatsFlush;
+import dev.jobqueue.internal.notify.NotificationListener;
+import dev.jobqueue.internal.retry.Retries;
+import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.NodeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of a worker node: builds every service once, starts them in the order of
+ * {@link #services} and stops them in reverse. Thread-safe. <strong>Not API.</strong>
+ *
+ * <p>Stopped in reverse, the order means: stop claiming and give back the queued jobs; let the
+ * running jobs finish within the graceful timeout, with the listener (cancellations), leader-only
+ * work, rescue, the watchdog (timeouts, self-fencing) and lease renewal still at work; then write
+ * the last statistics, leave the cluster, and write the last outcomes.
+ */
+public final class Engine {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  /** What stop allows itself beyond the graceful timeout: the outcomes' and loops' own bounds. */
+  private static final long STOP_SLACK_MILLIS = 10_000;
+
+  private final JobQueueConfig config;
+  private final JobHandlerRegistry registry;
+  private final String nodeId;
+  private final StatsRecorder stats;
+  private final WorkerSlots slots;
+  private final Producer producer;
+  private final NotificationListener listener;
+  private final HeldJobs held;
+  private final ServiceGroup services;
+  private final Object lifecycle = new Object();
+  private volatile boolean running;
+  private boolean used;
+
+  /**
+   * Builds a node's services; {@link #start()} starts them.
+   *
+   * @param config the settings
+   * @param dataSource the library's own connections
+   * @param repository the store over them
+   * @param registry the handlers; the node claims only their types
+   * @param listeners told about every finished attempt
+   * @param listen whether to LISTEN for notifications (not through a transaction-mode pooler)
+   * @param nodeId this node's id
+   */
+  public Engine(
+      String nodeId,
+      JobQueueConfig config,
+      DataSource dataSource,
+      JobRepository repository,
+      JobHandlerRegistry registry,
+      List<JobEventListener> listeners,
+      boolean listen) {
+    this.config = config;
+    this.registry = registry;
+    this.nodeId = nodeId;
+    NodeHeartbeat heartbeat = new NodeHeartbeat(repository, nodeId, this::nodeInfo);
+    this.stats = new StatsRecorder(nodeId, heartbeat::databaseNowMillis);
+    this.held = new HeldJobs(repository, nodeId);
+    Completer completer = new Completer(repository, dataSource, nodeId, held);
+    Executor executor =
+        new Executor(
+            registry,
+            completer,
+            new Retries(config, () -> ThreadLocalRandom.current().nextDouble()),
+            stats,
+            listeners,
+            held,
+            nodeId,
+            config.maxPayloadBytes());
+    LeaseKeeper leases = new LeaseKeeper(repository, nodeId, config.leaseDuration(), held);
+    Producer[] producerRef = new Producer[1];
+    this.slots = new WorkerSlots(config, held, executor, () -> producerRef[0].queueLow());
+    this.listener =
+        listen
+            ? new NotificationListener(
+                dataSource,
+                repository.channel(),
+                () -> producerRef[0].announced(),
+                this::cancelLocally)
+            : null;
+    this.producer =
+        new Producer(config, registry, repository, nodeId, held, slots, leases, this::isListening);
+    producerRef[0] = producer;
+    List<Service> order = new ArrayList<>();
+    // The start order; stop runs it backwards. Written here and nowhere else.
+    order.add(completer);
+    order.add(heartbeat);
+    order.add(new StatsFlush(repository, stats));
+    order.add(leases);
+    order.add(new Watchdog(held, slots, executor));
+    order.add(new Rescuer(repository, config.rescueInterval(), producer::rescued));
+    order.add(new Pruner(repository, config, () -> true));
+    if (listener != null) {
+      order.add(listener);
+    }
+    order.add(slots);
+    order.add(producer);
+    this.services = new ServiceGroup("engine", order);
+  }
+
+  /**
+   * The services in the order they stop.
+   *
+   * @return their names
+   */
+  public List<String> stopOrder() {
+    return services.stopOrder();
+  }
+
+  /**
+   * Starts every service. Does nothing if running.
+   *
+   * @throws IllegalStateException if the engine was stopped, or virtual threads were asked for on a
+   *     runtime older than Java 21
+   */
+  public void start() {
+    synchronized (lifecycle) {
+      if (running) {
+        return;
+      }
+      if (used) {
+        throw new IllegalStateException("this WorkerPool was stopped; create a new one");
+      }
+      used = true;
+      services.start();
+      running = true;
+      log.info(
+          "Worker pool started with {} workers (node {}, types {}, max {} workers)",
+          slots.size(),
+          nodeId,
+          registry.getRegisteredTypes(),
+          config.maxWorkers());
+    }
+  }
+
+  /** Stops every service in reverse order; see the class comment. Idempotent. */
+  public void stop() {
+    synchronized (lifecycle) {
+      if (!running) {
+        return;
+      }
+      running = false;
+      long started = System.nanoTime();
+      services.stop(
+          Deadline.inMillis(config.gracefulShutdownTimeout().toMillis() + STOP_SLACK_MILLIS));
+      log.info(
+          "Worker pool stopped in {} ms ({} job(s) still held)",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+          held.size());
+    }
+  }
+
+  /**
+   * Whether the engine runs.
+   *
+   * @return true between start and stop
+   */
+  public boolean isRunning() {
+    return running;
+  }
+
+  /**
+   * This node's id.
+   *
+   * @return the id in {@code locked_by}
+   */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /**
+   * The workers, busy or idle; abandoned ones are not included.
+   *
+   * @return a snapshot
+   */
+  public List<Worker> workers() {
+    return slots.workers();
+  }
+
+  /**
+   * Busy workers.
+   *
+   * @return the count
+   */
+  public int activeWorkers() {
+    return slots.active();
+  }
+
+  /**
+   * Idle workers.
+   *
+   * @return the count
+   */
+  public int idleWorkers() {
+    return slots.idle();
+  }
+
+  /**
+   * Stuck worker threads: abandoned ones still in their handler, and those busy for longer than
+   * {@code workerTimeout}.
+   *
+   * @return the count
+   */
+  public int stuckWorkers() {
+    return slots.stuck();
+  }
+
+  /**
+   * Whether LISTEN/NOTIFY wakes the node right now.
+   *
+   * @return false while it polls
+   */
+  public boolean isListening() {
+    NotificationListener current = listener;
+    return current != null && current.isConnected();
+  }
+
+  /**
+   * Why claiming fails, when it failed {@code atLeast} times in a row.
+   *
+   * @param atLeast the shortest streak reported
+   * @return the streak, or empty
+   */
+  public Optional<String> claimFailing(int atLeast) {
+    return producer.failing(atLeast);
+  }
+
+  /** New jobs may be due: claim now rather than at the next poll. */
+  public void wakeUp() {
+    producer.wakeUp();
+  }
+
+  /**
+   * A job was cancelled: if this node runs it, interrupt it. Nothing is written.
+   *
+   * @param id the job
+   */
+  public void cancelLocally(long id) {
+    Execution execution = held.get(id);
+    if (execution != null && execution.preempt(Execution.Preemption.LOST)) {
+      held.drop(execution);
+      log.info("Job {} was cancelled; its attempt was interrupted", id);
+    }
+  }
+
+  /**
+   * This node's processing figures.
+   *
+   * @return the recorder
+   */
+  public StatsRecorder stats() {
+    return stats;
+  }
+
+  private NodeInfo nodeInfo() {
+    return new NodeInfo(
+        nodeId,
+        NodeIds.host(),
+        ProcessHandle.current().pid(),
+        registry.getRegisteredTypes().toArray(new String[0]),
+        config.maxWorkers(),
+        slots.active(),
+        slots.idle(),
+        slots.stuck(),
+        isListening());
+  }
+}

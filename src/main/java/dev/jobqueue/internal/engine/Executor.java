@@ -1,0 +1,259 @@
+package dev.jobqueue.internal.engine;
+
+import dev.jobqueue.AttemptOutcome;
+import dev.jobqueue.FieldError;
+import dev.jobqueue.JobContext;
+import dev.jobqueue.JobEventListener;
+import dev.jobqueue.JobHandler;
+import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobResult;
+import dev.jobqueue.NonRetryableJobException;
+import dev.jobqueue.internal.Json;
+import dev.jobqueue.internal.PayloadCodec;
+import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.retry.Retries;
+import dev.jobqueue.internal.store.ClaimedJob;
+import dev.jobqueue.internal.store.Failure;
+import dev.jobqueue.internal.store.JobRepository;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one attempt of a job on the calling worker thread and maps what the handler did to an {@link
+ * Outcome}, then to the write that records it: a success goes to the completer, a failure goes to
+ * the completer with the retry decision. It also records the timeouts the watchdog finds.
+ * Thread-safe.
+ */
+final class Executor {
+  private static final Logger log = LoggerFactory.getLogger(Executor.class);
+
+  private final JobHandlerRegistry registry;
+  private final Completer completer;
+  private final Retries retries;
+  private final StatsRecorder stats;
+  private final List<JobEventListener> listeners;
+  private final HeldJobs held;
+  private final String nodeId;
+  private final int maxPayloadBytes;
+
+  Executor(
+      JobHandlerRegistry registry,
+      Completer completer,
+      Retries retries,
+      StatsRecorder stats,
+      List<JobEventListener> listeners,
+      HeldJobs held,
+      String nodeId,
+      int maxPayloadBytes) {
+    this.registry = registry;
+    this.completer = completer;
+    this.retries = retries;
+    this.stats = stats;
+    this.listeners = List.copyOf(listeners);
+    this.held = held;
+    this.nodeId = nodeId;
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  /** Runs {@code execution} on {@code worker}'s thread, unless it was preempted while queued. */
+  void execute(Worker worker, Execution execution) {
+    if (!execution.start(worker, Thread.currentThread())) {
+      return; // Preempted while queued; whoever preempted it settled it.
+    }
+    worker.begin(execution);
+    putMdc(execution);
+    try {
+      run(worker, execution);
+    } finally {
+      clearMdc();
+    }
+  }
+
+  private void run(Worker worker, Execution execution) {
+    Outcome outcome;
+    try {
+      log.debug("Worker {} processing job {}", worker.id(), execution.id());
+      ExecutionContext context =
+          new ExecutionContext(execution, workerId(worker), completer, this::encodeResult);
+      outcome = outcomeOf(registry.find(execution.job.type()).orElse(null), execution.job, context);
+    } finally {
+      Thread.interrupted(); // Do not carry a timeout's interrupt into the next job.
+      worker.end();
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
+    if (!execution.finish()) {
+      if (execution.state() == Execution.DONE) {
+        if (execution.committedInTransaction()) {
+          finished(execution, AttemptOutcome.SUCCEEDED, millis);
+        }
+        held.settle(execution); // Completed (or fenced out) inside the handler's transaction.
+      }
+      return; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
+    }
+    if (outcome instanceof Outcome.Succeeded success) {
+      log.debug("Worker {} completed job {} in {}ms", worker.id(), execution.id(), millis);
+      completer.succeeded(execution, success.resultJson());
+      finished(execution, AttemptOutcome.SUCCEEDED, millis);
+    } else if (outcome instanceof Outcome.Failed failure) {
+      recordFailure(execution, failure, millis);
+    }
+  }
+
+  /**
+   * The outcome mapping: what a handler's return value or exception means for the job.
+   *
+   * <ul>
+   *   <li>no handler, or a stored payload that no longer converts: failed, not retryable;
+   *   <li>a {@link NonRetryableJobException}: failed, not retryable; any other throwable: failed,
+   *       retryable;
+   *   <li>a failed {@link JobResult}: failed, not retryable;
+   *   <li>any other value (a successful {@code JobResult}'s data): succeeded with it as the result,
+   *       unless it cannot be stored (then failed, not retryable).
+   * </ul>
+   */
+  <P> Outcome outcomeOf(JobHandler<P> handler, ClaimedJob job, JobContext context) {
+    if (handler == null) {
+      return new Outcome.Failed("no handler is registered for type " + job.type(), false, null);
+    }
+    P payload;
+    try {
+      payload = Json.readLenient(job.payloadJson(), handler.payloadType());
+    } catch (RuntimeException e) {
+      return new Outcome.Failed(
+          "stored payload no longer converts to "
+              + handler.payloadType().getName()
+              + ": "
+              + e.getMessage(),
+          false,
+          null);
+    }
+    Object value;
+    try {
+      value = handler.execute(payload, context);
+    } catch (NonRetryableJobException e) {
+      return new Outcome.Failed(describe(e), false, e);
+    } catch (Throwable e) {
+      return new Outcome.Failed(describe(e), true, e);
+    }
+    if (value instanceof JobResult result) {
+      if (!result.isSuccess()) {
+        return new Outcome.Failed(result.error().orElse("failed"), false, null);
+      }
+      value = result.data().orElse(null);
+    }
+    try {
+      return new Outcome.Succeeded(encodeResult(value));
+    } catch (NonRetryableJobException e) {
+      return new Outcome.Failed(e.getMessage(), false, null);
+    }
+  }
+
+  /** Encodes a handler's result, or explains why it cannot be stored. */
+  String encodeResult(Object value) {
+    if (value == null) {
+      return null;
+    }
+    List<FieldError> errors = new ArrayList<>();
+    String json = PayloadCodec.encodeValue(value, maxPayloadBytes, "result", errors);
+    if (json == null) {
+      throw new NonRetryableJobException(
+          "the handler's result cannot be stored: "
+              + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
+    }
+    return json;
+  }
+
+  /** The watchdog preempted a running attempt for its timeout: record it as a failed attempt. */
+  void timedOut(Execution execution, long nowNanos) {
+    String error = "timed out after " + execution.job.timeoutSeconds() + " s";
+    putMdc(execution);
+    try {
+      log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
+      recordFailure(
+          execution,
+          new Outcome.Failed(error, true, null),
+          TimeUnit.NANOSECONDS.toMillis(nowNanos - execution.startedNanos()));
+    } finally {
+      clearMdc();
+    }
+  }
+
+  /** Logs a failed attempt once, with its stack trace, and queues its write. */
+  private void recordFailure(Execution execution, Outcome.Failed failure, long millis) {
+    ClaimedJob job = execution.job;
+    Retries.Decision decision =
+        retries.afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
+    if (decision.retry()) {
+      log.warn(
+          "Job {} attempt {} failed, retrying in {} ms: {}",
+          execution.id(),
+          job.retryCount() + 1,
+          decision.delayMillis(),
+          failure.error(),
+          failure.cause());
+    } else {
+      log.error(
+          "Job {} failed{}: {}",
+          execution.id(),
+          failure.retryable()
+              ? " after " + (job.retryCount() + 1) + " attempt(s)"
+              : " without retry",
+          failure.error(),
+          failure.cause());
+    }
+    completer.failed(
+        execution,
+        new Failure(
+            job.id(), job.token(), failure.error(), decision.retry(), decision.delayMillis()));
+    finished(execution, decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+  }
+
+  /** Counts a finished attempt and tells the listeners. */
+  private void finished(Execution execution, AttemptOutcome outcome, long millis) {
+    stats.record(execution.job.type(), outcome, millis);
+    for (JobEventListener listener : listeners) {
+      try {
+        listener.attemptFinished(execution.job.type(), outcome, Duration.ofMillis(millis));
+      } catch (RuntimeException e) {
+        log.warn("Job event listener {} failed: {}", listener, e.toString());
+      }
+    }
+  }
+
+  private String workerId(Worker worker) {
+    return nodeId + "/" + worker.id();
+  }
+
+  /** The MDC keys every log line about a running job carries. */
+  private void putMdc(Execution execution) {
+    MDC.put("jobId", execution.id());
+    MDC.put("jobType", execution.job.type());
+    Worker worker = execution.worker();
+    if (worker != null) {
+      MDC.put("workerId", workerId(worker));
+    }
+  }
+
+  private static void clearMdc() {
+    MDC.remove("jobId");
+    MDC.remove("jobType");
+    MDC.remove("workerId");
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    String text =
+        message == null || message.isBlank()
+            ? e.getClass().getName()
+            : e.getClass().getSimpleName() + ": " + message;
+    return text.length() > JobRepository.MAX_ERROR_CHARS
+        ? text.substring(0, JobRepository.MAX_ERROR_CHARS)
+        : text;
+  }
+}

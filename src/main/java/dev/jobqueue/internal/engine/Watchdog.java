@@ -1,0 +1,74 @@
+package dev.jobqueue.internal.engine;
+
+import dev.jobqueue.internal.lifecycle.Deadline;
+import dev.jobqueue.internal.lifecycle.Loop;
+import dev.jobqueue.internal.lifecycle.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every 50 ms, on a thread of its own (it must not wait behind anything that hangs on an
+ * unreachable database): abandons attempts whose lease ran out by this JVM's clock (self-fencing),
+ * interrupts attempts past their timeout, and replaces workers stuck in a handler that ignores its
+ * interruption.
+ */
+final class Watchdog implements Service {
+  private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+  static final long INTERVAL_MILLIS = 50;
+
+  private final HeldJobs held;
+  private final WorkerSlots slots;
+  private final Executor executor;
+  private final Loop loop;
+
+  Watchdog(HeldJobs held, WorkerSlots slots, Executor executor) {
+    this.held = held;
+    this.slots = slots;
+    this.executor = executor;
+    this.loop =
+        Loop.named("watchdog", this::runOnce)
+            .logTo(log, "Watchdog")
+            .backoff(INTERVAL_MILLIS, INTERVAL_MILLIS)
+            .initialDelay(INTERVAL_MILLIS)
+            .build();
+  }
+
+  @Override
+  public String name() {
+    return loop.name();
+  }
+
+  @Override
+  public void start() {
+    loop.start();
+  }
+
+  @Override
+  public void stop(Deadline deadline) {
+    loop.stop(deadline.atMost(1_000));
+  }
+
+  private long runOnce() {
+    long now = System.nanoTime();
+    for (Execution execution : held.all()) {
+      // Self-fencing: if renewals have not got through (database unreachable, this JVM paused),
+      // another node may rescue the job as soon as the lease runs out. Stop first.
+      if (LeaseKeeper.expired(execution, now) && execution.preempt(Execution.Preemption.LOST)) {
+        held.drop(execution);
+        log.error(
+            "Job {} (claim {}): this node could not renew its lease in time; the attempt was"
+                + " abandoned so that no other node runs it at the same time",
+            execution.id(),
+            execution.job.token());
+        continue;
+      }
+      if (execution.isRunning()
+          && now - execution.deadlineNanos() > 0
+          && execution.preempt(Execution.Preemption.TIMEOUT)) {
+        executor.timedOut(execution, now);
+      }
+    }
+    slots.replaceStuck(now);
+    return INTERVAL_MILLIS;
+  }
+}

@@ -1,0 +1,102 @@
+package dev.jobqueue.internal.maintenance;
+
+import dev.jobqueue.internal.lifecycle.Deadline;
+import dev.jobqueue.internal.lifecycle.Loop;
+import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.retry.Retries;
+import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.RescuedJob;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes back jobs whose lease expired (their node died or lost the database), counting the lost
+ * attempt: {@link Retries#afterLostAttempt} decides whether each runs again or fails. Runs on every
+ * node (it is safe to run concurrently) every quarter of {@code rescueInterval}, at a fixed rate: a
+ * lease is taken back within a quarter interval of its expiry, and the claim and the start that
+ * follow have the rest of the interval. <strong>Not API.</strong>
+ */
+public final class Rescuer implements Service {
+  private static final Logger log = LoggerFactory.getLogger(Rescuer.class);
+  private static final int BATCH = 500;
+
+  private final JobRepository repository;
+  private final Runnable givenBack;
+  private final long periodMillis;
+  private final Loop loop;
+
+  /**
+   * A rescuer.
+   *
+   * @param repository the store
+   * @param rescueInterval the longest an orphaned job waits once its lease expired
+   * @param givenBack told when a rescue gave jobs back to pending, to claim them at once
+   */
+  public Rescuer(JobRepository repository, Duration rescueInterval, Runnable givenBack) {
+    this.repository = repository;
+    this.givenBack = givenBack;
+    this.periodMillis = periodMillis(rescueInterval);
+    this.loop =
+        Loop.named("rescuer", this::runOnce)
+            .logTo(log, "Background rescue")
+            .initialDelay(ThreadLocalRandom.current().nextLong(Math.max(1, periodMillis)))
+            .build();
+  }
+
+  /**
+   * A quarter of the rescue interval, at least 25 ms. An orphan runs again within {@code
+   * leaseDuration + rescueInterval} of its last renewal, plus the wait for a free worker when all
+   * are busy.
+   *
+   * @param rescueInterval the setting
+   * @return the period in milliseconds
+   */
+  public static long periodMillis(Duration rescueInterval) {
+    return Math.max(25, rescueInterval.toMillis() / 4);
+  }
+
+  @Override
+  public String name() {
+    return loop.name();
+  }
+
+  @Override
+  public void start() {
+    loop.start();
+  }
+
+  @Override
+  public void stop(Deadline deadline) {
+    loop.stop(deadline.atMost(2_000));
+  }
+
+  /** One rescue, then the rest of the period: a slow run does not push the next one back. */
+  private long runOnce() {
+    long started = System.nanoTime();
+    List<RescuedJob> rescued;
+    do {
+      rescued =
+          repository.rescueExpired(
+              BATCH,
+              (retryCount, maxRetries) -> Retries.afterLostAttempt(retryCount, maxRetries).retry());
+      if (rescued.stream().anyMatch(job -> "pending".equals(job.status()))) {
+        // They kept their place in the queue, ahead of what the local queue holds: claim them
+        // now, however deep the local queue, and tell the other nodes to do the same.
+        givenBack.run();
+        repository.notifyNewJobs();
+      }
+      for (RescuedJob job : rescued) {
+        log.warn(
+            "Rescued job {} from node {} whose lease expired; it is now {}",
+            job.id(),
+            job.previousHolder(),
+            job.status());
+      }
+    } while (rescued.size() == BATCH && loop.isRunning());
+    long elapsed = (System.nanoTime() - started) / 1_000_000;
+    return Math.max(0, periodMillis - elapsed);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.jobqueue.internal.retry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobqueue.RetryStrategy;
+import org.junit.jupiter.api.Test;
+
+/** The retry decisions, with a fixed random source: no database, no clock. */
+class RetriesTest {
+
+  private static Retries exponential(double jitter, double random) {
+    return new Retries(RetryStrategy.EXPONENTIAL, 1_000, 60_000, jitter, () -> random);
+  }
+
+  @Test
+  void aFailureWithRetriesLeftRetriesAfterTheStrategysDelay() {
+    Retries retries = exponential(0, 0.5);
+    assertThat(retries.afterFailure(0, 3, true)).isEqualTo(new Retries.Decision(true, 1_000));
+    assertThat(retries.afterFailure(1, 3, true)).isEqualTo(new Retries.Decision(true, 2_000));
+    assertThat(retries.afterFailure(2, 3, true)).isEqualTo(new Retries.Decision(true, 4_000));
+  }
+
+  @Test
+  void theBudgetEndsAtMaxRetries() {
+    Retries retries = exponential(0, 0.5);
+    assertThat(retries.afterFailure(3, 3, true).retry()).isFalse();
+    assertThat(retries.afterFailure(0, 0, true).retry()).isFalse();
+    assertThat(Retries.budgetLeft(2, 3)).isTrue();
+    assertThat(Retries.budgetLeft(3, 3)).isFalse();
+  }
+
+  @Test
+  void aPermanentFailureNeverRetries() {
+    assertThat(exponential(0, 0.5).afterFailure(0, 10, false))
+        .isEqualTo(new Retries.Decision(false, 0));
+  }
+
+  @Test
+  void jitterShortensTheDelayByUpToItsShare() {
+    assertThat(exponential(0.5, 0.0).afterFailure(0, 3, true).delayMillis()).isEqualTo(1_000);
+    assertThat(exponential(0.5, 0.5).afterFailure(0, 3, true).delayMillis()).isEqualTo(750);
+    assertThat(exponential(0.5, 0.999).afterFailure(0, 3, true).delayMillis()).isEqualTo(501);
+  }
+
+  @Test
+  void aLostAttemptCountsAndRunsAgainAtOnceWhileTheBudgetLasts() {
+    assertThat(Retries.afterLostAttempt(0, 1)).isEqualTo(new Retries.Decision(true, 0));
+    assertThat(Retries.afterLostAttempt(1, 1)).isEqualTo(new Retries.Decision(false, 0));
+  }
+
+  @Test
+  void delaysAreCappedAndNeverOverflow() {
+    assertThat(Retries.delayMillis(RetryStrategy.EXPONENTIAL, 200, 1_000, 60_000))
+        .isEqualTo(60_000);
+    assertThat(Retries.delayMillis(RetryStrategy.LINEAR, Integer.MAX_VALUE, Long.MAX_VALUE / 2, 7))
+        .isEqualTo(7);
+    assertThat(Retries.delayMillis(RetryStrategy.FIXED, 9, 250, 60_000)).isEqualTo(250);
+  }
+}
