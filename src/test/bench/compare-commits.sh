@@ -193,6 +193,7 @@ echo
 "$java_bin" -cp "$tool:$classpath" dev.jobqueue.bench.Compare \
   --before-name "$before_short (${refs[0]})" --after-name "$after_short (${refs[1]})" \
   --summary "$out/summary.md" "$out"
+rm -rf "$tool"
 mkdir -p "$repo/target/compare"
 cp "$out/summary.md" "$repo/target/compare/summary.md"
 echo "finished: $(date -Iseconds), wall time $((SECONDS - started)) s" >>"$out/meta.txt"
