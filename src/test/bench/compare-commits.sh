@@ -76,6 +76,13 @@ before_sha=$(resolve "${refs[0]}")
 after_sha=$(resolve "${refs[1]}")
 before_short=$(git rev-parse --short "$before_sha")
 after_short=$(git rev-parse --short "$after_sha")
+# How the summary names a side: the short sha, and the ref when it says more.
+name() {
+  case "$1" in
+    "$2"*) echo "$2" ;;
+    *) echo "$2 ($1)" ;;
+  esac
+}
 if [ -z "$out" ]; then
   out=target/compare/${before_short}-${after_short}-$(date +%Y%m%d-%H%M%S)
 fi
@@ -119,7 +126,8 @@ run_side() {
   local side=$1 sha=$2 short=$3 i=$4 tree=$work/$2
   local json=$out/$side-$i.json logfile=$out/$side-$i.log
   local args=(--workloads "$workloads" --runs 1 "${quick[@]}" --out "$json")
-  local t0=$SECONDS rc=0
+  local t0=$SECONDS rc=0 load
+  load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
   # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of options
   (
     cd "$tree"
@@ -134,12 +142,14 @@ run_side() {
     fi
   ) >"$logfile" 2>&1 || rc=$?
   local took=$((SECONDS - t0))
-  echo "$side $i $short rc=$rc ${took}s" >>"$out/runs.txt"
+  load="$load -> $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
+  echo "$side $i $short rc=$rc ${took}s load $load" >>"$out/runs.txt"
   if [ "$rc" -ne 0 ] || [ ! -f "$json" ]; then
     log "$side run $i ($short) FAILED (exit $rc, ${took} s); last lines of $logfile:"
     tail -n 20 "$logfile" | sed 's/^/    /'
   else
-    log "$side run $i ($short) done in ${took} s"
+    # The load average at start and end: a busy machine shows here before it shows in a ratio.
+    log "$side run $i ($short) done in ${took} s (load average $load)"
   fi
 }
 
@@ -191,7 +201,8 @@ rm -rf "$tool"
   "$repo/src/test/java/dev/jobqueue/bench/Compare.java"
 echo
 "$java_bin" -cp "$tool:$classpath" dev.jobqueue.bench.Compare \
-  --before-name "$before_short (${refs[0]})" --after-name "$after_short (${refs[1]})" \
+  --before-name "$(name "${refs[0]}" "$before_short")" \
+  --after-name "$(name "${refs[1]}" "$after_short")" \
   --summary "$out/summary.md" "$out"
 rm -rf "$tool"
 mkdir -p "$repo/target/compare"

@@ -323,6 +323,11 @@ public final class Compare {
     return runs;
   }
 
+  private static String runCount(List<JsonNode> runs) {
+    long n = runs.stream().filter(Objects::nonNull).count();
+    return n + (n == 1 ? " run" : " runs");
+  }
+
   private static int runNumber(Path p) {
     Matcher m = RUN_FILE.matcher(p.getFileName().toString());
     return m.matches() ? Integer.parseInt(m.group(2)) : Integer.MAX_VALUE;
@@ -384,12 +389,12 @@ public final class Compare {
         .append("Comparison: before ")
         .append(beforeName)
         .append(" (")
-        .append(before.stream().filter(Objects::nonNull).count())
-        .append(" runs), after ")
+        .append(runCount(before))
+        .append("), after ")
         .append(afterName)
         .append(" (")
-        .append(after.stream().filter(Objects::nonNull).count())
-        .append(" runs); medians over the runs.\n\n");
+        .append(runCount(after))
+        .append("); medians over the runs.\n\n");
     for (String problem : problems) {
       report.append("Warning: ").append(problem).append('\n');
     }
