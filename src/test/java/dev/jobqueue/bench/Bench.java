@@ -348,8 +348,16 @@ public final class Bench {
     return "unknown RAM";
   }
 
-  /** The commit under test, and whether src/main has uncommitted changes. */
+  /**
+   * The commit under test, and whether src/main has uncommitted changes. A tree that is not a git
+   * checkout (such as the copies compare-commits.sh runs) names its commit with {@code
+   * -Djobqueue.bench.commit=SHA}.
+   */
   private static String git() {
+    String given = System.getProperty("jobqueue.bench.commit");
+    if (given != null && !given.isBlank()) {
+      return given.trim();
+    }
     try {
       String head = command("git", "rev-parse", "--short", "HEAD");
       String dirty = command("git", "status", "--porcelain", "--", "src/main");
