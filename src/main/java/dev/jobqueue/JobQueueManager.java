@@ -1,17 +1,18 @@
 package dev.jobqueue;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.JdbcUrls;
 import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Stats;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.health.HealthReader;
+import dev.jobqueue.internal.health.HealthRules;
+import dev.jobqueue.internal.health.MetricsLog;
 import dev.jobqueue.internal.lifecycle.Deadline;
-import dev.jobqueue.internal.lifecycle.Threads;
-import dev.jobqueue.internal.maintenance.NodeHeartbeat;
+import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.ServiceGroup;
 import dev.jobqueue.internal.notify.Notifier;
+import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
@@ -20,21 +21,11 @@ import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,9 +56,6 @@ public final class JobQueueManager implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JobQueueManager.class);
 
-  /** Claims failing this many times in a row make a node unhealthy: it runs nothing. */
-  private static final int CLAIM_FAILURES_UNHEALTHY = 3;
-
   private enum State {
     NEW,
     RUNNING,
@@ -77,37 +65,30 @@ public final class JobQueueManager implements AutoCloseable {
   private final JobQueueConfig config;
   private final JobHandlerRegistry registry;
   private final JobInputValidator validator;
-  private final DataSource externalDataSource;
-  private final DataSource externalMigrationDataSource;
-  private final JdbcUrls.Parsed ownedUrl;
-  private final JdbcUrls.Parsed migrationUrl;
+  private final Database database;
   private final Object lifecycle = new Object();
   private final List<JobEventListener> listeners;
-  private final ExecutorService healthExecutor =
-      Executors.newCachedThreadPool(Threads.platform("jobqueue-health-"));
-  private ScheduledExecutorService metricsLog;
-  private final AtomicReference<Future<HealthSnapshot>> healthInFlight = new AtomicReference<>();
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
   private volatile WorkerPool workerPool;
   private Notifier notifier;
-  private HikariDataSource ownedPool;
-  private volatile DatabaseSetup.Server server;
+  private HealthReader healthReader;
+  private ServiceGroup services;
 
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
     this.registry = builder.registry;
     this.listeners = List.copyOf(builder.listeners);
     this.validator = new JobInputValidator(config, registry);
-    this.externalDataSource =
-        builder.dataSource == null ? null : new AutoCommitDataSource(builder.dataSource);
-    this.externalMigrationDataSource =
-        builder.migrationDataSource == null
-            ? null
-            : new AutoCommitDataSource(builder.migrationDataSource);
-    this.ownedUrl = builder.resolveUrl();
-    this.migrationUrl = builder.resolveMigrationUrl(ownedUrl);
+    JdbcUrls.Parsed url = builder.resolveUrl();
+    this.database =
+        new Database(
+            config,
+            builder.dataSource,
+            builder.migrationDataSource,
+            url,
+            builder.resolveMigrationUrl(url));
   }
 
   /**
@@ -142,71 +123,41 @@ public final class JobQueueManager implements AutoCloseable {
         throw new IllegalStateException(
             "this JobQueueManager was shut down; build a new one to start again");
       }
-      DataSource dataSource;
-      try {
-        dataSource = externalDataSource != null ? externalDataSource : openPool();
-      } catch (RuntimeException e) {
-        throw new JobStoreException(
-            "cannot connect to "
-                + JobQueueConfig.redactUrl(ownedUrl.jdbcUrl())
-                + ": "
-                + e.getMessage(),
-            e);
-      }
-      DatabaseSetup.Prepared prepared;
-      HikariDataSource ownedMigrationPool = null;
-      try {
-        DataSource migrations = externalMigrationDataSource;
-        if (migrations == null && config.runMigrations() && migrationUrl != null) {
-          ownedMigrationPool = openMigrationPool();
-          migrations = ownedMigrationPool;
-        }
-        prepared =
-            DatabaseSetup.prepare(
-                config,
-                dataSource,
-                externalDataSource != null ? null : unused -> reopenPoolWithoutServerPrepares(),
-                migrations);
-      } catch (RuntimeException e) {
-        closePool();
-        throw e;
-      } finally {
-        if (ownedMigrationPool != null) {
-          ownedMigrationPool.close();
-        }
-      }
-      dataSource = prepared.dataSource();
-      server = prepared.server();
-      repository = new JobRepository(dataSource, config.schema());
-      JobRepository store = repository;
+      database.open();
+      DatabaseSetup.Server server = database.server();
+      JobRepository store = new JobRepository(database.dataSource(), config.schema());
+      repository = store;
       notifier = new Notifier(store::notifyNewJobs);
-      notifier.start();
+      healthReader = new HealthReader(store, config.healthCheckTimeout().toMillis());
       workerPool =
           new WorkerPool(
               config,
-              dataSource,
+              database.dataSource(),
               registry,
-              repository,
+              store,
               false,
               listeners,
               !server.transactionPooling());
+      // The manager's own services, in start order; shutdown stops them in reverse.
+      List<Service> order = new ArrayList<>(List.of(notifier, healthReader));
+      if (config.runWorkers()) {
+        order.add(workerPool.asService());
+      }
+      if (config.enableMetrics()) {
+        order.add(
+            new MetricsLog(
+                this::healthCheck,
+                () -> workerPool.stats().snapshot().overall(),
+                config.metricsInterval().toMillis()));
+      }
+      services = new ServiceGroup("manager", order);
       try {
-        if (config.runWorkers()) {
-          workerPool.start();
-        }
+        services.start();
       } catch (RuntimeException e) {
-        notifier.stop(Deadline.inMillis(1_000));
-        closePool();
+        database.close();
         throw e;
       }
       state = State.RUNNING;
-      if (config.enableMetrics()) {
-        metricsLog =
-            Executors.newSingleThreadScheduledExecutor(Threads.platform("jobqueue-metrics-"));
-        long interval = config.metricsInterval().toMillis();
-        metricsLog.scheduleWithFixedDelay(
-            this::logMetrics, interval, interval, TimeUnit.MILLISECONDS);
-      }
       log.info(
           "Job queue initialized on schema {} of PostgreSQL {}{} with types {}",
           config.schema(),
@@ -227,13 +178,8 @@ public final class JobQueueManager implements AutoCloseable {
         return;
       }
       state = State.SHUT_DOWN;
-      if (metricsLog != null) {
-        metricsLog.shutdownNow();
-      }
-      workerPool.stop();
-      notifier.stop(Deadline.inMillis(1_000));
-      healthExecutor.shutdownNow();
-      closePool();
+      services.stop(Deadline.in(config.gracefulShutdownTimeout().plusSeconds(15)));
+      database.close();
       log.info("Job queue shut down");
     }
   }
@@ -451,48 +397,30 @@ public final class JobQueueManager implements AutoCloseable {
             pool == null ? 0 : pool.stats().averageMillis(),
             registry.getRegisteredTypes());
     boolean listening = poolRunning && pool.isListening();
-    String wakeup = !poolRunning ? "none" : listening ? "notify" : "polling";
-    List<String> reasons = new ArrayList<>();
-    HealthSnapshot snapshot = null;
-    if (current != State.RUNNING) {
-      reasons.add(
-          current == State.NEW
-              ? "the job queue is not initialized"
-              : "the job queue has been shut down");
-    } else {
-      snapshot = readHealth(reasons);
-    }
-    HealthStatus status;
-    Optional<String> claimFailing =
-        poolRunning ? pool.claimFailing(CLAIM_FAILURES_UNHEALTHY) : Optional.empty();
-    if (snapshot == null) {
-      status = HealthStatus.UNHEALTHY;
-    } else if (config.runWorkers() && !poolRunning) {
-      reasons.add("the worker pool is not running");
-      status = HealthStatus.UNHEALTHY;
-    } else if (claimFailing.isPresent()) {
-      reasons.add("claiming jobs fails (" + claimFailing.get() + ")");
-      status = HealthStatus.UNHEALTHY;
-    } else {
-      if (workers.stuck() > 0) {
-        reasons.add(workers.stuck() + " worker thread(s) are stuck");
-      }
-      if (snapshot.lagMillis() > config.healthMaxQueueLag().toMillis()) {
-        reasons.add(
-            "the oldest due job has waited "
-                + snapshot.lagMillis()
-                + " ms, over the limit of "
-                + config.healthMaxQueueLag().toMillis()
-                + " ms");
-      }
-      if (snapshot.duePending() > 0 && snapshot.liveNodes() == 0) {
-        reasons.add("jobs are due but no worker node is alive");
-      }
-      status = reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED;
-    }
+    HealthReader.Reading reading =
+        current == State.RUNNING
+            ? healthReader.read()
+            : new HealthReader.Reading(
+                null,
+                current == State.NEW
+                    ? "the job queue is not initialized"
+                    : "the job queue has been shut down");
+    HealthSnapshot snapshot = reading.snapshot();
+    HealthRules.Verdict verdict =
+        HealthRules.judge(
+            new HealthRules.Observation(
+                reading.problem(),
+                snapshot,
+                config.runWorkers(),
+                poolRunning,
+                poolRunning
+                    ? pool.claimFailing(HealthRules.CLAIM_FAILURES_UNHEALTHY).orElse(null)
+                    : null,
+                workers,
+                config.healthMaxQueueLag().toMillis()));
     Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
     return new HealthCheckResult(
-        status,
+        verdict.status(),
         workers,
         new HealthCheckResult.Jobs(
             counts.getOrDefault("pending", 0L),
@@ -506,43 +434,11 @@ public final class JobQueueManager implements AutoCloseable {
             snapshot == null ? 0 : snapshot.lagMillis(),
             snapshot == null ? 0 : snapshot.duePending()),
         new HealthCheckResult.Cluster(
-            snapshot == null ? 0 : snapshot.liveNodes(), listening, wakeup),
-        reasons,
+            snapshot == null ? 0 : snapshot.liveNodes(),
+            listening,
+            !poolRunning ? "none" : listening ? "notify" : "polling"),
+        verdict.reasons(),
         WallClock.now());
-  }
-
-  /** Reads the database part of the health check within its time limit; null on failure. */
-  private HealthSnapshot readHealth(List<String> reasons) {
-    long timeout = config.healthCheckTimeout().toMillis();
-    JobRepository store = repository;
-    Future<HealthSnapshot> future;
-    synchronized (healthInFlight) {
-      // One database check at a time: during an outage a check can hang in a socket read that
-      // no interrupt ends, and callers must not pile up threads and connections behind it.
-      future = healthInFlight.get();
-      if (future == null || future.isDone()) {
-        try {
-          future =
-              healthExecutor.submit(() -> store.health(timeout, NodeHeartbeat.LIVE_WITHIN_MILLIS));
-        } catch (RejectedExecutionException e) {
-          reasons.add("the job queue is shutting down");
-          return null;
-        }
-        healthInFlight.set(future);
-      }
-    }
-    try {
-      return future.get(timeout, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      reasons.add("the database did not answer within " + timeout + " ms");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      reasons.add("the database failed: " + cause.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      reasons.add("the health check was interrupted");
-    }
-    return null;
   }
 
   /**
@@ -586,40 +482,6 @@ public final class JobQueueManager implements AutoCloseable {
     List<StatRow> rows = new ArrayList<>();
     long databaseNow = store.recentStats(Stats.WINDOW_MINUTES, rows);
     return new ProcessingStats(node, Stats.aggregate(rows, databaseNow), WallClock.now());
-  }
-
-  private void logMetrics() {
-    try {
-      HealthCheckResult health = healthCheck();
-      TypeStats node = workerPool.stats().snapshot().overall();
-      log.atInfo()
-          .addKeyValue("status", health.status().wireName())
-          .addKeyValue("pending", health.jobs().pending())
-          .addKeyValue("running", health.jobs().running())
-          .addKeyValue("failed", health.jobs().failed())
-          .addKeyValue("lagMillis", health.queue().lagMillis())
-          .addKeyValue("activeWorkers", health.workers().active())
-          .addKeyValue("idleWorkers", health.workers().idle())
-          .addKeyValue("processed15m", node.processed())
-          .addKeyValue("throughput1m", node.throughputLast1m())
-          .addKeyValue("p95Millis", node.p95Millis())
-          .log(
-              "Job queue metrics: status={} pending={} running={} failed={} lagMillis={}"
-                  + " activeWorkers={} idleWorkers={} processed15m={} throughput1m={}/s"
-                  + " p95Millis={}",
-              health.status().wireName(),
-              health.jobs().pending(),
-              health.jobs().running(),
-              health.jobs().failed(),
-              health.queue().lagMillis(),
-              health.workers().active(),
-              health.workers().idle(),
-              node.processed(),
-              String.format(Locale.ROOT, "%.1f", node.throughputLast1m()),
-              node.p95Millis());
-    } catch (RuntimeException e) {
-      log.warn("Could not log job queue metrics: {}", e.getMessage());
-    }
   }
 
   /**
@@ -672,63 +534,6 @@ public final class JobQueueManager implements AutoCloseable {
 
   private static List<CreateJobOptions> requireList(List<CreateJobOptions> options) {
     return Objects.requireNonNull(options, "options must not be null");
-  }
-
-  private DataSource openPool() {
-    // Room for every worker in a transaction, plus the poller, completer, listener, notifier,
-    // two maintenance threads and callers enqueueing jobs.
-    ownedPool = newPool("jobqueue", ownedUrl, config.maxWorkers() + 6, false);
-    return ownedPool;
-  }
-
-  /** Through a pooler in transaction mode: the same pool, but no server-side prepares. */
-  private DataSource reopenPoolWithoutServerPrepares() {
-    closePool();
-    ownedPool = newPool("jobqueue", ownedUrl, config.maxWorkers() + 6, true);
-    return ownedPool;
-  }
-
-  /** For migrations only, closed when they are done: the lock's connection, and Flyway's. */
-  private HikariDataSource openMigrationPool() {
-    try {
-      return newPool("jobqueue-migration", migrationUrl, 3, false);
-    } catch (RuntimeException e) {
-      throw new JobStoreException(
-          "cannot connect to the migration database "
-              + JobQueueConfig.redactUrl(migrationUrl.jdbcUrl())
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-  }
-
-  private static HikariDataSource newPool(
-      String name, JdbcUrls.Parsed url, int size, boolean withoutServerPrepares) {
-    HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName(name);
-    hikari.setJdbcUrl(url.jdbcUrl());
-    if (url.user() != null) {
-      hikari.setUsername(url.user());
-    }
-    if (url.password() != null) {
-      hikari.setPassword(url.password());
-    }
-    if (withoutServerPrepares) {
-      // A parameter in the URL itself wins over this; DatabaseSetup then refuses the pool.
-      hikari.addDataSourceProperty("prepareThreshold", "0");
-    }
-    hikari.setMaximumPoolSize(size);
-    hikari.setMinimumIdle(1);
-    // Fail fast when the database is unreachable instead of Hikari's 30 s default.
-    hikari.setConnectionTimeout(10_000);
-    return new HikariDataSource(hikari);
-  }
-
-  private void closePool() {
-    if (ownedPool != null) {
-      ownedPool.close();
-      ownedPool = null;
-    }
   }
 
   /** Builds a {@link JobQueueManager}. Not thread-safe. */

@@ -5,6 +5,8 @@ import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
 import dev.jobqueue.internal.engine.Engine;
 import dev.jobqueue.internal.engine.Worker;
+import dev.jobqueue.internal.lifecycle.Deadline;
+import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.JobRepository;
 import java.util.ArrayList;
@@ -235,6 +237,26 @@ public final class WorkerPool {
   /** This node's processing figures and totals. */
   StatsRecorder stats() {
     return engine.stats();
+  }
+
+  /** This pool as one service of its manager. */
+  Service asService() {
+    return new Service() {
+      @Override
+      public String name() {
+        return "workers";
+      }
+
+      @Override
+      public void start() {
+        WorkerPool.this.start();
+      }
+
+      @Override
+      public void stop(Deadline deadline) {
+        WorkerPool.this.stop();
+      }
+    };
   }
 
   /** The services in the order they stop. */

@@ -66,4 +66,15 @@ public final class JdbcUrls {
   private static String decode(String value) {
     return URLDecoder.decode(value, StandardCharsets.UTF_8);
   }
+
+  /**
+   * Hides credentials in a URL: {@code //user:pw@} and {@code password=} parameters.
+   *
+   * @param url a URL
+   * @return the URL with its credentials replaced
+   */
+  public static String redact(String url) {
+    return url.replaceAll("//[^@/]*@", "//<credentials>@")
+        .replaceAll("(?i)(password=)[^&]*", "$1<redacted>");
+  }
 }

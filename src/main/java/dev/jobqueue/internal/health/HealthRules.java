@@ -1,0 +1,96 @@
+package dev.jobqueue.internal.health;
+
+import dev.jobqueue.HealthCheckResult;
+import dev.jobqueue.HealthStatus;
+import dev.jobqueue.internal.store.HealthSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rules of the health check, in order, as a pure function of what was observed: no database, no
+ * clock. <strong>Not API.</strong>
+ *
+ * <ol>
+ *   <li><b>unhealthy</b>: the job queue is not initialized or was shut down; the database failed or
+ *       did not answer in time; this node should run workers but its pool is not running; or the
+ *       last {@value #CLAIM_FAILURES_UNHEALTHY} or more claims in a row failed (it runs nothing);
+ *   <li><b>degraded</b>: a worker is stuck; the oldest due pending job has waited longer than the
+ *       allowed lag; or jobs are due and no node is alive to run them;
+ *   <li><b>healthy</b> otherwise.
+ * </ol>
+ */
+public final class HealthRules {
+
+  /** Claims failing this many times in a row make a node unhealthy: it runs nothing. */
+  public static final int CLAIM_FAILURES_UNHEALTHY = 3;
+
+  /**
+   * What the check observed.
+   *
+   * @param problem why the database part could not be read (not initialized, shut down, the
+   *     database failed or was too slow), or null when {@code snapshot} is there
+   * @param snapshot the database part, or null
+   * @param workersExpected whether this node should run workers
+   * @param poolRunning whether its pool runs
+   * @param claimFailing the current streak of failed claims, or null
+   * @param workers this node's workers
+   * @param maxQueueLagMillis the allowed lag of the oldest due job
+   */
+  public record Observation(
+      String problem,
+      HealthSnapshot snapshot,
+      boolean workersExpected,
+      boolean poolRunning,
+      String claimFailing,
+      HealthCheckResult.Workers workers,
+      long maxQueueLagMillis) {}
+
+  /**
+   * The verdict and its reasons.
+   *
+   * @param status the status
+   * @param reasons why it is not healthy; empty when it is
+   */
+  public record Verdict(HealthStatus status, List<String> reasons) {}
+
+  private HealthRules() {}
+
+  /**
+   * Applies the rules.
+   *
+   * @param seen what the check observed
+   * @return the verdict
+   */
+  public static Verdict judge(Observation seen) {
+    List<String> reasons = new ArrayList<>();
+    HealthSnapshot snapshot = seen.snapshot();
+    if (snapshot == null) {
+      reasons.add(Optional.ofNullable(seen.problem()).orElse("the database was not read"));
+      return new Verdict(HealthStatus.UNHEALTHY, reasons);
+    }
+    if (seen.workersExpected() && !seen.poolRunning()) {
+      reasons.add("the worker pool is not running");
+      return new Verdict(HealthStatus.UNHEALTHY, reasons);
+    }
+    if (seen.claimFailing() != null) {
+      reasons.add("claiming jobs fails (" + seen.claimFailing() + ")");
+      return new Verdict(HealthStatus.UNHEALTHY, reasons);
+    }
+    if (seen.workers().stuck() > 0) {
+      reasons.add(seen.workers().stuck() + " worker thread(s) are stuck");
+    }
+    if (snapshot.lagMillis() > seen.maxQueueLagMillis()) {
+      reasons.add(
+          "the oldest due job has waited "
+              + snapshot.lagMillis()
+              + " ms, over the limit of "
+              + seen.maxQueueLagMillis()
+              + " ms");
+    }
+    if (snapshot.duePending() > 0 && snapshot.liveNodes() == 0) {
+      reasons.add("jobs are due but no worker node is alive");
+    }
+    return new Verdict(reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED, reasons);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.jobqueue.internal.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.JobStoreException;
+import dev.jobqueue.internal.AutoCommitDataSource;
+import dev.jobqueue.internal.JdbcUrls;
+import javax.sql.DataSource;
+
+/**
+ * Where a manager's connections come from: the caller's {@code DataSource}, or a HikariCP pool the
+ * manager owns, opened on {@link #open()} and closed on {@link #close()}; and the one-time setup
+ * (server checks, pooler detection, migrations) before any other use. <strong>Not API.</strong>
+ */
+public final class Database {
+
+  /**
+   * Connections an owned pool has beyond {@code maxWorkers}: the listener's (held), the poller's,
+   * the completer's, and one at a time for lease renewal, rescue, the heartbeat, the statistics,
+   * pruning, the notifier, the health check and callers enqueueing jobs. Every worker inside {@code
+   * completeInTransaction} holds one too.
+   */
+  public static final int CONNECTIONS_BEYOND_WORKERS = 8;
+
+  private final JobQueueConfig config;
+  private final DataSource external;
+  private final DataSource externalMigrations;
+  private final JdbcUrls.Parsed url;
+  private final JdbcUrls.Parsed migrationUrl;
+  private HikariDataSource owned;
+  private DataSource dataSource;
+  private DatabaseSetup.Server server;
+
+  /**
+   * A database reached through the caller's data source or a URL.
+   *
+   * @param config the settings
+   * @param external the caller's data source, or null to connect to a URL
+   * @param externalMigrations the caller's data source for migrations, or null
+   * @param url the URL, user and password when {@code external} is null
+   * @param migrationUrl where migrations go instead, or null
+   */
+  public Database(
+      JobQueueConfig config,
+      DataSource external,
+      DataSource externalMigrations,
+      JdbcUrls.Parsed url,
+      JdbcUrls.Parsed migrationUrl) {
+    this.config = config;
+    this.external = external == null ? null : new AutoCommitDataSource(external);
+    this.externalMigrations =
+        externalMigrations == null ? null : new AutoCommitDataSource(externalMigrations);
+    this.url = url;
+    this.migrationUrl = migrationUrl;
+  }
+
+  /**
+   * The pool size an owned pool gets.
+   *
+   * @param maxWorkers the setting
+   * @return {@code maxWorkers + }{@value #CONNECTIONS_BEYOND_WORKERS}
+   */
+  public static int poolSize(int maxWorkers) {
+    return maxWorkers + CONNECTIONS_BEYOND_WORKERS;
+  }
+
+  /**
+   * Connects, checks the server, detects a pooler in transaction mode and applies (or verifies) the
+   * migrations; on failure nothing stays open.
+   *
+   * @throws JobStoreException if the database cannot be reached or set up
+   */
+  public void open() {
+    DataSource connections;
+    try {
+      connections = external != null ? external : openPool(false);
+    } catch (RuntimeException e) {
+      throw new JobStoreException(
+          "cannot connect to " + JdbcUrls.redact(url.jdbcUrl()) + ": " + e.getMessage(), e);
+    }
+    HikariDataSource ownedMigrations = null;
+    try {
+      DataSource migrations = externalMigrations;
+      if (migrations == null && config.runMigrations() && migrationUrl != null) {
+        ownedMigrations = openMigrationPool();
+        migrations = ownedMigrations;
+      }
+      DatabaseSetup.Prepared prepared =
+          DatabaseSetup.prepare(
+              config,
+              connections,
+              external != null ? null : unused -> reopenWithoutServerPrepares(),
+              migrations);
+      dataSource = prepared.dataSource();
+      server = prepared.server();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    } finally {
+      if (ownedMigrations != null) {
+        ownedMigrations.close();
+      }
+    }
+  }
+
+  /**
+   * The library's connections, after {@link #open()}.
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
+   * The server found by {@link #open()}.
+   *
+   * @return its version and whether a transaction-mode pooler sits in front of it
+   */
+  public DatabaseSetup.Server server() {
+    return server;
+  }
+
+  /** Closes the owned pool, if any; a caller's data source stays open. Idempotent. */
+  public void close() {
+    if (owned != null) {
+      owned.close();
+      owned = null;
+    }
+  }
+
+  private DataSource openPool(boolean withoutServerPrepares) {
+    owned = newPool("jobqueue", url, poolSize(config.maxWorkers()), withoutServerPrepares);
+    return owned;
+  }
+
+  /** Through a pooler in transaction mode: the same pool, but no server-side prepares. */
+  private DataSource reopenWithoutServerPrepares() {
+    close();
+    return openPool(true);
+  }
+
+  /** For migrations only, closed when they are done: the lock's connection, and Flyway's. */
+  private HikariDataSource openMigrationPool() {
+    try {
+      return newPool("jobqueue-migration", migrationUrl, 3, false);
+    } catch (RuntimeException e) {
+      throw new JobStoreException(
+          "cannot connect to the migration database "
+              + JdbcUrls.redact(migrationUrl.jdbcUrl())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static HikariDataSource newPool(
+      String name, JdbcUrls.Parsed url, int size, boolean withoutServerPrepares) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName(name);
+    hikari.setJdbcUrl(url.jdbcUrl());
+    if (url.user() != null) {
+      hikari.setUsername(url.user());
+    }
+    if (url.password() != null) {
+      hikari.setPassword(url.password());
+    }
+    if (withoutServerPrepares) {
+      // A parameter in the URL itself wins over this; DatabaseSetup then refuses the pool.
+      hikari.addDataSourceProperty("prepareThreshold", "0");
+    }
+    hikari.setMaximumPoolSize(size);
+    hikari.setMinimumIdle(1);
+    // Fail fast when the database is unreachable instead of Hikari's 30 s default.
+    hikari.setConnectionTimeout(10_000);
+    return new HikariDataSource(hikari);
+  }
+}
