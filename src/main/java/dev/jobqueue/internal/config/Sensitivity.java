@@ -1,5 +1,7 @@
 package dev.jobqueue.internal.config;
 
+import dev.jobqueue.internal.JdbcUrls;
+
 /** How much of a setting's value may be shown in {@code toString} and error messages. */
 public enum Sensitivity {
   /** Shown as it is. */
@@ -39,7 +41,6 @@ public enum Sensitivity {
    * @return the URL without its credentials
    */
   public static String redactUrl(String url) {
-    return url.replaceAll("//[^@/]*@", "//<credentials>@")
-        .replaceAll("(?i)(password=)[^&]*", "$1<redacted>");
+    return JdbcUrls.redact(url);
   }
 }
