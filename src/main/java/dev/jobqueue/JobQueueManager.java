@@ -128,7 +128,7 @@ public final class JobQueueManager implements AutoCloseable {
       JobRepository store = new JobRepository(database.dataSource(), config.schema());
       repository = store;
       notifier = new Notifier(store::notifyNewJobs);
-      healthReader = new HealthReader(store, config.healthCheckTimeout().toMillis());
+      healthReader = new HealthReader(store.cluster(), config.healthCheckTimeout().toMillis());
       workerPool =
           new WorkerPool(
               config,
@@ -480,7 +480,7 @@ public final class JobQueueManager implements AutoCloseable {
     JobRepository store = requireRunning();
     ProcessingStats.Scope node = workerPool.stats().snapshot();
     List<StatRow> rows = new ArrayList<>();
-    long databaseNow = store.recentStats(Stats.WINDOW_MINUTES, rows);
+    long databaseNow = store.cluster().recentStats(Stats.WINDOW_MINUTES, rows);
     return new ProcessingStats(node, Stats.aggregate(rows, databaseNow), WallClock.now());
   }
 

@@ -121,6 +121,90 @@ class ArchitectureTest {
               "the public API hides jOOQ and Jackson; of JDBC it takes only a Connection (enqueue"
                   + " in the caller's transaction) and a DataSource (the application's pool)");
 
+  /** The claim statement has exactly one caller: the producer, which knows how much room it has. */
+  @ArchTest
+  static final ArchRule onlyTheProducerClaims =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName("dev.jobqueue.internal.engine.Producer")
+          .should()
+          .callMethodWhere(
+              DescribedPredicate.describe(
+                  "ExecutionStore.claimAvailable",
+                  call ->
+                      call.getTarget().getName().equals("claimAvailable")
+                          && call.getTargetOwner()
+                              .getName()
+                              .equals("dev.jobqueue.internal.store.ExecutionStore")))
+          .because("claiming beyond the free slots is what the producer exists to prevent");
+
+  /**
+   * The API never hands out or takes an internal type: users cannot reach the engine through it.
+   */
+  @ArchTest
+  static final ArchRule publicApiExposesNoInternalTypes =
+      publicApiClasses()
+          .should(exposeNoTypesFrom(List.of(INTERNAL_PACKAGE + "."), Set.of()))
+          .because("dev.jobqueue.internal is not API and may change in any release");
+
+  /** The optional Micrometer binder is written against the public API only. */
+  @ArchTest
+  static final ArchRule theMicrometerBinderUsesOnlyPublicApi =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.jobqueue.micrometer..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(INTERNAL_PACKAGE + "..")
+          .because("an integration that needs internals is a sign the API lacks something");
+
+  /**
+   * The API package holds the API and nothing else: every public type in it is one a user is meant
+   * to use. A new public type here is a decision, made by changing this list.
+   */
+  @ArchTest
+  static void theApiPackageHoldsOnlyTheApi(JavaClasses classes) {
+    Set<String> found = new TreeSet<>();
+    for (JavaClass javaClass : classes) {
+      if (javaClass.getPackageName().equals(API_PACKAGE)
+          && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
+          && javaClass.isTopLevelClass()) {
+        found.add(javaClass.getSimpleName());
+      }
+    }
+    assertThat(found)
+        .containsExactlyInAnyOrder(
+            "AttemptOutcome",
+            "CreateJobOptions",
+            "FieldError",
+            "HealthCheckResult",
+            "HealthStatus",
+            "Job",
+            "JobContext",
+            "JobError",
+            "JobEventListener",
+            "JobFilters",
+            "JobHandler",
+            "JobHandlerRegistry",
+            "JobMetrics",
+            "JobPriority",
+            "JobQueueConfig",
+            "JobQueueException",
+            "JobQueueManager",
+            "JobResult",
+            "JobStatus",
+            "JobStoreException",
+            "JobValidationException",
+            "JobWorker",
+            "LeaseLostException",
+            "NonRetryableJobException",
+            "ProcessingStats",
+            "RetryStrategy",
+            "TypeStats",
+            "ValidationErrors",
+            "WorkerPool");
+  }
+
   @ArchTest
   static void everyInternalPackageSaysNotApi(JavaClasses classes) throws IOException {
     Set<String> packages = new TreeSet<>();

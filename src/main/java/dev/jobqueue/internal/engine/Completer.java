@@ -6,8 +6,8 @@ import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.store.Completion;
+import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.Failure;
-import dev.jobqueue.internal.store.JobRepository;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ final class Completer implements Service {
   /** An outcome waiting to be written: a completion or a failure (exactly one is set). */
   private record Pending(Execution execution, Completion completion, Failure failure) {}
 
-  private final JobRepository repository;
+  private final ExecutionStore repository;
   private final DataSource dataSource;
   private final String node;
   private final HeldJobs held;
@@ -51,7 +51,7 @@ final class Completer implements Service {
   /** Submitted and not yet written (queued or in the batch being written). */
   private final AtomicInteger unwritten = new AtomicInteger();
 
-  Completer(JobRepository repository, DataSource dataSource, String node, HeldJobs held) {
+  Completer(ExecutionStore repository, DataSource dataSource, String node, HeldJobs held) {
     this.repository = repository;
     this.dataSource = dataSource;
     this.node = node;

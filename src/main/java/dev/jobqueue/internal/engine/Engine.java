@@ -75,10 +75,10 @@ public final class Engine {
     this.config = config;
     this.registry = registry;
     this.nodeId = nodeId;
-    NodeHeartbeat heartbeat = new NodeHeartbeat(repository, nodeId, this::nodeInfo);
+    NodeHeartbeat heartbeat = new NodeHeartbeat(repository.cluster(), nodeId, this::nodeInfo);
     this.stats = new StatsRecorder(nodeId, heartbeat::databaseNowMillis);
-    this.held = new HeldJobs(repository, nodeId);
-    Completer completer = new Completer(repository, dataSource, nodeId, held);
+    this.held = new HeldJobs(repository.executions(), nodeId);
+    Completer completer = new Completer(repository.executions(), dataSource, nodeId, held);
     Executor executor =
         new Executor(
             registry,
@@ -89,7 +89,8 @@ public final class Engine {
             held,
             nodeId,
             config.maxPayloadBytes());
-    LeaseKeeper leases = new LeaseKeeper(repository, nodeId, config.leaseDuration(), held);
+    LeaseKeeper leases =
+        new LeaseKeeper(repository.executions(), nodeId, config.leaseDuration(), held);
     Producer[] producerRef = new Producer[1];
     this.slots = new WorkerSlots(config, held, executor, () -> producerRef[0].queueLow());
     this.listener =
@@ -101,17 +102,33 @@ public final class Engine {
                 this::cancelLocally)
             : null;
     this.producer =
-        new Producer(config, registry, repository, nodeId, held, slots, leases, this::isListening);
+        new Producer(
+            config,
+            registry,
+            repository.executions(),
+            nodeId,
+            held,
+            slots,
+            leases,
+            this::isListening);
     producerRef[0] = producer;
     List<Service> order = new ArrayList<>();
     // The start order; stop runs it backwards. Written here and nowhere else.
     order.add(completer);
     order.add(heartbeat);
-    order.add(new StatsFlush(repository, stats));
+    order.add(new StatsFlush(repository.cluster(), stats));
     order.add(leases);
     order.add(new Watchdog(held, slots, executor));
-    order.add(new Rescuer(repository, config.rescueInterval(), producer::rescued));
-    order.add(new Pruner(repository, config, () -> true));
+    order.add(
+        new Rescuer(
+            repository.executions(),
+            config.rescueInterval(),
+            () -> {
+              // They kept their place in the queue: claim them here now, and tell the others.
+              producer.rescued();
+              repository.notifyNewJobs();
+            }));
+    order.add(new Pruner(repository.cluster(), config, () -> true));
     if (listener != null) {
       order.add(listener);
     }

@@ -1,8 +1,8 @@
 package dev.jobqueue.internal.engine;
 
 import dev.jobqueue.internal.store.ClaimOrder;
+import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.HeldJob;
-import dev.jobqueue.internal.store.JobRepository;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class HeldJobs {
   private static final Logger log = LoggerFactory.getLogger(HeldJobs.class);
 
-  private final JobRepository repository;
+  private final ExecutionStore repository;
   private final String nodeId;
   private final Map<Long, Execution> held = new ConcurrentHashMap<>();
 
@@ -36,7 +36,7 @@ final class HeldJobs {
   /** Told whenever a held job is settled: the producer may claim another. */
   private volatile Runnable onSettled = () -> {};
 
-  HeldJobs(JobRepository repository, String nodeId) {
+  HeldJobs(ExecutionStore repository, String nodeId) {
     this.repository = repository;
     this.nodeId = nodeId;
   }

@@ -3,8 +3,8 @@ package dev.jobqueue.internal.engine;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.HeldJob;
-import dev.jobqueue.internal.store.JobRepository;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +24,14 @@ import org.slf4j.LoggerFactory;
 final class LeaseKeeper implements Service {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
 
-  private final JobRepository repository;
+  private final ExecutionStore repository;
   private final String nodeId;
   private final HeldJobs held;
   private final long leaseMillis;
   private final long leaseNanos;
   private final Loop loop;
 
-  LeaseKeeper(JobRepository repository, String nodeId, Duration lease, HeldJobs held) {
+  LeaseKeeper(ExecutionStore repository, String nodeId, Duration lease, HeldJobs held) {
     this.repository = repository;
     this.nodeId = nodeId;
     this.held = held;

@@ -7,7 +7,7 @@ import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.store.ClaimedJob;
-import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.ExecutionStore;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The claim loop, and the only caller of the claim statement ({@link
- * JobRepository#claimAvailable}): it fetches only as many due jobs as the pool has room for, into
+ * ExecutionStore#claimAvailable}): it fetches only as many due jobs as the pool has room for, into
  * the local queue the workers take from.
  *
  * <p>It claims when the local queue runs low (fewer queued jobs than workers), so that claims come
@@ -38,7 +38,7 @@ final class Producer implements Service {
 
   private final JobQueueConfig config;
   private final JobHandlerRegistry registry;
-  private final JobRepository repository;
+  private final ExecutionStore repository;
   private final String nodeId;
   private final HeldJobs held;
   private final WorkerSlots slots;
@@ -66,7 +66,7 @@ final class Producer implements Service {
   Producer(
       JobQueueConfig config,
       JobHandlerRegistry registry,
-      JobRepository repository,
+      ExecutionStore repository,
       String nodeId,
       HeldJobs held,
       WorkerSlots slots,

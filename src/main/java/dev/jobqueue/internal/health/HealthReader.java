@@ -4,8 +4,8 @@ import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.lifecycle.Threads;
 import dev.jobqueue.internal.maintenance.NodeHeartbeat;
+import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.HealthSnapshot;
-import dev.jobqueue.internal.store.JobRepository;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +29,7 @@ public final class HealthReader implements Service {
    */
   public record Reading(HealthSnapshot snapshot, String problem) {}
 
-  private final JobRepository repository;
+  private final ClusterStore repository;
   private final long timeoutMillis;
   private final ExecutorService executor =
       Executors.newCachedThreadPool(Threads.platform("jobqueue-health-"));
@@ -41,7 +41,7 @@ public final class HealthReader implements Service {
    * @param repository the store
    * @param timeoutMillis how long a read may take before the check answers without it
    */
-  public HealthReader(JobRepository repository, long timeoutMillis) {
+  public HealthReader(ClusterStore repository, long timeoutMillis) {
     this.repository = repository;
     this.timeoutMillis = timeoutMillis;
   }

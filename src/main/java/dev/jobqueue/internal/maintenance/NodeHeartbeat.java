@@ -4,7 +4,7 @@ import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
-import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.NodeInfo;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -24,7 +24,7 @@ public final class NodeHeartbeat implements Service {
 
   private static final Logger log = LoggerFactory.getLogger(NodeHeartbeat.class);
 
-  private final JobRepository repository;
+  private final ClusterStore repository;
   private final String nodeId;
   private final Supplier<NodeInfo> node;
   private final Loop loop;
@@ -39,7 +39,7 @@ public final class NodeHeartbeat implements Service {
    * @param nodeId this node
    * @param node what the row says, read at each beat
    */
-  public NodeHeartbeat(JobRepository repository, String nodeId, Supplier<NodeInfo> node) {
+  public NodeHeartbeat(ClusterStore repository, String nodeId, Supplier<NodeInfo> node) {
     this.repository = repository;
     this.nodeId = nodeId;
     this.node = node;

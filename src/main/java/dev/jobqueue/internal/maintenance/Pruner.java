@@ -4,7 +4,7 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
-import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.ClusterStore;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +23,7 @@ public final class Pruner implements Service {
   private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long MONITORING_RETENTION_MILLIS = TimeUnit.DAYS.toMillis(1);
 
-  private final JobRepository repository;
+  private final ClusterStore repository;
   private final JobQueueConfig config;
   private final BooleanSupplier leading;
   private final long periodMillis;
@@ -36,7 +36,7 @@ public final class Pruner implements Service {
    * @param config the retentions, the batch size and the interval
    * @param leading whether this node leads right now; checked before each statement
    */
-  public Pruner(JobRepository repository, JobQueueConfig config, BooleanSupplier leading) {
+  public Pruner(ClusterStore repository, JobQueueConfig config, BooleanSupplier leading) {
     this.repository = repository;
     this.config = config;
     this.leading = leading;

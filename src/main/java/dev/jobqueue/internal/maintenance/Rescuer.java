@@ -4,7 +4,7 @@ import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.retry.Retries;
-import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.RescuedJob;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +23,7 @@ public final class Rescuer implements Service {
   private static final Logger log = LoggerFactory.getLogger(Rescuer.class);
   private static final int BATCH = 500;
 
-  private final JobRepository repository;
+  private final ExecutionStore repository;
   private final Runnable givenBack;
   private final long periodMillis;
   private final Loop loop;
@@ -33,9 +33,10 @@ public final class Rescuer implements Service {
    *
    * @param repository the store
    * @param rescueInterval the longest an orphaned job waits once its lease expired
-   * @param givenBack told when a rescue gave jobs back to pending, to claim them at once
+   * @param givenBack told when a rescue gave jobs back to pending: this node claims them at once
+   *     and tells the others to
    */
-  public Rescuer(JobRepository repository, Duration rescueInterval, Runnable givenBack) {
+  public Rescuer(ExecutionStore repository, Duration rescueInterval, Runnable givenBack) {
     this.repository = repository;
     this.givenBack = givenBack;
     this.periodMillis = periodMillis(rescueInterval);
@@ -86,7 +87,6 @@ public final class Rescuer implements Service {
         // They kept their place in the queue, ahead of what the local queue holds: claim them
         // now, however deep the local queue, and tell the other nodes to do the same.
         givenBack.run();
-        repository.notifyNewJobs();
       }
       for (RescuedJob job : rescued) {
         log.warn(

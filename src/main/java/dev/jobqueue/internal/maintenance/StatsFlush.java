@@ -4,7 +4,7 @@ import dev.jobqueue.internal.StatsRecorder;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.Service;
-import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.StatRow;
 import java.util.List;
 import org.slf4j.Logger;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class StatsFlush implements Service {
   private static final Logger log = LoggerFactory.getLogger(StatsFlush.class);
 
-  private final JobRepository repository;
+  private final ClusterStore repository;
   private final StatsRecorder stats;
   private final Loop loop;
 
@@ -28,7 +28,7 @@ public final class StatsFlush implements Service {
    * @param repository the store
    * @param stats this node's figures
    */
-  public StatsFlush(JobRepository repository, StatsRecorder stats) {
+  public StatsFlush(ClusterStore repository, StatsRecorder stats) {
     this.repository = repository;
     this.stats = stats;
     this.loop =

@@ -37,7 +37,7 @@ class ClaimGivenBackIT {
   }
 
   private static ClaimedJob claimOne() {
-    List<ClaimedJob> claimed = repository.claimAvailable(NODE, TYPES, 1, 60_000);
+    List<ClaimedJob> claimed = repository.executions().claimAvailable(NODE, TYPES, 1, 60_000);
     assertThat(claimed).hasSize(1);
     return claimed.get(0);
   }
@@ -54,21 +54,29 @@ class ClaimGivenBackIT {
             + schema
             + "\".jobs set lease_expires_at = now() - interval '1 second' where id = "
             + first.id());
-    assertThat(repository.rescueExpired(10, (retryCount, maxRetries) -> retryCount < maxRetries))
+    assertThat(
+            repository
+                .executions()
+                .rescueExpired(10, (retryCount, maxRetries) -> retryCount < maxRetries))
         .hasSize(1);
     ClaimedJob rescued = claimOne();
     assertThat(rescued.givenBack()).as("after a rescue").isTrue();
 
     // The attempt fails and is retried at once.
     assertThat(
-            repository.failMany(
-                NODE, List.of(new Failure(rescued.id(), rescued.token(), "boom", true, 0))))
+            repository
+                .executions()
+                .failMany(
+                    NODE, List.of(new Failure(rescued.id(), rescued.token(), "boom", true, 0))))
         .containsExactly(rescued.id());
     ClaimedJob retried = claimOne();
     assertThat(retried.givenBack()).as("after a retried failure").isFalse();
 
     // The node shuts down and gives it back.
-    assertThat(repository.release(NODE, List.of(new HeldJob(retried.id(), retried.token()))))
+    assertThat(
+            repository
+                .executions()
+                .release(NODE, List.of(new HeldJob(retried.id(), retried.token()))))
         .containsExactly(retried.id());
     assertThat(claimOne().givenBack()).as("after a release").isTrue();
   }

@@ -46,7 +46,8 @@ class HeldUpdatesLockOrderIT {
         jobs.add(new NewJob("t", 2, "{}", 0, 60, null));
       }
       repository.insert(jobs, false);
-      List<ClaimedJob> claimed = repository.claimAvailable(NODE, new String[] {"t"}, 400, 60_000);
+      List<ClaimedJob> claimed =
+          repository.executions().claimAvailable(NODE, new String[] {"t"}, 400, 60_000);
       assertThat(claimed).hasSize(400);
 
       List<HeldJob> held = new ArrayList<>();
@@ -62,15 +63,17 @@ class HeldUpdatesLockOrderIT {
           CompletableFuture.runAsync(
               () -> {
                 for (int i = 0; i < 5; i++) {
-                  repository.extendLeases(NODE, held, 60_000);
+                  repository.executions().extendLeases(NODE, held, 60_000);
                 }
               });
       CompletableFuture<Void> completing =
           CompletableFuture.runAsync(
               () -> {
                 for (int from = 0; from < completions.size(); from += 50) {
-                  repository.completeMany(
-                      NODE, completions.subList(from, Math.min(from + 50, completions.size())));
+                  repository
+                      .executions()
+                      .completeMany(
+                          NODE, completions.subList(from, Math.min(from + 50, completions.size())));
                 }
               });
       renewals.join();

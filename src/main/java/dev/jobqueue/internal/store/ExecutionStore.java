@@ -1,0 +1,411 @@
+package dev.jobqueue.internal.store;
+
+import static dev.jobqueue.internal.store.Sql.inTransaction;
+import static dev.jobqueue.internal.store.Sql.instant;
+import static dev.jobqueue.internal.store.Sql.perPriority;
+import static dev.jobqueue.internal.store.Sql.repeat;
+import static dev.jobqueue.internal.store.Sql.run;
+
+import dev.jobqueue.JobPriority;
+import java.sql.Connection;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * The SQL of running jobs: the claim, every outcome (batched), lease renewal, release and rescue,
+ * each fenced by id, claim token and node where it touches a running job. The hot path: every
+ * statement here is one round trip for any number of jobs. Thread-safe. <strong>Not API.</strong>
+ */
+public final class ExecutionStore {
+
+  private final DSLContext dsl;
+  private final String claimSql;
+  private final String completeSql;
+  private final String completeOneSql;
+  private final String failSql;
+  private final String releaseSql;
+  private final String extendSql;
+  private final String expiredSql;
+  private final String rescueSql;
+  private final String nextDueSql;
+
+  ExecutionStore(DSLContext dsl, String qualified) {
+    this.dsl = dsl;
+    String fence = " and j.locked_by = ? and j.status = 'running'";
+    // A job claimed before whose run_at is still older than that claim was given back by a rescue
+    // or a release (a failure, retryJob and a new job set run_at to now or later): given_back.
+    this.claimSql =
+        "with claimable as materialized ("
+            + " select id, coalesce(started_at > run_at, false) as given_back from "
+            + qualified
+            + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
+            + " order by "
+            + ClaimOrder.SQL
+            + " limit ? for update skip locked),"
+            + " claimed as (update "
+            + qualified
+            + " j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
+            + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
+            + " started_at = now(), updated_at = now()"
+            + " from claimable c where j.id = c.id"
+            + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back)"
+            + " select * from claimed order by "
+            + ClaimOrder.SQL;
+    String completedSet =
+        " set status = 'completed', completed_at = now(), updated_at = now(),"
+            + " locked_by = null, lease_expires_at = null";
+    // The multi-row updates of a node's held jobs (completion, release, lease renewal) first lock
+    // their rows in id order: two such statements running at once (the completer and the lease
+    // renewal) would otherwise lock overlapping rows in different orders and deadlock.
+    String lockHeld =
+        " j join unnest(?::bigint[], ?::integer[]%s) as u(id, token%s)"
+            + " on j.id = u.id and j.attempt = u.token"
+            + " where j.locked_by = ? and j.status = 'running'"
+            + " order by j.id for update of j)";
+    this.completeSql =
+        "with locked as (select j.id, u.result from "
+            + qualified
+            + String.format(lockHeld, ", ?::text[]", ", result")
+            + " update "
+            + qualified
+            + " j"
+            + completedSet
+            + ", result = l.result::jsonb from locked l where j.id = l.id returning j.id";
+    this.completeOneSql =
+        "update "
+            + qualified
+            + " j"
+            + completedSet
+            + ", result = ?::jsonb where j.id = ? and j.attempt = ?"
+            + fence;
+    String errorEntry =
+        "jsonb_build_array(jsonb_build_object('attempt', j.retry_count + 1, 'at', now(),"
+            + " 'error', l.message))";
+    // The decision (retry or fail, and the delay) comes from Retries; this only applies it.
+    this.failSql =
+        "with locked as (select j.id, u.retry, u.delay, u.message from "
+            + qualified
+            + String.format(
+                lockHeld, ", ?::boolean[], ?::bigint[], ?::text[]", ", retry, delay, message")
+            + " update "
+            + qualified
+            + " j set status = case when l.retry then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when l.retry then 1 else 0 end,"
+            + " run_at = case when l.retry then now() + l.delay * interval '1 millisecond'"
+            + " else j.run_at end,"
+            + " completed_at = case when l.retry then null else now() end,"
+            + " error_message = l.message, errors = j.errors || "
+            + errorEntry
+            + ", locked_by = null, lease_expires_at = null, updated_at = now()"
+            + " from locked l where j.id = l.id returning j.id";
+    this.releaseSql =
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(lockHeld, "", "")
+            + " update "
+            + qualified
+            + " j set status = 'pending', locked_by = null, lease_expires_at = null,"
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
+    this.extendSql =
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(lockHeld, "", "")
+            + " update "
+            + qualified
+            + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
+            + " from locked l where j.id = l.id returning j.id";
+    this.expiredSql =
+        "select id, locked_by, retry_count, max_retries from "
+            + qualified
+            + " where status = 'running' and lease_expires_at < now()"
+            + " order by lease_expires_at limit ? for update skip locked";
+    String lostMessage = "'attempt lost: lease held by ' || u.holder || ' expired without renewal'";
+    // The rows are locked by expiredSql in the same transaction; the decision comes from the
+    // caller's rule. run_at stays: the job was due when it was claimed, so it keeps its place in
+    // the queue and runs again within lease + rescue interval even behind a backlog.
+    this.rescueSql =
+        "update "
+            + qualified
+            + " j set status = case when u.retry then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when u.retry then 1 else 0 end,"
+            + " completed_at = case when u.retry then null else now() end,"
+            + " error_message = "
+            + lostMessage
+            + ", errors = j.errors || jsonb_build_array(jsonb_build_object('attempt',"
+            + " j.retry_count + 1, 'at', now(), 'error', "
+            + lostMessage
+            + ")), locked_by = null, lease_expires_at = null, updated_at = now()"
+            + " from unnest(?::bigint[], ?::text[], ?::boolean[]) as u(id, holder, retry)"
+            + " where j.id = u.id and j.status = 'running'"
+            + " returning j.id, u.holder, j.status";
+    // min(run_at) per priority walks jobs_claim_idx from its start, so this stays cheap however
+    // many pending jobs there are (a plain min over all priorities could not use the index).
+    String minRunAt =
+        "(select min(run_at) from "
+            + qualified
+            + " where status = 'pending' and priority = %d and type = any(?::text[]))";
+    this.nextDueSql =
+        "select (extract(epoch from (least("
+            + perPriority(minRunAt)
+            + ") - now())) * 1000)::bigint";
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs of the given types, in claim order (priority, run_at, id),
+   * in one statement. Rows other nodes have locked are skipped, never waited for.
+   *
+   * @param node this node's id, stored in {@code locked_by}
+   * @param types the types this node has handlers for
+   * @param limit the most jobs to claim
+   * @param leaseMillis how long the lease lasts before it must be renewed
+   * @return the claimed jobs, in claim order
+   */
+  public List<ClaimedJob> claimAvailable(String node, String[] types, int limit, long leaseMillis) {
+    if (limit <= 0 || types.length == 0) {
+      return List.of();
+    }
+    return run(
+        "claim jobs",
+        () -> {
+          List<ClaimedJob> claimed =
+              new ArrayList<>(
+                  dsl.resultQuery(claimSql, types, limit, node, leaseMillis)
+                      .fetch(
+                          r ->
+                              new ClaimedJob(
+                                  r.get(0, Long.class),
+                                  r.get(1, String.class),
+                                  r.get(2, String.class),
+                                  r.get(3, Integer.class),
+                                  r.get(4, Integer.class),
+                                  r.get(5, Integer.class),
+                                  r.get(6, Integer.class),
+                                  r.get(7, Integer.class),
+                                  instant(r.get(8, OffsetDateTime.class)),
+                                  instant(r.get(9, OffsetDateTime.class)),
+                                  r.get(10, Boolean.class))));
+          return claimed;
+        });
+  }
+
+  /**
+   * Marks successful attempts completed, in one statement. Each row is fenced by id, token, node
+   * and status; a row whose claim was taken over is left alone.
+   *
+   * @param node this node's id
+   * @param completions the successful attempts
+   * @return the ids that were written; the others were fenced out
+   */
+  public Set<Long> completeMany(String node, List<Completion> completions) {
+    int n = completions.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    String[] results = new String[n];
+    for (int i = 0; i < n; i++) {
+      Completion c = completions.get(i);
+      ids[i] = c.id();
+      tokens[i] = c.token();
+      results[i] = c.resultJson();
+    }
+    return run(
+        "complete " + n + " jobs",
+        () ->
+            new HashSet<>(
+                dsl.resultQuery(completeSql, ids, tokens, results, node).fetch(0, Long.class)));
+  }
+
+  /**
+   * Marks one successful attempt completed inside the caller's transaction, fenced like {@link
+   * #completeMany}. Nothing is committed here.
+   *
+   * @param connection the transaction's connection
+   * @param node this node's id
+   * @param completion the attempt
+   * @return true when the row was written; false when the claim was taken over
+   */
+  public boolean completeInTransaction(Connection connection, String node, Completion completion) {
+    return run(
+        "complete job " + completion.id() + " in a transaction",
+        () ->
+            DSL.using(connection, SQLDialect.POSTGRES, Sql.SETTINGS)
+                    .query(
+                        completeOneSql,
+                        completion.resultJson(),
+                        completion.id(),
+                        completion.token(),
+                        node)
+                    .execute()
+                == 1);
+  }
+
+  /**
+   * Records failed attempts, in one statement: each goes back to pending after its delay, or ends
+   * failed, as its {@link Failure} says. Fenced like {@link #completeMany}.
+   *
+   * @param node this node's id
+   * @param failures the attempts and what to do with each
+   * @return the ids that were written; the others were fenced out
+   */
+  public Set<Long> failMany(String node, List<Failure> failures) {
+    int n = failures.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    Boolean[] retries = new Boolean[n];
+    Long[] delays = new Long[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      Failure f = failures.get(i);
+      ids[i] = f.id();
+      tokens[i] = f.token();
+      retries[i] = f.retry();
+      delays[i] = f.delayMillis();
+      messages[i] = f.message();
+    }
+    return run(
+        "record " + n + " failed attempts",
+        () ->
+            new HashSet<>(
+                dsl.resultQuery(failSql, ids, tokens, retries, delays, messages, node)
+                    .fetch(0, Long.class)));
+  }
+
+  /**
+   * Gives held jobs back to pending without counting an attempt (a prefetched job that never
+   * started, or one interrupted by shutdown). Fenced.
+   *
+   * @param node this node's id
+   * @param held the jobs
+   * @return the ids that were released
+   */
+  public Set<Long> release(String node, List<HeldJob> held) {
+    return heldUpdate("release " + held.size() + " jobs", releaseSql, null, node, held);
+  }
+
+  /**
+   * Renews the leases of the jobs this node holds, in one statement.
+   *
+   * @param node this node's id
+   * @param held the jobs this node believes it holds
+   * @param leaseMillis the new lease, from now
+   * @return the ids still held; any other job of {@code held} was cancelled or taken over
+   */
+  public Set<Long> extendLeases(String node, List<HeldJob> held, long leaseMillis) {
+    return heldUpdate("renew " + held.size() + " leases", extendSql, leaseMillis, node, held);
+  }
+
+  private Set<Long> heldUpdate(
+      String operation, String sql, Long leaseMillis, String node, List<HeldJob> held) {
+    int n = held.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = held.get(i).id();
+      tokens[i] = held.get(i).token();
+    }
+    Object[] binds =
+        leaseMillis == null
+            ? new Object[] {ids, tokens, node}
+            : new Object[] {ids, tokens, node, leaseMillis};
+    return run(operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
+  }
+
+  /** Decides whether a job whose attempt was lost may run again. */
+  @FunctionalInterface
+  public interface RetryRule {
+    /**
+     * The decision for one job.
+     *
+     * @param retryCount retries used before the lost attempt
+     * @param maxRetries the job's budget
+     * @return true: back to pending; false: failed
+     */
+    boolean retry(int retryCount, int maxRetries);
+  }
+
+  /**
+   * Takes back up to {@code limit} running jobs whose lease expired: their node stopped renewing
+   * it, so it is presumed dead. The lost attempt counts; {@code rule} decides whether each job goes
+   * back to pending (keeping its place in the queue) or ends failed. Safe to run on every node at
+   * once: the rows are locked, and skipped by the others, in one transaction.
+   *
+   * @param limit the most jobs to take back in this statement
+   * @param rule the retry decision
+   * @return what was taken back
+   */
+  public List<RescuedJob> rescueExpired(int limit, RetryRule rule) {
+    return run(
+        "rescue expired jobs",
+        () ->
+            inTransaction(
+                dsl,
+                cfg -> {
+                  DSLContext tx = cfg.dsl();
+                  List<Record> expired = tx.resultQuery(expiredSql, limit).fetch();
+                  if (expired.isEmpty()) {
+                    return List.<RescuedJob>of();
+                  }
+                  int n = expired.size();
+                  Long[] ids = new Long[n];
+                  String[] holders = new String[n];
+                  Boolean[] retry = new Boolean[n];
+                  for (int i = 0; i < n; i++) {
+                    Record r = expired.get(i);
+                    ids[i] = r.get(0, Long.class);
+                    holders[i] = r.get(1, String.class);
+                    retry[i] = rule.retry(r.get(2, Integer.class), r.get(3, Integer.class));
+                  }
+                  return tx.resultQuery(rescueSql, ids, holders, retry)
+                      .fetch(
+                          r ->
+                              new RescuedJob(
+                                  r.get(0, Long.class),
+                                  r.get(1, String.class),
+                                  r.get(2, String.class)));
+                }));
+  }
+
+  /**
+   * How long until the next pending job of these types falls due, by the database clock.
+   *
+   * @param types the types a node has handlers for
+   * @return milliseconds (zero or negative when one is due now), or empty when none is pending
+   */
+  public Optional<Long> millisUntilNextDue(String[] types) {
+    return run(
+        "find the next due job",
+        () ->
+            Optional.ofNullable(
+                dsl.resultQuery(nextDueSql, repeat(types, JobPriority.values().length))
+                    .fetchOne(0, Long.class)));
+  }
+
+  /**
+   * When the calling thread last sent a statement through the store, by {@code System.nanoTime()}:
+   * after its connection was obtained from the pool. A lease granted by that statement runs from no
+   * earlier than this.
+   *
+   * @param fallback returned when this thread has sent nothing since
+   * @return the later of the last send and {@code fallback}
+   */
+  public long sentSince(long fallback) {
+    return Sql.sentSince(fallback);
+  }
+}
