@@ -42,10 +42,10 @@ class SchemaMigrationIT {
   private static final String HISTORY = "jobqueue_schema_history";
 
   /** Every migration the library ships, in order: each applied exactly once. */
-  private static final String[] MIGRATIONS = {"1", "2"};
+  private static final String[] MIGRATIONS = {"1", "2", "3"};
 
   /** Every table the library creates in its schema. */
-  private static final String[] LIBRARY_TABLES = {"jobs", "nodes", "job_stats", HISTORY};
+  private static final String[] LIBRARY_TABLES = {"jobs", "nodes", "job_stats", "leader", HISTORY};
 
   /** The first key of the library's advisory lock ("jobq"). */
   private static final long LOCK_CLASS = 0x6a6f6271L;

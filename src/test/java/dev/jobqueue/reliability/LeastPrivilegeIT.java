@@ -20,6 +20,7 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.ProcessingStats;
+import dev.jobqueue.internal.store.LeaderStore;
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
@@ -246,6 +247,13 @@ class LeastPrivilegeIT {
           .until(() -> worker.getProcessingStats().cluster().overall().processed() >= 1);
       ProcessingStats stats = worker.getProcessingStats();
       steps.add("healthCheck " + health.status() + ", getJobMetrics, getProcessingStats");
+
+      // 5b. Leader election's lease row: acquire, read, resign.
+      LeaderStore leader = new LeaderStore(appPool, schema);
+      assertThat(leader.acquireOrRenew("default", "lp-node", 30_000).leading()).isTrue();
+      assertThat(leader.current("default")).isPresent();
+      assertThat(leader.resign("default", "lp-node")).isTrue();
+      steps.add("leader lease");
 
       // 6. Pruning: the 50 old finished jobs go, the new ones stay.
       await()

@@ -45,7 +45,7 @@ public final class SchemaMigrator {
    * session-level settings would stay on a pooled server connection.
    */
   public static final List<String> SCRIPTS =
-      List.of("V1__create_jobs.sql", "V2__nodes_and_stats.sql");
+      List.of("V1__create_jobs.sql", "V2__nodes_and_stats.sql", "V3__leader.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;
