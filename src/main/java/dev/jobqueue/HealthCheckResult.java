@@ -19,7 +19,7 @@ import java.util.Objects;
  *   "metrics": {"totalJobsProcessed": 152, "averageProcessingTime": 1250,
  *               "registeredTypes": ["data-processing", "email-notification"]},
  *   "queue": {"lagMillis": 40, "duePending": 12},
- *   "cluster": {"liveNodes": 2, "listening": true, "wakeup": "notify"},
+ *   "cluster": {"liveNodes": 2, "listening": true, "wakeup": "notify", "leader": "web-1"},
  *   "reasons": [],
  *   "checkedAt": "2026-11-28T08:00:00Z"
  * }
@@ -138,6 +138,22 @@ public record HealthCheckResult(
    * @param listening whether this node's pool is woken by LISTEN/NOTIFY right now
    * @param wakeup {@code "notify"} when listening, {@code "polling"} when it relies on {@code
    *     pollInterval}, {@code "none"} when this node runs no workers
+   * @param leader the node id of the leader, which runs the cluster's maintenance (pruning), by the
+   *     database clock; empty when no node leads at the moment (none runs workers, or the last
+   *     leader died and its lease has not yet run out)
    */
-  public record Cluster(int liveNodes, boolean listening, String wakeup) {}
+  public record Cluster(int liveNodes, boolean listening, String wakeup, String leader) {
+    /**
+     * Checks the components.
+     *
+     * @param liveNodes live worker pools
+     * @param listening whether this node listens
+     * @param wakeup how this node is woken
+     * @param leader the leader's node id, or empty
+     */
+    public Cluster {
+      Objects.requireNonNull(wakeup, "wakeup");
+      Objects.requireNonNull(leader, "leader");
+    }
+  }
 }

@@ -436,7 +436,8 @@ public final class JobQueueManager implements AutoCloseable {
         new HealthCheckResult.Cluster(
             snapshot == null ? 0 : snapshot.liveNodes(),
             listening,
-            !poolRunning ? "none" : listening ? "notify" : "polling"),
+            !poolRunning ? "none" : listening ? "notify" : "polling",
+            snapshot == null || snapshot.leader() == null ? "" : snapshot.leader()),
         verdict.reasons(),
         WallClock.now());
   }

@@ -212,6 +212,11 @@ public final class WorkerPool {
     return dataSource;
   }
 
+  /** Whether this node leads the cluster right now. */
+  boolean isLeader() {
+    return engine.isLeader();
+  }
+
   boolean isRunning() {
     return engine.isRunning();
   }

@@ -5,6 +5,7 @@ import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.leader.LeaderElector;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Service;
 import dev.jobqueue.internal.lifecycle.ServiceGroup;
@@ -15,6 +16,7 @@ import dev.jobqueue.internal.maintenance.StatsFlush;
 import dev.jobqueue.internal.notify.NotificationListener;
 import dev.jobqueue.internal.retry.Retries;
 import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.LeaderStore;
 import dev.jobqueue.internal.store.NodeInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,7 @@ public final class Engine {
   private final Producer producer;
   private final NotificationListener listener;
   private final HeldJobs held;
+  private final LeaderElector leader;
   private final ServiceGroup services;
   private final Object lifecycle = new Object();
   private volatile boolean running;
@@ -128,7 +131,15 @@ public final class Engine {
               producer.rescued();
               repository.notifyNewJobs();
             }));
-    order.add(new Pruner(repository.cluster(), config, () -> true));
+    // Leader-only work runs after the election starts and stops before it resigns.
+    this.leader =
+        new LeaderElector(
+            new LeaderStore(dataSource, config.schema()),
+            nodeId,
+            config.leaseDuration(),
+            new LeaderElector.Listener() {});
+    order.add(leader);
+    order.add(new Pruner(repository.cluster(), config, leader::isLeader));
     if (listener != null) {
       order.add(listener);
     }
@@ -289,6 +300,15 @@ public final class Engine {
    */
   public StatsRecorder stats() {
     return stats;
+  }
+
+  /**
+   * Whether this node leads the cluster right now, by its own clock.
+   *
+   * @return true while its leader lease is valid
+   */
+  public boolean isLeader() {
+    return leader.isLeader();
   }
 
   private NodeInfo nodeInfo() {

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class LeaderElector implements Service {
 
   /** The one leadership for now; later features may elect leaders of their own. */
-  public static final String DEFAULT_NAME = "default";
+  public static final String DEFAULT_NAME = LeaderStore.DEFAULT_NAME;
 
   private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 

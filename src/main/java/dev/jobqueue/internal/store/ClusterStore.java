@@ -32,6 +32,7 @@ public final class ClusterStore {
   private final String qualifiedJobs;
   private final String qualifiedNodes;
   private final String qualifiedStats;
+  private final String qualifiedLeader;
 
   ClusterStore(DSLContext dsl, String schema) {
     this.dsl = dsl;
@@ -39,6 +40,7 @@ public final class ClusterStore {
     this.qualifiedJobs = Sql.qualified(schema, "jobs");
     this.qualifiedNodes = Sql.qualified(schema, "nodes");
     this.qualifiedStats = Sql.qualified(schema, "job_stats");
+    this.qualifiedLeader = Sql.qualified(schema, "leader");
   }
 
   /**
@@ -128,15 +130,20 @@ public final class ClusterStore {
                                   + " (select count(*) from "
                                   + qualifiedNodes
                                   + " where heartbeat_at > now() - ?::bigint"
-                                  + " * interval '1 millisecond')",
-                              liveWithinMillis)
+                                  + " * interval '1 millisecond'),"
+                                  + " (select node_id from "
+                                  + qualifiedLeader
+                                  + " where name = ? and expires_at > now())",
+                              liveWithinMillis,
+                              LeaderStore.DEFAULT_NAME)
                           .fetchOne();
                   return new HealthSnapshot(
                       counts,
                       estimated,
                       Math.max(0, queue.get(0, Long.class)),
                       queue.get(1, Long.class),
-                      queue.get(2, Integer.class));
+                      queue.get(2, Integer.class),
+                      queue.get(3, String.class));
                 }));
   }
 

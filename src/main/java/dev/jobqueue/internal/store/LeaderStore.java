@@ -1,19 +1,16 @@
 package dev.jobqueue.internal.store;
 
+import static dev.jobqueue.internal.store.Sql.instant;
+import static dev.jobqueue.internal.store.Sql.run;
+
 import dev.jobqueue.JobStoreException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.SQLDialect;
-import org.jooq.conf.Settings;
-import org.jooq.exception.DataAccessException;
-import org.jooq.impl.DSL;
-import org.jooq.impl.DefaultConfiguration;
 
 /**
  * All SQL of leader election, on the {@code leader} table: one row per leadership, whose lease ends
@@ -26,14 +23,8 @@ import org.jooq.impl.DefaultConfiguration;
  */
 public final class LeaderStore {
 
-  static {
-    // jOOQ prints a banner and tips on first use; a library must not write to its users' logs.
-    System.setProperty("org.jooq.no-logo", System.getProperty("org.jooq.no-logo", "true"));
-    System.setProperty("org.jooq.no-tips", System.getProperty("org.jooq.no-tips", "true"));
-  }
-
-  private static final Settings SETTINGS =
-      new Settings().withExecuteLogging(false).withRenderSchema(true);
+  /** The one leadership for now; later features may elect leaders of their own. */
+  public static final String DEFAULT_NAME = "default";
 
   private final DSLContext dsl;
   private final String acquireSql;
@@ -77,10 +68,8 @@ public final class LeaderStore {
   public LeaderStore(DataSource dataSource, String schema) {
     Objects.requireNonNull(dataSource, "dataSource");
     Objects.requireNonNull(schema, "schema");
-    this.dsl =
-        DSL.using(
-            new DefaultConfiguration().set(dataSource).set(SQLDialect.POSTGRES).set(SETTINGS));
-    String leader = "\"" + schema + "\".leader";
+    this.dsl = Sql.newDsl(dataSource);
+    String leader = Sql.qualified(schema, "leader");
     // One statement: insert the row, or take it over once it expired, or renew it when this node
     // holds it. ON CONFLICT DO UPDATE locks the existing row and evaluates the WHERE on its latest
     // version, so of any number of nodes running this at once exactly one holds the row after.
@@ -173,28 +162,5 @@ public final class LeaderStore {
                             instant(r.get(2, OffsetDateTime.class)),
                             instant(r.get(3, OffsetDateTime.class)),
                             Boolean.TRUE.equals(r.get(4, Boolean.class)))));
-  }
-
-  private static <T> T run(String operation, Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (DataAccessException e) {
-      throw new JobStoreException(
-          "database error while trying to " + operation + ": " + rootMessage(e), e);
-    }
-  }
-
-  /** The first {@code SQLException} in the chain: the driver's own words for this statement. */
-  private static String rootMessage(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.sql.SQLException) {
-        return t.getMessage();
-      }
-    }
-    return e.getMessage();
-  }
-
-  private static Instant instant(OffsetDateTime value) {
-    return value == null ? null : value.toInstant();
   }
 }
