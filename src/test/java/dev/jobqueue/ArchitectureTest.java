@@ -31,9 +31,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Keeps the shape promised in STYLE.md: jOOQ only in the store, Micrometer only in its optional
- * binder package, no infrastructure types in the public API, and every internal package labelled
- * "Not API".
+ * Keeps the shape docs/architecture.md describes: jOOQ only in the store, Micrometer only in its
+ * optional binder package, no infrastructure types in the public API, and every internal package
+ * labelled "Not API".
  */
 @AnalyzeClasses(packages = "dev.jobqueue", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -53,7 +53,7 @@ class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("org.jooq..")
-          .because("the repository is the only place that talks SQL (STYLE.md)");
+          .because("the store is the only place that talks SQL (docs/architecture.md)");
 
   /**
    * Micrometer is an optional dependency: an application without micrometer-core on its class path
@@ -104,7 +104,7 @@ class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("io.micrometer..")
-          .because("micrometer-core is optional: the library must run without it (STYLE.md)");
+          .because("micrometer-core is optional: the library must run without it");
 
   /**
    * The issue that defines the API requires building the manager from "either a DataSource or a

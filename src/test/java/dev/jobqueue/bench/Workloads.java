@@ -113,7 +113,9 @@ final class Workloads {
     return "minWorkers = maxWorkers = the workload's worker count, maxJobsPerWorker = "
         + MAX_JOBS_PER_WORKER
         + ", pollInterval 1 s (W3: 60 s), leaseDuration 30 s, other settings at their defaults;"
-        + " each manager owns its HikariCP pool (maxWorkers + 6 connections)";
+        + " each manager owns its HikariCP pool (maxWorkers + "
+        + dev.jobqueue.internal.store.Database.CONNECTIONS_BEYOND_WORKERS
+        + " connections)";
   }
 
   // ---- warm-up --------------------------------------------------------------------------------
