@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.Enqueuer;
 import dev.jobqueue.internal.JdbcUrls;
 import dev.jobqueue.internal.JobIds;
 import dev.jobqueue.internal.JobInputValidator;
@@ -16,7 +17,6 @@ import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
-import dev.jobqueue.internal.store.NewJob;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -75,20 +75,26 @@ public final class JobQueueManager implements AutoCloseable {
   private Notifier notifier;
   private HealthReader healthReader;
   private ServiceGroup services;
+  private volatile Enqueuer enqueuer;
 
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
     this.registry = builder.registry;
     this.listeners = List.copyOf(builder.listeners);
     this.validator = new JobInputValidator(config, registry);
-    JdbcUrls.Parsed url = builder.resolveUrl();
+    JdbcUrls.Parsed url =
+        builder.dataSource != null
+            ? null
+            : Database.resolveUrl(config, builder.jdbcUrl, builder.user, builder.password);
     this.database =
         new Database(
             config,
             builder.dataSource,
             builder.migrationDataSource,
             url,
-            builder.resolveMigrationUrl(url));
+            builder.migrationDataSource != null
+                ? null
+                : Database.resolveMigrationUrl(config, url, builder.user, builder.password));
   }
 
   /**
@@ -128,6 +134,7 @@ public final class JobQueueManager implements AutoCloseable {
       JobRepository store = new JobRepository(database.dataSource(), config.schema());
       repository = store;
       notifier = new Notifier(store::notifyNewJobs);
+      enqueuer = new Enqueuer(validator, store, notifier, () -> workerPool.wakeUp(), listeners);
       healthReader = new HealthReader(store.cluster(), config.healthCheckTimeout().toMillis());
       workerPool =
           new WorkerPool(
@@ -248,39 +255,8 @@ public final class JobQueueManager implements AutoCloseable {
 
   private List<String> createJobs(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
-    JobRepository store = requireRunning();
-    List<NewJob> rows = validator.toNewJobs(options, indexed);
-    List<Long> ids;
-    if (transaction == null) {
-      boolean notify = notifier.leading();
-      ids = store.insert(rows, notify);
-      if (!notify) {
-        notifier.trailing();
-      }
-    } else {
-      ids = store.insert(transaction, rows);
-    }
-    workerPool.wakeUp();
-    if (log.isDebugEnabled()) {
-      for (int i = 0; i < ids.size(); i++) {
-        log.debug("Job {} created with type {}", ids.get(i), rows.get(i).type());
-      }
-    }
-    if (!listeners.isEmpty()) {
-      Map<String, Integer> byType = new TreeMap<>();
-      rows.forEach(row -> byType.merge(row.type(), 1, Integer::sum));
-      for (JobEventListener listener : listeners) {
-        byType.forEach(
-            (type, count) -> {
-              try {
-                listener.jobsCreated(type, count);
-              } catch (RuntimeException e) {
-                log.warn("Job event listener {} failed: {}", listener, e.toString());
-              }
-            });
-      }
-    }
-    return ids.stream().map(String::valueOf).toList();
+    requireRunning();
+    return enqueuer.enqueue(options, indexed, transaction);
   }
 
   /**
@@ -451,22 +427,8 @@ public final class JobQueueManager implements AutoCloseable {
    */
   public JobMetrics getJobMetrics() {
     JobRepository store = requireRunning();
-    Map<String, Map<String, Long>> byType = store.countByTypeAndStatus();
-    Map<String, Long> byStatus = new TreeMap<>();
     Map<String, Map<String, Long>> complete = new TreeMap<>();
-    for (JobStatus status : JobStatus.values()) {
-      byStatus.put(status.wireName(), 0L);
-    }
-    byType.forEach(
-        (type, counts) -> {
-          Map<String, Long> row = new TreeMap<>();
-          for (JobStatus status : JobStatus.values()) {
-            long count = counts.getOrDefault(status.wireName(), 0L);
-            row.put(status.wireName(), count);
-            byStatus.merge(status.wireName(), count, Long::sum);
-          }
-          complete.put(type, row);
-        });
+    Map<String, Long> byStatus = Stats.byStatus(store.countByTypeAndStatus(), complete);
     return new JobMetrics(byStatus, complete, WallClock.now());
   }
 
@@ -666,39 +628,6 @@ public final class JobQueueManager implements AutoCloseable {
             "no database: set dataSource(...), jdbcUrl(...) or JOB_QUEUE_DATABASE_URL");
       }
       return new JobQueueManager(this);
-    }
-
-    private JdbcUrls.Parsed resolveMigrationUrl(JdbcUrls.Parsed main) {
-      if (migrationDataSource != null || config.migrationDatabaseUrl().isEmpty()) {
-        return null;
-      }
-      JdbcUrls.Parsed parsed = JdbcUrls.parse(config.migrationDatabaseUrl().orElseThrow());
-      String fallbackUser = config.databaseUser().orElse(main == null ? user : main.user());
-      String fallbackPassword =
-          config.databasePassword().orElse(main == null ? password : main.password());
-      return new JdbcUrls.Parsed(
-          parsed.jdbcUrl(),
-          parsed.user() != null ? parsed.user() : fallbackUser,
-          parsed.password() != null ? parsed.password() : fallbackPassword);
-    }
-
-    private JdbcUrls.Parsed resolveUrl() {
-      if (dataSource != null) {
-        return null;
-      }
-      String url = jdbcUrl != null ? jdbcUrl : config.databaseUrl().orElseThrow();
-      JdbcUrls.Parsed parsed = JdbcUrls.parse(url);
-      String resolvedUser =
-          user != null
-              ? user
-              : parsed.user() != null ? parsed.user() : config.databaseUser().orElse(null);
-      String resolvedPassword =
-          password != null
-              ? password
-              : parsed.password() != null
-                  ? parsed.password()
-                  : config.databasePassword().orElse(null);
-      return new JdbcUrls.Parsed(parsed.jdbcUrl(), resolvedUser, resolvedPassword);
     }
   }
 }

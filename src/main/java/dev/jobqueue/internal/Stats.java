@@ -147,4 +147,31 @@ public final class Stats {
       return maxMillis;
     }
   }
+
+  /**
+   * Fills in every status for every type, and sums them by status: what {@code getJobMetrics()}
+   * reports.
+   *
+   * @param byType counts by type, then status wire name, as read
+   * @param complete receives the counts by type with every status present
+   * @return the counts by status, every status present
+   */
+  public static Map<String, Long> byStatus(
+      Map<String, Map<String, Long>> byType, Map<String, Map<String, Long>> complete) {
+    Map<String, Long> byStatus = new java.util.TreeMap<>();
+    for (dev.jobqueue.JobStatus status : dev.jobqueue.JobStatus.values()) {
+      byStatus.put(status.wireName(), 0L);
+    }
+    byType.forEach(
+        (type, counts) -> {
+          Map<String, Long> row = new java.util.TreeMap<>();
+          for (dev.jobqueue.JobStatus status : dev.jobqueue.JobStatus.values()) {
+            long count = counts.getOrDefault(status.wireName(), 0L);
+            row.put(status.wireName(), count);
+            byStatus.merge(status.wireName(), count, Long::sum);
+          }
+          complete.put(type, row);
+        });
+    return byStatus;
+  }
 }

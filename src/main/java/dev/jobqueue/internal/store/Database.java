@@ -56,6 +56,59 @@ public final class Database {
   }
 
   /**
+   * Where an owned pool connects: the builder's URL, else {@code databaseUrl}; the user and
+   * password from the builder, else the URL, else {@code databaseUser} and {@code
+   * databasePassword}.
+   *
+   * @param config the settings
+   * @param jdbcUrl the builder's URL, or null
+   * @param user the builder's user, or null
+   * @param password the builder's password, or null
+   * @return the URL and credentials
+   */
+  public static JdbcUrls.Parsed resolveUrl(
+      JobQueueConfig config, String jdbcUrl, String user, String password) {
+    String url = jdbcUrl != null ? jdbcUrl : config.databaseUrl().orElseThrow();
+    JdbcUrls.Parsed parsed = JdbcUrls.parse(url);
+    String resolvedUser =
+        user != null
+            ? user
+            : parsed.user() != null ? parsed.user() : config.databaseUser().orElse(null);
+    String resolvedPassword =
+        password != null
+            ? password
+            : parsed.password() != null
+                ? parsed.password()
+                : config.databasePassword().orElse(null);
+    return new JdbcUrls.Parsed(parsed.jdbcUrl(), resolvedUser, resolvedPassword);
+  }
+
+  /**
+   * Where migrations go when {@code migrationDatabaseUrl} is set: that URL, with the main
+   * connection's credentials where it names none.
+   *
+   * @param config the settings
+   * @param main the main URL and credentials, or null when the caller gave a data source
+   * @param user the builder's user, or null
+   * @param password the builder's password, or null
+   * @return the URL and credentials, or null when migrations use the main connections
+   */
+  public static JdbcUrls.Parsed resolveMigrationUrl(
+      JobQueueConfig config, JdbcUrls.Parsed main, String user, String password) {
+    if (config.migrationDatabaseUrl().isEmpty()) {
+      return null;
+    }
+    JdbcUrls.Parsed parsed = JdbcUrls.parse(config.migrationDatabaseUrl().orElseThrow());
+    String fallbackUser = config.databaseUser().orElse(main == null ? user : main.user());
+    String fallbackPassword =
+        config.databasePassword().orElse(main == null ? password : main.password());
+    return new JdbcUrls.Parsed(
+        parsed.jdbcUrl(),
+        parsed.user() != null ? parsed.user() : fallbackUser,
+        parsed.password() != null ? parsed.password() : fallbackPassword);
+  }
+
+  /**
    * The pool size an owned pool gets.
    *
    * @param maxWorkers the setting
