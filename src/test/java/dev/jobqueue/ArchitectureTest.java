@@ -241,8 +241,9 @@ class ArchitectureTest {
   }
 
   /**
-   * Checks every public or protected method, constructor and field: raw return, parameter and field
-   * types, every generic type argument and bound, and declared exceptions.
+   * Checks every public or protected method, constructor and field, including those inherited from
+   * a superclass that is not public: raw return, parameter and field types, every generic type
+   * argument and bound, and declared exceptions.
    */
   private static ArchCondition<JavaClass> exposeNoTypesFrom(
       List<String> forbiddenPrefixes, Set<String> allowed) {
@@ -254,6 +255,14 @@ class ArchitectureTest {
         members.addAll(javaClass.getMethods());
         members.addAll(javaClass.getConstructors());
         members.addAll(javaClass.getFields());
+        // Public members inherited from a package-private superclass are API of this class (the
+        // Builder's setters are declared in ConfigSetters); here javaClass has only their bridges.
+        for (JavaClass superclass : javaClass.getAllRawSuperclasses()) {
+          if (!superclass.getModifiers().contains(JavaModifier.PUBLIC)) {
+            members.addAll(superclass.getMethods());
+            members.addAll(superclass.getFields());
+          }
+        }
         for (JavaMember member : members) {
           if (!isApi(member)) {
             continue;

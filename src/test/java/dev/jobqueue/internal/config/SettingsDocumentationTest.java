@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps the documentation of the settings in step with their descriptors in {@link Settings}: the
  * per-group tables of {@code docs/configuration.md}, the short table in the README, and the
- * defaults and ranges written in the Javadoc of {@code JobQueueConfig}. No database.
+ * defaults and ranges written in the Javadoc of {@code JobQueueConfig} (accessors) and of its
+ * builder's setters, which are declared in the package-private {@code ConfigSetters}. No database.
  *
  * <p>With {@code -Djobqueue.docs.write=true} the tables of both Markdown files are rewritten in
  * place from the descriptors instead of checked (the Javadoc is always only checked).
@@ -32,6 +33,7 @@ class SettingsDocumentationTest {
   static final String GUIDE = "docs/configuration.md";
   static final String README = "README.md";
   static final String CONFIG_SOURCE = "src/main/java/dev/jobqueue/JobQueueConfig.java";
+  static final String SETTERS_SOURCE = "src/main/java/dev/jobqueue/ConfigSetters.java";
 
   static final String GUIDE_HEADER = "| setting | variable | default | range | meaning |";
   static final String GUIDE_RULE = "|---|---|---|---|---|";
@@ -126,8 +128,7 @@ class SettingsDocumentationTest {
 
   @Test
   void accessorJavadocGivesTheDocumentedDefault() throws IOException {
-    Map<String, String> javadoc =
-        javadocs("public [\\w<>]+ (\\w+)\\(\\)", Files.readString(configSource()));
+    Map<String, String> javadoc = javadocs("public [\\w<>]+ (\\w+)\\(\\)", configSources());
     List<String> problems = new ArrayList<>();
     for (Setting<?> setting : Settings.ALL) {
       String doc = javadoc.get(setting.name());
@@ -143,7 +144,7 @@ class SettingsDocumentationTest {
   @Test
   void setterJavadocGivesTheRange() throws IOException {
     Map<String, String> javadoc =
-        javadocs("public Builder (\\w+)\\([\\w<>]+ \\w+\\)", Files.readString(configSource()));
+        javadocs("public Builder (\\w+)\\([\\w<>]+ \\w+\\)", configSources());
     List<String> problems = new ArrayList<>();
     for (Setting<?> setting : Settings.ALL) {
       String doc = javadoc.get(setting.name());
@@ -164,7 +165,9 @@ class SettingsDocumentationTest {
                 + "\"");
       }
     }
-    assertThat(problems).as(CONFIG_SOURCE + ": setter Javadoc").isEmpty();
+    assertThat(problems)
+        .as(CONFIG_SOURCE + " and " + SETTERS_SOURCE + ": setter Javadoc")
+        .isEmpty();
   }
 
   @Test
@@ -335,8 +338,16 @@ class SettingsDocumentationTest {
     return markdown.replaceAll("`([^`]*)`", "{@code $1}");
   }
 
-  private static Path configSource() {
-    return projectDirectory().resolve(CONFIG_SOURCE);
+  /**
+   * The sources declaring the public members of {@code JobQueueConfig} and its {@code Builder}:
+   * {@code JobQueueConfig.java}, and {@code ConfigSetters.java}, the package-private superclass of
+   * {@code Builder} declaring its setters. Each declaration is in exactly one of them.
+   */
+  private static String configSources() throws IOException {
+    Path project = projectDirectory();
+    return Files.readString(project.resolve(CONFIG_SOURCE))
+        + "\n"
+        + Files.readString(project.resolve(SETTERS_SOURCE));
   }
 
   static Path projectDirectory() {
