@@ -15,7 +15,6 @@ import dev.jobqueue.internal.lifecycle.ServiceGroup;
 import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
-import dev.jobqueue.internal.store.HealthSnapshot;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
@@ -26,7 +25,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -359,20 +357,6 @@ public final class JobQueueManager implements AutoCloseable {
     State current = state;
     WorkerPool pool = workerPool;
     boolean poolRunning = pool != null && pool.isRunning();
-    HealthCheckResult.Workers workers =
-        poolRunning
-            ? new HealthCheckResult.Workers(
-                pool.getWorkers().size(),
-                pool.getActiveWorkerCount(),
-                pool.getIdleWorkerCount(),
-                pool.getStuckWorkerCount())
-            : new HealthCheckResult.Workers(0, 0, 0, 0);
-    HealthCheckResult.Metrics metrics =
-        new HealthCheckResult.Metrics(
-            pool == null ? 0 : pool.stats().totalProcessed(),
-            pool == null ? 0 : pool.stats().averageMillis(),
-            registry.getRegisteredTypes());
-    boolean listening = poolRunning && pool.isListening();
     HealthReader.Reading reading =
         current == State.RUNNING
             ? healthReader.read()
@@ -381,41 +365,27 @@ public final class JobQueueManager implements AutoCloseable {
                 current == State.NEW
                     ? "the job queue is not initialized"
                     : "the job queue has been shut down");
-    HealthSnapshot snapshot = reading.snapshot();
-    HealthRules.Verdict verdict =
-        HealthRules.judge(
-            new HealthRules.Observation(
-                reading.problem(),
-                snapshot,
-                config.runWorkers(),
-                poolRunning,
-                poolRunning
-                    ? pool.claimFailing(HealthRules.CLAIM_FAILURES_UNHEALTHY).orElse(null)
-                    : null,
-                workers,
-                config.healthMaxQueueLag().toMillis()));
-    Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
-    return new HealthCheckResult(
-        verdict.status(),
-        workers,
-        new HealthCheckResult.Jobs(
-            counts.getOrDefault("pending", 0L),
-            counts.getOrDefault("running", 0L),
-            counts.getOrDefault("completed", 0L),
-            counts.getOrDefault("failed", 0L),
-            counts.getOrDefault("cancelled", 0L),
-            snapshot != null && snapshot.estimated()),
-        metrics,
-        new HealthCheckResult.Queue(
-            snapshot == null ? 0 : snapshot.lagMillis(),
-            snapshot == null ? 0 : snapshot.duePending()),
-        new HealthCheckResult.Cluster(
-            snapshot == null ? 0 : snapshot.liveNodes(),
-            listening,
-            !poolRunning ? "none" : listening ? "notify" : "polling",
-            snapshot == null || snapshot.leader() == null ? "" : snapshot.leader()),
-        verdict.reasons(),
-        WallClock.now());
+    HealthRules.Node node =
+        !poolRunning
+            ? new HealthRules.Node(
+                false,
+                new HealthCheckResult.Workers(0, 0, 0, 0),
+                false,
+                null,
+                pool == null ? 0 : pool.stats().totalProcessed(),
+                pool == null ? 0 : pool.stats().averageMillis())
+            : new HealthRules.Node(
+                true,
+                new HealthCheckResult.Workers(
+                    pool.getWorkers().size(),
+                    pool.getActiveWorkerCount(),
+                    pool.getIdleWorkerCount(),
+                    pool.getStuckWorkerCount()),
+                pool.isListening(),
+                pool.claimFailing(HealthRules.CLAIM_FAILURES_UNHEALTHY).orElse(null),
+                pool.stats().totalProcessed(),
+                pool.stats().averageMillis());
+    return HealthRules.result(config, registry.getRegisteredTypes(), node, reading);
   }
 
   /**
@@ -500,116 +470,8 @@ public final class JobQueueManager implements AutoCloseable {
   }
 
   /** Builds a {@link JobQueueManager}. Not thread-safe. */
-  public static final class Builder {
-    private JobQueueConfig config = JobQueueConfig.defaults();
-    private JobHandlerRegistry registry = new JobHandlerRegistry();
-    private DataSource dataSource;
-    private DataSource migrationDataSource;
-    private final List<JobEventListener> listeners = new ArrayList<>();
-    private String jdbcUrl;
-    private String user;
-    private String password;
-
+  public static final class Builder extends ManagerSetters {
     private Builder() {}
-
-    /**
-     * Sets the configuration.
-     *
-     * @param config the configuration; default {@link JobQueueConfig#defaults()}
-     * @return this builder
-     */
-    public Builder config(JobQueueConfig config) {
-      this.config = Objects.requireNonNull(config, "config must not be null");
-      return this;
-    }
-
-    /**
-     * Uses the application's own {@code DataSource}. The manager never closes it. It must allow at
-     * least two connections at once.
-     *
-     * @param dataSource the data source
-     * @return this builder
-     */
-    public Builder dataSource(DataSource dataSource) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
-      return this;
-    }
-
-    /**
-     * Applies migrations over this {@code DataSource} instead of the main one, for example a direct
-     * connection when the main one goes through PgBouncer in transaction mode; see {@link
-     * JobQueueConfig#migrationDatabaseUrl()}. Used only by {@code initialize()}, never closed.
-     *
-     * @param migrationDataSource a direct connection, or one through a pooler in session mode
-     * @return this builder
-     */
-    public Builder migrationDataSource(DataSource migrationDataSource) {
-      this.migrationDataSource =
-          Objects.requireNonNull(migrationDataSource, "migrationDataSource must not be null");
-      return this;
-    }
-
-    /**
-     * Connects to a URL through a HikariCP pool that the manager creates on {@code initialize()}
-     * and closes on {@code shutdown()}. Credentials may be in the URL.
-     *
-     * @param jdbcUrl a {@code jdbc:postgresql:} or {@code postgresql://} URL
-     * @return this builder
-     */
-    public Builder jdbcUrl(String jdbcUrl) {
-      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
-      return this;
-    }
-
-    /**
-     * Connects to a URL with a user and password; see {@link #jdbcUrl(String)}.
-     *
-     * @param jdbcUrl the URL
-     * @param user the database user
-     * @param password the password
-     * @return this builder
-     */
-    public Builder jdbcUrl(String jdbcUrl, String user, String password) {
-      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
-      this.user = Objects.requireNonNull(user, "user must not be null");
-      this.password = Objects.requireNonNull(password, "password must not be null");
-      return this;
-    }
-
-    /**
-     * Uses a registry of handlers, replacing any set before.
-     *
-     * @param registry the registry
-     * @return this builder
-     */
-    public Builder registry(JobHandlerRegistry registry) {
-      this.registry = Objects.requireNonNull(registry, "registry must not be null");
-      return this;
-    }
-
-    /**
-     * Adds a listener told about created jobs and finished attempts, for metrics; see {@link
-     * JobEventListener}.
-     *
-     * @param listener the listener
-     * @return this builder
-     */
-    public Builder listener(JobEventListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
-      return this;
-    }
-
-    /**
-     * Registers a handler in this builder's registry.
-     *
-     * @param handler the handler
-     * @return this builder
-     * @throws IllegalArgumentException if its type is malformed or already registered
-     */
-    public Builder handler(JobHandler<?> handler) {
-      registry.register(handler);
-      return this;
-    }
 
     /**
      * Builds the manager. Nothing connects to the database until {@link

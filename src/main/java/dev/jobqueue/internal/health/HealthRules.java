@@ -2,9 +2,12 @@ package dev.jobqueue.internal.health;
 
 import dev.jobqueue.HealthCheckResult;
 import dev.jobqueue.HealthStatus;
+import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -92,5 +95,69 @@ public final class HealthRules {
       reasons.add("jobs are due but no worker node is alive");
     }
     return new Verdict(reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED, reasons);
+  }
+
+  /**
+   * What this node's pool looks like to the health check.
+   *
+   * @param running whether the pool runs
+   * @param workers its workers (all 0 when it does not run)
+   * @param listening whether LISTEN/NOTIFY wakes it
+   * @param claimFailing the current streak of failed claims, or null
+   * @param processed attempts finished since it started
+   * @param averageMillis their mean duration
+   */
+  public record Node(
+      boolean running,
+      HealthCheckResult.Workers workers,
+      boolean listening,
+      String claimFailing,
+      long processed,
+      long averageMillis) {}
+
+  /**
+   * The whole health check result: the rules applied to this node and the database reading.
+   *
+   * @param config the settings (whether workers should run, the allowed lag)
+   * @param types the registered job types
+   * @param node this node's pool
+   * @param reading the database part, or why there is none
+   * @return the result
+   */
+  public static HealthCheckResult result(
+      JobQueueConfig config, List<String> types, Node node, HealthReader.Reading reading) {
+    HealthSnapshot snapshot = reading.snapshot();
+    Verdict verdict =
+        judge(
+            new Observation(
+                reading.problem(),
+                snapshot,
+                config.runWorkers(),
+                node.running(),
+                node.claimFailing(),
+                node.workers(),
+                config.healthMaxQueueLag().toMillis()));
+    Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
+    return new HealthCheckResult(
+        verdict.status(),
+        node.workers(),
+        new HealthCheckResult.Jobs(
+            counts.getOrDefault("pending", 0L),
+            counts.getOrDefault("running", 0L),
+            counts.getOrDefault("completed", 0L),
+            counts.getOrDefault("failed", 0L),
+            counts.getOrDefault("cancelled", 0L),
+            snapshot != null && snapshot.estimated()),
+        new HealthCheckResult.Metrics(node.processed(), node.averageMillis(), types),
+        new HealthCheckResult.Queue(
+            snapshot == null ? 0 : snapshot.lagMillis(),
+            snapshot == null ? 0 : snapshot.duePending()),
+        new HealthCheckResult.Cluster(
+            snapshot == null ? 0 : snapshot.liveNodes(),
+            node.running() && node.listening(),
+            !node.running() ? "none" : node.listening() ? "notify" : "polling",
+            snapshot == null || snapshot.leader() == null ? "" : snapshot.leader()),
+        verdict.reasons(),
+        WallClock.now());
   }
 }

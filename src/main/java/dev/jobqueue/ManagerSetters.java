@@ -1,0 +1,126 @@
+package dev.jobqueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * The options of {@link JobQueueManager.Builder}, kept apart so that {@code JobQueueManager.java}
+ * stays short; {@code Builder} is the only subclass. As with the configuration's setters, javac
+ * gives the public {@code Builder} a public bridge method for each (they are neither final nor
+ * static), so applications, reflection and Javadoc see them as members of {@code Builder}.
+ */
+abstract class ManagerSetters {
+  JobQueueConfig config = JobQueueConfig.defaults();
+  JobHandlerRegistry registry = new JobHandlerRegistry();
+  DataSource dataSource;
+  DataSource migrationDataSource;
+  final List<JobEventListener> listeners = new ArrayList<>();
+  String jdbcUrl;
+  String user;
+  String password;
+
+  private JobQueueManager.Builder self() {
+    return (JobQueueManager.Builder) this;
+  }
+
+  /**
+   * Sets the configuration.
+   *
+   * @param config the configuration; default {@link JobQueueConfig#defaults()}
+   * @return this builder
+   */
+  public JobQueueManager.Builder config(JobQueueConfig config) {
+    this.config = Objects.requireNonNull(config, "config must not be null");
+    return self();
+  }
+
+  /**
+   * Uses the application's own {@code DataSource}. The manager never closes it. It must allow at
+   * least two connections at once.
+   *
+   * @param dataSource the data source
+   * @return this builder
+   */
+  public JobQueueManager.Builder dataSource(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
+    return self();
+  }
+
+  /**
+   * Applies migrations over this {@code DataSource} instead of the main one, for example a direct
+   * connection when the main one goes through PgBouncer in transaction mode; see {@link
+   * JobQueueConfig#migrationDatabaseUrl()}. Used only by {@code initialize()}, never closed.
+   *
+   * @param migrationDataSource a direct connection, or one through a pooler in session mode
+   * @return this builder
+   */
+  public JobQueueManager.Builder migrationDataSource(DataSource migrationDataSource) {
+    this.migrationDataSource =
+        Objects.requireNonNull(migrationDataSource, "migrationDataSource must not be null");
+    return self();
+  }
+
+  /**
+   * Connects to a URL through a HikariCP pool that the manager creates on {@code initialize()} and
+   * closes on {@code shutdown()}. Credentials may be in the URL.
+   *
+   * @param jdbcUrl a {@code jdbc:postgresql:} or {@code postgresql://} URL
+   * @return this builder
+   */
+  public JobQueueManager.Builder jdbcUrl(String jdbcUrl) {
+    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
+    return self();
+  }
+
+  /**
+   * Connects to a URL with a user and password; see {@link #jdbcUrl(String)}.
+   *
+   * @param jdbcUrl the URL
+   * @param user the database user
+   * @param password the password
+   * @return this builder
+   */
+  public JobQueueManager.Builder jdbcUrl(String jdbcUrl, String user, String password) {
+    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
+    this.user = Objects.requireNonNull(user, "user must not be null");
+    this.password = Objects.requireNonNull(password, "password must not be null");
+    return self();
+  }
+
+  /**
+   * Uses a registry of handlers, replacing any set before.
+   *
+   * @param registry the registry
+   * @return this builder
+   */
+  public JobQueueManager.Builder registry(JobHandlerRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry must not be null");
+    return self();
+  }
+
+  /**
+   * Adds a listener told about created jobs and finished attempts, for metrics; see {@link
+   * JobEventListener}.
+   *
+   * @param listener the listener
+   * @return this builder
+   */
+  public JobQueueManager.Builder listener(JobEventListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+    return self();
+  }
+
+  /**
+   * Registers a handler in this builder's registry.
+   *
+   * @param handler the handler
+   * @return this builder
+   * @throws IllegalArgumentException if its type is malformed or already registered
+   */
+  public JobQueueManager.Builder handler(JobHandler<?> handler) {
+    registry.register(handler);
+    return self();
+  }
+}
