@@ -4,7 +4,7 @@ import dev.jobqueue.JobContext;
 import dev.jobqueue.LeaseLostException;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.Completion;
 import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.Failure;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * statement, all failures in another. A batch that fails (database down) is retried with backoff;
  * until it is written its jobs stay held, so their leases keep being renewed and nothing is lost.
  */
-final class Completer implements Service {
+final class Completer extends LoopService {
   static final int MAX_BATCH = 1_000;
 
   private static final Logger log = LoggerFactory.getLogger(Completer.class);
@@ -46,38 +46,23 @@ final class Completer implements Service {
   private final HeldJobs held;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> batch = new ArrayList<>();
-  private final Loop loop;
 
   /** Submitted and not yet written (queued or in the batch being written). */
   private final AtomicInteger unwritten = new AtomicInteger();
 
   Completer(ExecutionStore repository, DataSource dataSource, String node, HeldJobs held) {
+    super(Loop.named("completer").logTo(log, "Writing job outcomes").backoff(50, 5_000), 1_000);
     this.repository = repository;
     this.dataSource = dataSource;
     this.node = node;
     this.held = held;
-    this.loop =
-        Loop.named("completer", this::runOnce)
-            .logTo(log, "Writing job outcomes")
-            .backoff(50, 5_000)
-            .build();
-  }
-
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
   }
 
   /** Writes what is queued, waiting up to 5 s (or the deadline), then stops the loop. */
   @Override
   public void stop(Deadline deadline) {
     Deadline drain = deadline.atMost(DRAIN_MILLIS);
-    while (unwritten.get() > 0 && loop.isRunning() && !drain.passed()) {
+    while (unwritten.get() > 0 && isRunning() && !drain.passed()) {
       try {
         Thread.sleep(1);
       } catch (InterruptedException e) {
@@ -85,7 +70,7 @@ final class Completer implements Service {
         break;
       }
     }
-    loop.stop(Deadline.inMillis(1_000));
+    super.stop(Deadline.inMillis(1_000));
     if (unwritten.get() > 0) {
       log.warn(
           "{} outcome(s) were not written before shutdown; their jobs will be rescued after"
@@ -156,7 +141,8 @@ final class Completer implements Service {
   }
 
   /** One iteration: waits up to 200 ms for outcomes, then writes what has queued up. */
-  private long runOnce() throws InterruptedException {
+  @Override
+  protected long runOnce() throws InterruptedException {
     if (batch.isEmpty()) {
       Pending first = queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
       if (first == null) {

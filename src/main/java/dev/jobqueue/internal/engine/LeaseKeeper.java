@@ -1,8 +1,7 @@
 package dev.jobqueue.internal.engine;
 
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.HeldJob;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * now()} when the statement ran, plus the lease). A job whose renewal comes back without it was
  * cancelled or taken over: its attempt is preempted and nothing more is written for it.
  */
-final class LeaseKeeper implements Service {
+final class LeaseKeeper extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
 
   private final ExecutionStore repository;
@@ -29,22 +28,23 @@ final class LeaseKeeper implements Service {
   private final HeldJobs held;
   private final long leaseMillis;
   private final long leaseNanos;
-  private final Loop loop;
+  private final long everyMillis;
 
   LeaseKeeper(ExecutionStore repository, String nodeId, Duration lease, HeldJobs held) {
+    // No backoff beyond the renewal interval: a late renewal can cost the lease.
+    super(
+        Loop.named("leases")
+            .logTo(log, "Lease renewal")
+            .backoff(
+                renewalIntervalMillis(lease.toMillis()), renewalIntervalMillis(lease.toMillis()))
+            .initialDelay(renewalIntervalMillis(lease.toMillis())),
+        2_000);
     this.repository = repository;
     this.nodeId = nodeId;
     this.held = held;
     this.leaseMillis = lease.toMillis();
     this.leaseNanos = lease.toNanos();
-    long every = renewalIntervalMillis(leaseMillis);
-    // No backoff beyond the renewal interval: a late renewal can cost the lease.
-    this.loop =
-        Loop.named("leases", () -> renew(every))
-            .logTo(log, "Lease renewal")
-            .backoff(every, every)
-            .initialDelay(every)
-            .build();
+    this.everyMillis = renewalIntervalMillis(leaseMillis);
   }
 
   /** A third of the lease, at least 100 ms: a renewal may fail twice before the lease is lost. */
@@ -75,21 +75,8 @@ final class LeaseKeeper implements Service {
   }
 
   @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(2_000));
-  }
-
-  private long renew(long every) {
+  protected long runOnce() {
+    long every = everyMillis;
     List<Execution> snapshot = new ArrayList<>(held.all());
     if (snapshot.isEmpty()) {
       return every;

@@ -5,11 +5,10 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.ExecutionStore;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * local queue does not delay them. On stop it gives the queued jobs that never started back to
  * pending.
  */
-final class Producer implements Service {
+final class Producer extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(Producer.class);
   private static final int MAX_CLAIM = 1_000;
   private static final long MIN_WAIT_MILLIS = 25;
@@ -44,8 +43,7 @@ final class Producer implements Service {
   private final WorkerSlots slots;
   private final LeaseKeeper leases;
   private final BooleanSupplier listening;
-  private final Wakeup wakeup = new Wakeup();
-  private final Loop loop;
+  private final Wakeup wakeup;
 
   /**
    * Jobs given back by a rescue may be waiting in the database (a rescue here took them back, a
@@ -72,6 +70,26 @@ final class Producer implements Service {
       WorkerSlots slots,
       LeaseKeeper leases,
       BooleanSupplier listening) {
+    this(config, registry, repository, nodeId, held, slots, leases, listening, new Wakeup());
+  }
+
+  private Producer(
+      JobQueueConfig config,
+      JobHandlerRegistry registry,
+      ExecutionStore repository,
+      String nodeId,
+      HeldJobs held,
+      WorkerSlots slots,
+      LeaseKeeper leases,
+      BooleanSupplier listening,
+      Wakeup wakeup) {
+    super(
+        Loop.named("poller")
+            .logTo(log, "Claiming jobs")
+            .backoff(100, Math.max(5_000, config.pollInterval().toMillis() * 4 + 100))
+            .signal(wakeup),
+        STOP_MILLIS);
+    this.wakeup = wakeup;
     this.config = config;
     this.registry = registry;
     this.repository = repository;
@@ -80,30 +98,13 @@ final class Producer implements Service {
     this.slots = slots;
     this.leases = leases;
     this.listening = listening;
-    long poll = config.pollInterval().toMillis();
-    this.loop =
-        Loop.named("poller", this::runOnce)
-            .logTo(log, "Claiming jobs")
-            .backoff(100, Math.max(5_000, poll * 4 + 100))
-            .signal(wakeup)
-            .build();
     held.onSettled(this::settled);
-  }
-
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
   }
 
   /** Stops claiming, then gives the queued jobs that never started back to pending. */
   @Override
   public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(STOP_MILLIS));
+    super.stop(deadline);
     held.close();
     held.releaseQueued();
   }
@@ -129,14 +130,9 @@ final class Producer implements Service {
     wakeup.poke();
   }
 
-  /** Why claiming fails, when it has failed {@code atLeast} times in a row. */
-  Optional<String> failing(int atLeast) {
-    return loop.failing(atLeast);
-  }
-
   /** A held job was settled: room for another, claimed if the queue runs low or catching up. */
   private void settled() {
-    if (loop.isRunning() && (held.queued() < slots.size() || catchingUp)) {
+    if (isRunning() && (held.queued() < slots.size() || catchingUp)) {
       wakeup.poke();
     }
   }
@@ -147,7 +143,8 @@ final class Producer implements Service {
    * the next pending job falls due when nothing was due (a retry or a scheduled job: no
    * notification announces those), and {@code pollInterval} otherwise.
    */
-  private long runOnce() {
+  @Override
+  protected long runOnce() {
     if (!prepared) {
       prepareHandlers();
       prepared = true;

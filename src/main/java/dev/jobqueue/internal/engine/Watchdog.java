@@ -1,8 +1,7 @@
 package dev.jobqueue.internal.engine;
 
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,43 +11,28 @@ import org.slf4j.LoggerFactory;
  * interrupts attempts past their timeout, and replaces workers stuck in a handler that ignores its
  * interruption.
  */
-final class Watchdog implements Service {
+final class Watchdog extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
   static final long INTERVAL_MILLIS = 50;
 
   private final HeldJobs held;
   private final WorkerSlots slots;
   private final Executor executor;
-  private final Loop loop;
 
   Watchdog(HeldJobs held, WorkerSlots slots, Executor executor) {
+    super(
+        Loop.named("watchdog")
+            .logTo(log, "Watchdog")
+            .backoff(INTERVAL_MILLIS, INTERVAL_MILLIS)
+            .initialDelay(INTERVAL_MILLIS),
+        1_000);
     this.held = held;
     this.slots = slots;
     this.executor = executor;
-    this.loop =
-        Loop.named("watchdog", this::runOnce)
-            .logTo(log, "Watchdog")
-            .backoff(INTERVAL_MILLIS, INTERVAL_MILLIS)
-            .initialDelay(INTERVAL_MILLIS)
-            .build();
   }
 
   @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(1_000));
-  }
-
-  private long runOnce() {
+  protected long runOnce() {
     long now = System.nanoTime();
     for (Execution execution : held.all()) {
       // Self-fencing: if renewals have not got through (database unreachable, this JVM paused),

@@ -2,9 +2,8 @@ package dev.jobqueue.internal.health;
 
 import dev.jobqueue.HealthCheckResult;
 import dev.jobqueue.TypeStats;
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -14,13 +13,12 @@ import org.slf4j.LoggerFactory;
  * Logs one structured metrics line every {@code metricsInterval}, when {@code enableMetrics} is on.
  * <strong>Not API.</strong>
  */
-public final class MetricsLog implements Service {
+public final class MetricsLog extends LoopService {
   private static final Logger log = LoggerFactory.getLogger("dev.jobqueue.JobQueueManager");
 
   private final Supplier<HealthCheckResult> health;
   private final Supplier<TypeStats> node;
   private final long intervalMillis;
-  private final Loop loop;
 
   /**
    * A metrics line.
@@ -31,32 +29,16 @@ public final class MetricsLog implements Service {
    */
   public MetricsLog(
       Supplier<HealthCheckResult> health, Supplier<TypeStats> node, long intervalMillis) {
+    super(
+        Loop.named("metrics").logTo(log, "Logging job queue metrics").initialDelay(intervalMillis),
+        1_000);
     this.health = health;
     this.node = node;
     this.intervalMillis = intervalMillis;
-    this.loop =
-        Loop.named("metrics", this::runOnce)
-            .logTo(log, "Logging job queue metrics")
-            .initialDelay(intervalMillis)
-            .build();
   }
 
   @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(1_000));
-  }
-
-  private long runOnce() {
+  protected long runOnce() {
     HealthCheckResult result = health.get();
     TypeStats figures = node.get();
     log.atInfo()

@@ -74,7 +74,17 @@ public final class Loop implements Service {
    * @return a builder
    */
   public static Builder named(String name, Body body) {
-    return new Builder(name, body);
+    return new Builder(name, Objects.requireNonNull(body, "body"));
+  }
+
+  /**
+   * Starts describing a loop whose iteration a {@link LoopService} supplies.
+   *
+   * @param name the service name; its thread is {@code jobqueue-<name>-<n>}
+   * @return a builder
+   */
+  public static Builder named(String name) {
+    return new Builder(name, null);
   }
 
   @Override
@@ -174,7 +184,7 @@ public final class Loop implements Service {
   /** Describes a {@link Loop}. */
   public static final class Builder {
     private final String name;
-    private final Body body;
+    private Body body;
     private Logger log;
     private String what;
     private long firstBackoffMillis = 100;
@@ -186,7 +196,12 @@ public final class Loop implements Service {
 
     private Builder(String name, Body body) {
       this.name = Objects.requireNonNull(name, "name");
+      this.body = body;
+    }
+
+    Builder body(Body body) {
       this.body = Objects.requireNonNull(body, "body");
+      return this;
     }
 
     /**
@@ -258,6 +273,7 @@ public final class Loop implements Service {
      */
     public Loop build() {
       Objects.requireNonNull(log, "logTo");
+      Objects.requireNonNull(body, "body");
       threads = Threads.platform("jobqueue-" + name + "-");
       return new Loop(this);
     }

@@ -3,7 +3,7 @@ package dev.jobqueue.internal.maintenance;
 import dev.jobqueue.internal.WallClock;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.NodeInfo;
 import java.util.function.Supplier;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * measures the offset of the database clock from this JVM's on the way; on stop it removes the row
  * (the node left the cluster). <strong>Not API.</strong>
  */
-public final class NodeHeartbeat implements Service {
+public final class NodeHeartbeat extends LoopService {
   /** How often a node writes its heartbeat row. */
   public static final long INTERVAL_MILLIS = 5_000;
 
@@ -27,7 +27,6 @@ public final class NodeHeartbeat implements Service {
   private final ClusterStore repository;
   private final String nodeId;
   private final Supplier<NodeInfo> node;
-  private final Loop loop;
 
   /** Database clock minus this JVM's clock, measured by each heartbeat. */
   private volatile long clockOffsetMillis;
@@ -40,10 +39,10 @@ public final class NodeHeartbeat implements Service {
    * @param node what the row says, read at each beat
    */
   public NodeHeartbeat(ClusterStore repository, String nodeId, Supplier<NodeInfo> node) {
+    super(Loop.named("heartbeat").logTo(log, "Background node heartbeat"), 2_000);
     this.repository = repository;
     this.nodeId = nodeId;
     this.node = node;
-    this.loop = Loop.named("heartbeat", this::beat).logTo(log, "Background node heartbeat").build();
   }
 
   /**
@@ -55,21 +54,11 @@ public final class NodeHeartbeat implements Service {
     return WallClock.currentTimeMillis() + clockOffsetMillis;
   }
 
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
   /** Stops beating and removes this node's row, best effort. */
   @Override
   public void stop(Deadline deadline) {
-    boolean wasRunning = loop.isRunning();
-    loop.stop(deadline.atMost(2_000));
+    boolean wasRunning = isRunning();
+    super.stop(deadline);
     if (!wasRunning) {
       return;
     }
@@ -80,7 +69,8 @@ public final class NodeHeartbeat implements Service {
     }
   }
 
-  private long beat() {
+  @Override
+  protected long runOnce() {
     long before = WallClock.currentTimeMillis();
     long databaseNow = repository.heartbeat(node.get());
     long after = WallClock.currentTimeMillis();

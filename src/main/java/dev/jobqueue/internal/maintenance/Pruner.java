@@ -1,9 +1,8 @@
 package dev.jobqueue.internal.maintenance;
 
 import dev.jobqueue.JobQueueConfig;
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClusterStore;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * every {@code pruneInterval} on the node that leads, and an advisory lock keeps any two runs apart
  * even across a change of leader. <strong>Not API.</strong>
  */
-public final class Pruner implements Service {
+public final class Pruner extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(Pruner.class);
   private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long MONITORING_RETENTION_MILLIS = TimeUnit.DAYS.toMillis(1);
@@ -27,7 +26,6 @@ public final class Pruner implements Service {
   private final JobQueueConfig config;
   private final BooleanSupplier leading;
   private final long periodMillis;
-  private final Loop loop;
 
   /**
    * A pruner.
@@ -37,33 +35,21 @@ public final class Pruner implements Service {
    * @param leading whether this node leads right now; checked before each statement
    */
   public Pruner(ClusterStore repository, JobQueueConfig config, BooleanSupplier leading) {
+    super(
+        Loop.named("pruner")
+            .logTo(log, "Background pruning")
+            .initialDelay(
+                ThreadLocalRandom.current()
+                    .nextLong(Math.max(1, config.pruneInterval().toMillis()))),
+        2_000);
     this.repository = repository;
     this.config = config;
     this.leading = leading;
     this.periodMillis = config.pruneInterval().toMillis();
-    this.loop =
-        Loop.named("pruner", this::runOnce)
-            .logTo(log, "Background pruning")
-            .initialDelay(ThreadLocalRandom.current().nextLong(Math.max(1, periodMillis)))
-            .build();
   }
 
   @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(2_000));
-  }
-
-  private long runOnce() {
+  protected long runOnce() {
     if (!leading.getAsBoolean()) {
       return periodMillis;
     }
@@ -92,9 +78,7 @@ public final class Pruner implements Service {
     }
     int total = 0;
     int batch = config.pruneBatchSize();
-    while (loop.isRunning()
-        && leading.getAsBoolean()
-        && System.nanoTime() - started < BUDGET_NANOS) {
+    while (isRunning() && leading.getAsBoolean() && System.nanoTime() - started < BUDGET_NANOS) {
       int deleted = repository.pruneFinished(status, retention.toMillis(), batch);
       if (deleted < 0) {
         break; // Another node is pruning.

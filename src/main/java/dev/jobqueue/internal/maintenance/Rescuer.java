@@ -1,8 +1,7 @@
 package dev.jobqueue.internal.maintenance;
 
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.retry.Retries;
 import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.RescuedJob;
@@ -19,14 +18,13 @@ import org.slf4j.LoggerFactory;
  * lease is taken back within a quarter interval of its expiry, and the claim and the start that
  * follow have the rest of the interval. <strong>Not API.</strong>
  */
-public final class Rescuer implements Service {
+public final class Rescuer extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(Rescuer.class);
   private static final int BATCH = 500;
 
   private final ExecutionStore repository;
   private final Runnable givenBack;
   private final long periodMillis;
-  private final Loop loop;
 
   /**
    * A rescuer.
@@ -37,14 +35,14 @@ public final class Rescuer implements Service {
    *     and tells the others to
    */
   public Rescuer(ExecutionStore repository, Duration rescueInterval, Runnable givenBack) {
+    super(
+        Loop.named("rescuer")
+            .logTo(log, "Background rescue")
+            .initialDelay(ThreadLocalRandom.current().nextLong(periodMillis(rescueInterval))),
+        2_000);
     this.repository = repository;
     this.givenBack = givenBack;
     this.periodMillis = periodMillis(rescueInterval);
-    this.loop =
-        Loop.named("rescuer", this::runOnce)
-            .logTo(log, "Background rescue")
-            .initialDelay(ThreadLocalRandom.current().nextLong(Math.max(1, periodMillis)))
-            .build();
   }
 
   /**
@@ -59,23 +57,9 @@ public final class Rescuer implements Service {
     return Math.max(25, rescueInterval.toMillis() / 4);
   }
 
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(2_000));
-  }
-
   /** One rescue, then the rest of the period: a slow run does not push the next one back. */
-  private long runOnce() {
+  @Override
+  protected long runOnce() {
     long started = System.nanoTime();
     List<RescuedJob> rescued;
     do {
@@ -95,7 +79,7 @@ public final class Rescuer implements Service {
             job.previousHolder(),
             job.status());
       }
-    } while (rescued.size() == BATCH && loop.isRunning());
+    } while (rescued.size() == BATCH && isRunning());
     long elapsed = (System.nanoTime() - started) / 1_000_000;
     return Math.max(0, periodMillis - elapsed);
   }

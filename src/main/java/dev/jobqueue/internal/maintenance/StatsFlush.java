@@ -3,7 +3,7 @@ package dev.jobqueue.internal.maintenance;
 import dev.jobqueue.internal.StatsRecorder;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.StatRow;
 import java.util.List;
@@ -15,12 +15,11 @@ import org.slf4j.LoggerFactory;
  * {@value NodeHeartbeat#INTERVAL_MILLIS} ms, and once more on stop. A failed write marks its
  * minutes changed again, so the next one carries them. <strong>Not API.</strong>
  */
-public final class StatsFlush implements Service {
+public final class StatsFlush extends LoopService {
   private static final Logger log = LoggerFactory.getLogger(StatsFlush.class);
 
   private final ClusterStore repository;
   private final StatsRecorder stats;
-  private final Loop loop;
 
   /**
    * A flush.
@@ -29,30 +28,20 @@ public final class StatsFlush implements Service {
    * @param stats this node's figures
    */
   public StatsFlush(ClusterStore repository, StatsRecorder stats) {
+    super(
+        Loop.named("stats")
+            .logTo(log, "Background statistics flush")
+            .initialDelay(NodeHeartbeat.INTERVAL_MILLIS),
+        2_000);
     this.repository = repository;
     this.stats = stats;
-    this.loop =
-        Loop.named("stats", this::runOnce)
-            .logTo(log, "Background statistics flush")
-            .initialDelay(NodeHeartbeat.INTERVAL_MILLIS)
-            .build();
-  }
-
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
   }
 
   /** Stops the loop and writes what changed since its last run, best effort. */
   @Override
   public void stop(Deadline deadline) {
-    boolean wasRunning = loop.isRunning();
-    loop.stop(deadline.atMost(2_000));
+    boolean wasRunning = isRunning();
+    super.stop(deadline);
     if (!wasRunning) {
       return;
     }
@@ -63,7 +52,8 @@ public final class StatsFlush implements Service {
     }
   }
 
-  private long runOnce() {
+  @Override
+  protected long runOnce() {
     save();
     return NodeHeartbeat.INTERVAL_MILLIS;
   }

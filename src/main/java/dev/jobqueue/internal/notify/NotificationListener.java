@@ -2,7 +2,7 @@ package dev.jobqueue.internal.notify;
 
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * notifications are lost: only a probe from elsewhere tells the truth, and only a repeated one
  * notices a pooler that starts dropping notifications later.
  */
-public final class NotificationListener implements Service {
+public final class NotificationListener extends LoopService {
 
   private static final Logger log = LoggerFactory.getLogger(NotificationListener.class);
   private static final long MAX_BACKOFF_MILLIS = 30_000;
@@ -48,7 +48,6 @@ public final class NotificationListener implements Service {
   private final Runnable onNewJobs;
   private final LongConsumer onCancel;
   private final long probeIntervalMillis;
-  private final Loop loop;
   private volatile boolean connected;
   private volatile Connection current;
 
@@ -87,32 +86,27 @@ public final class NotificationListener implements Service {
       Runnable onNewJobs,
       LongConsumer onCancel,
       long probeIntervalMillis) {
+    super(
+        Loop.named("listener")
+            .logTo(log, "Notification listener (polling meanwhile)")
+            .backoff(100, MAX_BACKOFF_MILLIS),
+        STOP_MILLIS);
     this.probeIntervalMillis = probeIntervalMillis;
     this.dataSource = dataSource;
     this.channel = channel;
     this.onNewJobs = onNewJobs;
     this.onCancel = onCancel;
-    this.loop =
-        Loop.named("listener", this::runOnce)
-            .logTo(log, "Notification listener (polling meanwhile)")
-            .backoff(100, MAX_BACKOFF_MILLIS)
-            .onStop(this::closeCurrent)
-            .build();
-  }
-
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
   }
 
   @Override
   public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(STOP_MILLIS));
+    super.stop(deadline);
+    closeCurrent();
+  }
+
+  /** Closing the connection ends a wait for notifications, which an interrupt does not. */
+  @Override
+  protected void unblock() {
     closeCurrent();
   }
 
@@ -126,7 +120,8 @@ public final class NotificationListener implements Service {
   }
 
   /** One iteration: connect and prove the connection, or wait up to half a second for messages. */
-  private long runOnce() throws SQLException {
+  @Override
+  protected long runOnce() throws SQLException {
     try {
       if (current == null) {
         connect();
@@ -153,10 +148,10 @@ public final class NotificationListener implements Service {
     // nothing would ever be delivered. Then the pool must keep polling.
     sendProbe();
     long deadline = System.nanoTime() + PROBE_TIMEOUT_MILLIS * 1_000_000;
-    while (loop.isRunning() && awaitedProbe != null && System.nanoTime() < deadline) {
+    while (isRunning() && awaitedProbe != null && System.nanoTime() < deadline) {
       dispatch(pg.getNotifications(WAIT_MILLIS));
     }
-    if (awaitedProbe != null && loop.isRunning()) {
+    if (awaitedProbe != null && isRunning()) {
       throw new SQLException(
           "LISTEN succeeded but a test notification from another connection did not arrive"
               + " within "

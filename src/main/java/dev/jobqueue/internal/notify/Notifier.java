@@ -1,8 +1,7 @@
 package dev.jobqueue.internal.notify;
 
-import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
-import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.lifecycle.LoopService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * rates this caps notifications at about one per window per JVM, which matters because PostgreSQL
  * serializes committing transactions that notify.
  */
-public final class Notifier implements Service {
+public final class Notifier extends LoopService {
   /** The debouncing window. */
   public static final long WINDOW_MILLIS = 5;
 
@@ -29,7 +28,6 @@ public final class Notifier implements Service {
   private final Runnable send;
   private final AtomicLong lastNanos = new AtomicLong(System.nanoTime() - 1_000_000_000L);
   private final AtomicBoolean trailingPending = new AtomicBoolean();
-  private final Loop loop;
 
   /**
    * A notifier whose trailing notifications go out through {@code send}.
@@ -37,24 +35,9 @@ public final class Notifier implements Service {
    * @param send sends one {@link Notifications#NEW_JOBS} notification
    */
   public Notifier(Runnable send) {
+    // A failed send is not retried: other nodes fall back to polling, and nothing is lost.
+    super(Loop.named("notifier").logTo(log, "Sending a wake-up"), 1_000);
     this.send = send;
-    // Failures are not retried: other nodes fall back to polling, and nothing is lost.
-    this.loop = Loop.named("notifier", this::runOnce).logTo(log, "Sending a wake-up").build();
-  }
-
-  @Override
-  public String name() {
-    return loop.name();
-  }
-
-  @Override
-  public void start() {
-    loop.start();
-  }
-
-  @Override
-  public void stop(Deadline deadline) {
-    loop.stop(deadline.atMost(1_000));
   }
 
   /**
@@ -71,12 +54,13 @@ public final class Notifier implements Service {
   /** After an insert that did not notify has committed: makes sure a notification follows. */
   public void trailing() {
     if (trailingPending.compareAndSet(false, true)) {
-      loop.wake();
+      wake();
     }
   }
 
   /** Sends the trailing notification once the window of the last one is over. */
-  private long runOnce() {
+  @Override
+  protected long runOnce() {
     if (!trailingPending.get()) {
       return IDLE_MILLIS;
     }
