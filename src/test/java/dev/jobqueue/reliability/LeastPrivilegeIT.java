@@ -248,11 +248,14 @@ class LeastPrivilegeIT {
       ProcessingStats stats = worker.getProcessingStats();
       steps.add("healthCheck " + health.status() + ", getJobMetrics, getProcessingStats");
 
-      // 5b. Leader election's lease row: acquire, read, resign.
+      // 5b. Leader election's lease row: the worker node leads; a leadership of the test's own
+      //     is acquired, read and resigned with the same rights.
+      assertThat(worker.healthCheck().cluster().leader())
+          .isEqualTo(worker.workerPool().getNodeId());
       LeaderStore leader = new LeaderStore(appPool, schema);
-      assertThat(leader.acquireOrRenew("default", "lp-node", 30_000).leading()).isTrue();
-      assertThat(leader.current("default")).isPresent();
-      assertThat(leader.resign("default", "lp-node")).isTrue();
+      assertThat(leader.acquireOrRenew("least-privilege", "lp-node", 30_000).leading()).isTrue();
+      assertThat(leader.current("least-privilege")).isPresent();
+      assertThat(leader.resign("least-privilege", "lp-node")).isTrue();
       steps.add("leader lease");
 
       // 6. Pruning: the 50 old finished jobs go, the new ones stay.
