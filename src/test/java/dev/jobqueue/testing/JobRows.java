@@ -146,6 +146,23 @@ public final class JobRows {
   }
 
   /**
+   * The whole table as one text: the row count and a digest of every row's full text, in id order.
+   * Any change to any job changes it.
+   *
+   * @return for example {@code "12:3f2a..."}
+   */
+  public String digest() {
+    List<String> digest = new ArrayList<>();
+    query(
+        "select count(*) || ':' || coalesce(md5(string_agg(j::text, '|' order by id)), '')"
+            + " from "
+            + table()
+            + " j",
+        rs -> digest.add(rs.getString(1)));
+    return digest.get(0);
+  }
+
+  /**
    * Counts all jobs of the schema.
    *
    * @return the count
