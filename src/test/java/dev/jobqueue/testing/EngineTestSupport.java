@@ -173,9 +173,21 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the initialized manager
    */
   public JobQueueManager start(JobQueueManager.Builder builder) {
+    JobQueueManager manager = build(builder);
+    manager.initialize();
+    return manager;
+  }
+
+  /**
+   * Builds a manager a test configured itself, without initializing it (for tests of {@code
+   * initialize()} itself); {@link #close()} shuts it down.
+   *
+   * @param builder the configured builder
+   * @return the manager
+   */
+  public JobQueueManager build(JobQueueManager.Builder builder) {
     JobQueueManager manager = builder.build();
     managers.add(manager);
-    manager.initialize();
     return manager;
   }
 

@@ -331,6 +331,17 @@ public final class JobQueueExtension
   }
 
   /**
+   * {@link EngineTestSupport#build(JobQueueManager.Builder)} in the current scope: a manager the
+   * test configured itself, not initialized yet, shut down with the scope.
+   *
+   * @param builder the configured builder
+   * @return the manager
+   */
+  public JobQueueManager build(JobQueueManager.Builder builder) {
+    return support().build(builder);
+  }
+
+  /**
    * A pool of its own, closed with the current scope.
    *
    * @param name the pool name
