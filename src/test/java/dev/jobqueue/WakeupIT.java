@@ -7,9 +7,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
+import dev.jobqueue.testing.JobRows.JobRow;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -232,17 +231,10 @@ class WakeupIT {
           .atMost(Duration.ofSeconds(3))
           .until(() -> enqueuer.getJob(marker).orElseThrow().status() == JobStatus.COMPLETED);
       assertThat(startedAt).doesNotContainKey(id);
-      try (PreparedStatement read =
-          transaction.prepareStatement(
-              "select status, attempt, started_at from " + rows.table() + " where id = ?")) {
-        read.setLong(1, Long.parseLong(id));
-        try (ResultSet row = read.executeQuery()) {
-          assertThat(row.next()).isTrue();
-          assertThat(row.getString("status")).isEqualTo("pending");
-          assertThat(row.getInt("attempt")).isZero();
-          assertThat(row.getObject("started_at")).isNull();
-        }
-      }
+      JobRow row = rows.get(transaction, id); // not committed: only this transaction sees it
+      assertThat(row.status()).isEqualTo("pending");
+      assertThat(row.attempt()).isZero();
+      assertThat(row.startedAt()).isNull();
 
       long committed = System.nanoTime();
       transaction.commit();

@@ -99,8 +99,22 @@ public final class JobRows {
    * @return the row, or empty
    */
   public Optional<JobRow> find(String id) {
-    List<JobRow> rows = select("id = " + Long.parseLong(id));
-    return rows.stream().findFirst();
+    return select(null, "id = " + Long.parseLong(id)).stream().findFirst();
+  }
+
+  /**
+   * One job's row as a given connection sees it: inside the caller's open transaction, for a row
+   * not committed yet.
+   *
+   * @param connection the connection to read on (left open)
+   * @param id the job id
+   * @return the row
+   * @throws AssertionError if there is none
+   */
+  public JobRow get(Connection connection, String id) {
+    return select(connection, "id = " + Long.parseLong(id)).stream()
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no row for job " + id + " in " + table()));
   }
 
   /**
@@ -110,7 +124,7 @@ public final class JobRows {
    * @return the rows
    */
   public List<JobRow> where(String where) {
-    return select(where);
+    return select(null, where);
   }
 
   /**
@@ -179,6 +193,23 @@ public final class JobRows {
    */
   public long count(String where) {
     return db.get().queryLong("select count(*) from " + table() + " where " + where);
+  }
+
+  /**
+   * Counts the jobs matching a condition as a given connection sees them: inside the caller's open
+   * transaction.
+   *
+   * @param connection the connection to read on (left open)
+   * @param where an SQL condition on the jobs table ({@code "true"} for all)
+   * @return the count
+   */
+  public long count(Connection connection, String where) {
+    long[] count = new long[1];
+    query(
+        connection,
+        "select count(*) from " + table() + " where " + where,
+        rs -> count[0] = rs.getLong(1));
+    return count[0];
   }
 
   /**
@@ -254,9 +285,10 @@ public final class JobRows {
     db.get().execute("truncate table " + table());
   }
 
-  private List<JobRow> select(String where) {
+  private List<JobRow> select(Connection connection, String where) {
     List<JobRow> rows = new ArrayList<>();
     query(
+        connection,
         "select " + COLUMNS + " from " + table() + " where " + where + " order by id",
         rs ->
             rows.add(
@@ -294,14 +326,31 @@ public final class JobRows {
   }
 
   private void query(String sql, RowReader reader) {
-    try (Connection connection = db.get().dataSource().getConnection();
-        Statement statement = connection.createStatement();
+    query(null, sql, reader);
+  }
+
+  /** Runs a query on {@code connection}, or on a connection of the shared pool when null. */
+  private void query(Connection connection, String sql, RowReader reader) {
+    try {
+      if (connection != null) {
+        read(connection, sql, reader);
+      } else {
+        try (Connection pooled = db.get().dataSource().getConnection()) {
+          read(pooled, sql, reader);
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
+
+  private static void read(Connection connection, String sql, RowReader reader)
+      throws SQLException {
+    try (Statement statement = connection.createStatement();
         ResultSet rs = statement.executeQuery(sql)) {
       while (rs.next()) {
         reader.read(rs);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("test SQL failed: " + sql, e);
     }
   }
 }
