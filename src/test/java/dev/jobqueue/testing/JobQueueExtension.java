@@ -56,10 +56,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * first failure with the others suppressed. Each scope is also held in the JUnit store, which
  * closes it should a callback be skipped.
  *
- * <p><b>Parallelism.</b> Each test class has its own extension (a static field) and schema, so
- * classes may run concurrently. The tests of one class share its state and run one at a time: a
- * test that starts while another of the same class runs fails with a message saying so (annotate
- * such a class {@code @Execution(SAME_THREAD)}).
+ * <p><b>Parallelism.</b> The build runs test classes one after the other in one JVM (no JUnit
+ * parallel execution, one Surefire fork). Each class has its own extension (a static field) and
+ * schema, so classes could also run concurrently; the tests of one class share its state and run
+ * one at a time: a test that starts while another of the same class runs fails with a message
+ * saying so (annotate such a class {@code @Execution(SAME_THREAD)}).
  */
 public final class JobQueueExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -173,7 +174,8 @@ public final class JobQueueExtension
   }
 
   /**
-   * {@link #withManager(JobHandler...)} with other settings.
+   * {@link #withManager(JobHandler...)} with other settings ({@code runWorkers(true)} makes it a
+   * worker node, still on the shared pool).
    *
    * @param config changes to {@code JobQueueConfig.builder().schema(schema).runWorkers(false)}
    * @param handlers the handlers to register
@@ -245,7 +247,7 @@ public final class JobQueueExtension
   }
 
   /**
-   * The enqueue-only manager asked for with {@link #withManager}.
+   * The manager asked for with {@link #withManager}.
    *
    * @return the running manager
    */
