@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,11 +16,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** cancelJob on a job that a node runs, or has claimed and not started yet. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -66,30 +66,13 @@ class CancelRunningIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
+
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private final List<String> quickRuns = Collections.synchronizedList(new ArrayList<>());
-
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-    quickRuns.clear();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
 
   private JobHandler<Task> quick() {
     return JobHandler.of(
@@ -103,15 +86,20 @@ class CancelRunningIT {
 
   /** One worker, so that "the worker is free again" means the next job runs at all. */
   private JobQueueManager singleWorker(JobHandler<?>... handlers) {
-    return support.start(
+    return jobqueue.start(
         "worker",
         EngineTestSupport.fastConfig(schema).maxWorkers(1).minWorkers(1).build(),
         handlers);
   }
 
   private JobQueueManager admin(JobHandler<?>... handlers) {
-    return support.start(
+    return jobqueue.start(
         "admin", EngineTestSupport.fastConfig(schema).runWorkers(false).build(), handlers);
+  }
+
+  @BeforeEach
+  void clear() {
+    quickRuns.clear();
   }
 
   @Test
@@ -161,9 +149,9 @@ class CancelRunningIT {
     // it; its next lease renewal (every leaseDuration / 3) finds the job no longer held.
     Blocker blocker = new Blocker();
     JobQueueManager worker =
-        support.start(
+        jobqueue.start(
             EngineTestSupport.fastConfig(schema).maxWorkers(1).minWorkers(1).build(),
-            EngineTestSupport.refusingListen(support.newPool("no-listen", 10)),
+            EngineTestSupport.refusingListen(jobqueue.newPool("no-listen", 10)),
             blocker,
             quick());
     JobQueueManager admin = admin(new Blocker(), quick());
@@ -200,7 +188,7 @@ class CancelRunningIT {
     assertThat(job.errors()).isEmpty();
     assertThat(job.retryCount()).isZero();
     assertThat(job.completedAt()).hasValue(cancelledAt);
-    assertThat(support.holds(id, "locked_by is null and lease_expires_at is null")).isTrue();
+    assertThat(rows.holds(id, "locked_by is null and lease_expires_at is null")).isTrue();
     assertThat(manager.cancelJob(id)).as("second cancel").isFalse();
   }
 
@@ -218,7 +206,7 @@ class CancelRunningIT {
               return null;
             });
     JobQueueManager worker =
-        support.start(
+        jobqueue.start(
             "worker",
             EngineTestSupport.fastConfig(schema)
                 .maxWorkers(1)
@@ -242,7 +230,7 @@ class CancelRunningIT {
     // local queue: running in the database, not started by any handler.
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> support.count("type = 'quick' and status = 'running'") == 4);
+        .until(() -> rows.count("type = 'quick' and status = 'running'") == 4);
     assertThat(quickRuns).isEmpty();
 
     assertThat(worker.cancelJob(queued.get(1))).isTrue();

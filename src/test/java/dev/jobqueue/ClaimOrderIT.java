@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Which jobs a node claims, and in what order: priority, then scheduled time, then creation. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -23,33 +22,17 @@ class ClaimOrderIT {
 
   record Label(String name) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
-  private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
+  private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeEach
   void clear() {
     ran.clear();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
   }
 
   private JobHandler<Label> recording(String type) {
@@ -63,12 +46,12 @@ class ClaimOrderIT {
   }
 
   private JobQueueManager enqueuer(JobHandler<?>... handlers) {
-    return support.start(
+    return jobqueue.start(
         "enqueuer", EngineTestSupport.fastConfig(schema).runWorkers(false).build(), handlers);
   }
 
   private JobQueueManager singleSlotWorker(JobHandler<?>... handlers) {
-    return support.start(
+    return jobqueue.start(
         "worker",
         EngineTestSupport.fastConfig(schema)
             .maxWorkers(1)
@@ -93,7 +76,7 @@ class ClaimOrderIT {
     enqueuer.createJobs(interleaved);
     // Created last but scheduled earlier, each one earlier than the one created before it: they
     // must run before the other NORMAL jobs, in scheduled order, that is newest-created first.
-    Instant hourAgo = support.dbNow().minus(Duration.ofHours(1));
+    Instant hourAgo = rows.dbNow().minus(Duration.ofHours(1));
     for (int i = 0; i < 5; i++) {
       enqueuer.createJob(job("early-" + i, JobPriority.NORMAL, hourAgo.minusSeconds(i)));
     }
@@ -119,7 +102,7 @@ class ClaimOrderIT {
 
     await().atMost(Duration.ofSeconds(20)).until(() -> ran.size() >= expected.size());
     assertThat(ran).containsExactlyElementsOf(expected);
-    assertThat(support.count("status = 'completed'")).isEqualTo(expected.size());
+    assertThat(rows.count("status = 'completed'")).isEqualTo(expected.size());
   }
 
   @Test
@@ -138,14 +121,14 @@ class ClaimOrderIT {
     assertThat(untouched.status()).isEqualTo(JobStatus.PENDING);
     assertThat(untouched.attempt()).isZero();
     assertThat(untouched.startedAt()).isEmpty();
-    assertThat(support.holds(theirs, "locked_by is null and lease_expires_at is null")).isTrue();
+    assertThat(rows.holds(theirs, "locked_by is null and lease_expires_at is null")).isTrue();
     assertThat(ran).containsExactly("mine");
   }
 
   @Test
   void futureJobDoesNotStartBeforeItsScheduledTimeByTheDatabaseClock() {
     JobQueueManager worker = singleSlotWorker(recording("order"));
-    Instant dueAt = support.dbNow().plusSeconds(3);
+    Instant dueAt = rows.dbNow().plusSeconds(3);
 
     String id = worker.createJob(job("future", JobPriority.HIGH, dueAt));
 
@@ -155,17 +138,17 @@ class ClaimOrderIT {
     Job job = worker.getJob(id).orElseThrow();
     assertThat(job.scheduledAt()).isEqualTo(dueAt);
     // Both sides are database timestamps: the claim's now() against the stored schedule.
-    assertThat(support.holds(id, "started_at >= scheduled_at")).isTrue();
+    assertThat(rows.holds(id, "started_at >= scheduled_at")).isTrue();
     assertThat(job.attempt()).isEqualTo(1);
     // It ran once due, promptly: the worker polls every 50 ms.
-    assertThat(support.millisBetween(id, "scheduled_at", "started_at")).isLessThan(2_000);
+    assertThat(rows.millisBetween(id, "scheduled_at", "started_at")).isLessThan(2_000);
     assertThat(ran).containsExactly("future");
   }
 
   @Test
   void jobScheduledInThePastRunsAtOnce() {
     JobQueueManager worker = singleSlotWorker(recording("order"));
-    Instant longAgo = support.dbNow().minus(Duration.ofHours(2));
+    Instant longAgo = rows.dbNow().minus(Duration.ofHours(2));
 
     String id = worker.createJob(job("past", JobPriority.NORMAL, longAgo));
 
@@ -173,7 +156,7 @@ class ClaimOrderIT {
         .atMost(Duration.ofSeconds(5))
         .until(() -> worker.getJob(id).orElseThrow().status() == JobStatus.COMPLETED);
     assertThat(worker.getJob(id).orElseThrow().scheduledAt()).isEqualTo(longAgo);
-    assertThat(support.millisBetween(id, "created_at", "started_at")).isLessThan(2_000);
+    assertThat(rows.millisBetween(id, "created_at", "started_at")).isLessThan(2_000);
   }
 
   private static CreateJobOptions job(String name, JobPriority priority, Instant scheduledAt) {

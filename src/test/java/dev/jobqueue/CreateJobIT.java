@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,10 +24,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,27 +47,20 @@ class CreateJobIT {
   private static final int DEFAULT_MAX_RETRIES = 7;
   private static final int DEFAULT_TIMEOUT_SECONDS = 42;
 
-  private TestDatabase db;
-  private String schema;
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perClass();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager manager;
   private JobQueueManager unknownTypesManager;
   private JobQueueManager cappedManager;
 
   @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
+  void startManagers() {
     manager = newManager(config().build());
     unknownTypesManager = newManager(config().allowUnknownTypes(true).build());
     cappedManager = newManager(config().maxPayloadBytes(1000).build());
-  }
-
-  @AfterAll
-  void tearDown() {
-    manager.shutdown();
-    unknownTypesManager.shutdown();
-    cappedManager.shutdown();
-    db.dropSchema(schema);
   }
 
   private JobQueueConfig.Builder config() {
@@ -76,8 +71,9 @@ class CreateJobIT {
         .defaultTimeoutSeconds(DEFAULT_TIMEOUT_SECONDS);
   }
 
+  /** Runs until the class ends: started in {@code @BeforeAll}. */
   private JobQueueManager newManager(JobQueueConfig config) {
-    JobQueueManager m =
+    return jobqueue.start(
         JobQueueManager.builder()
             .config(config)
             .dataSource(db.dataSource())
@@ -89,10 +85,7 @@ class CreateJobIT {
                     Signup.class,
                     (p, c) -> null,
                     (p, errors) -> errors.requirePresent("userId", p.userId())))
-            .handler(JobHandler.of("indexed", Indexed.class, (p, c) -> null))
-            .build();
-    m.initialize();
-    return m;
+            .handler(JobHandler.of("indexed", Indexed.class, (p, c) -> null)));
   }
 
   // ---------------------------------------------------------------- happy path
@@ -107,11 +100,11 @@ class CreateJobIT {
 
   @Test
   void getJobReturnsEveryFieldOfANewJob() {
-    Instant before = dbNow();
+    Instant before = rows.dbNow();
     String id =
         manager.createJob(
             CreateJobOptions.of("email", Map.of("userId", "u1", "template", "welcome")));
-    Instant after = dbNow();
+    Instant after = rows.dbNow();
 
     Job job = manager.getJob(id).orElseThrow();
 
@@ -150,8 +143,7 @@ class CreateJobIT {
       assertThat(job.createdAt()).isEqualTo(txNow);
       assertThat(job.updatedAt()).isEqualTo(txNow);
       assertThat(job.scheduledAt()).isEqualTo(txNow);
-      assertThat(instantOf("select run_at from " + schema + ".jobs where id = " + id))
-          .isEqualTo(txNow);
+      assertThat(rows.get(id).runAt()).isEqualTo(txNow);
     }
   }
 
@@ -180,7 +172,7 @@ class CreateJobIT {
     Job job = manager.getJob(id).orElseThrow();
     assertThat(job.scheduledAt()).isEqualTo(at);
     assertThat(job.createdAt()).isBefore(at);
-    assertThat(instantOf("select run_at from " + schema + ".jobs where id = " + id)).isEqualTo(at);
+    assertThat(rows.get(id).runAt()).isEqualTo(at);
   }
 
   @Test
@@ -210,8 +202,7 @@ class CreateJobIT {
             CreateJobOptions.builder("email", new Email("u", "t")).priority(priority).build());
 
     assertThat(manager.getJob(id).orElseThrow().priority()).isEqualTo(priority);
-    assertThat(db.queryLong("select priority from " + schema + ".jobs where id = " + id))
-        .isEqualTo(priority.rank());
+    assertThat(rows.get(id).priority()).isEqualTo(priority.rank());
   }
 
   @Test
@@ -266,10 +257,10 @@ class CreateJobIT {
 
   @Test
   void createJobsWithAnEmptyListStoresNothing() {
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     assertThat(manager.createJobs(List.of())).isEmpty();
-    assertThat(rowCount()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   @Test
@@ -281,7 +272,7 @@ class CreateJobIT {
               ? CreateJobOptions.of("counter", Map.of("count", "many", "label", "x"))
               : CreateJobOptions.of("counter", new Counter(i, "ok")));
     }
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     JobValidationException e =
         catchThrowableOfType(JobValidationException.class, () -> manager.createJobs(options));
@@ -294,7 +285,7 @@ class CreateJobIT {
               assertThat(error.rejectedValue()).isEqualTo("many");
             });
     assertThat(e).hasMessageContaining("jobs[6].payload.count");
-    assertThat(rowCount()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   @Test
@@ -305,7 +296,7 @@ class CreateJobIT {
             CreateJobOptions.builder("email", new Email("u", "t")).maxRetries(-1).build(),
             CreateJobOptions.of("email", new Email("u", "t")),
             CreateJobOptions.of("nope", Map.of()));
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     JobValidationException e =
         catchThrowableOfType(JobValidationException.class, () -> manager.createJobs(options));
@@ -313,7 +304,7 @@ class CreateJobIT {
     assertThat(e.errors())
         .extracting(FieldError::field)
         .containsExactly("jobs[1].maxRetries", "jobs[3].type");
-    assertThat(rowCount()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   // ---------------------------------------------------------------- type checks
@@ -426,7 +417,7 @@ class CreateJobIT {
             .timeoutSeconds(0)
             .scheduledAt(Instant.MAX)
             .build();
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     JobValidationException e =
         catchThrowableOfType(JobValidationException.class, () -> manager.createJob(options));
@@ -441,7 +432,7 @@ class CreateJobIT {
         .hasMessageContaining("(was 0)")
         .hasMessageContaining("scheduledAt")
         .hasMessageContaining("payload.userId");
-    assertThat(rowCount()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   @Test
@@ -603,13 +594,13 @@ class CreateJobIT {
     List<CreateJobOptions> withNull = new ArrayList<>();
     withNull.add(CreateJobOptions.of("email", new Email("u", "t")));
     withNull.add(null);
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     JobValidationException e =
         catchThrowableOfType(JobValidationException.class, () -> manager.createJobs(withNull));
 
     assertThat(e.errors()).extracting(FieldError::field).containsExactly("jobs[1]");
-    assertThat(rowCount()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -620,7 +611,7 @@ class CreateJobIT {
    */
   private void assertRefused(
       JobQueueManager m, CreateJobOptions options, String field, String value, String message) {
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
 
     JobValidationException e =
         catchThrowableOfType(JobValidationException.class, () -> m.createJob(options));
@@ -637,23 +628,7 @@ class CreateJobIT {
       assertThat(e).hasMessageContaining(message);
     }
     assertThat(e).hasMessageContaining(field);
-    assertThat(rowCount()).as("rows stored after a refused job").isEqualTo(rowsBefore);
-  }
-
-  private long rowCount() {
-    return db.queryLong("select count(*) from " + schema + ".jobs");
-  }
-
-  private Instant dbNow() {
-    return instantOf("select now()");
-  }
-
-  private Instant instantOf(String sql) {
-    try (Connection connection = db.dataSource().getConnection()) {
-      return queryInstant(connection, sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException(sql, e);
-    }
+    assertThat(rows.count()).as("rows stored after a refused job").isEqualTo(rowsBefore);
   }
 
   private static Instant queryInstant(Connection connection, String sql) throws SQLException {

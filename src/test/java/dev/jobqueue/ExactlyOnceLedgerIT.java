@@ -3,7 +3,8 @@ package dev.jobqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,9 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes (separate managers, separate connection pools, 8 workers each) share one queue of
@@ -35,36 +35,17 @@ class ExactlyOnceLedgerIT {
   private static final int NODES = 3;
   private static final int WORKERS = 8;
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueManager enqueuer;
-  private final List<HikariDataSource> pools = new ArrayList<>();
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perTest()
+          .withManager(JobHandler.of("ledger", Entry.class, (p, ctx) -> null))
+          // No unique constraint on purpose: a duplicate execution must show up as a second row.
+          .withSql("create table {schema}.ledger (job_id bigint not null, node text not null)");
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private final List<JobQueueManager> nodes = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    enqueuer =
-        db.managerBuilder(schema)
-            .handler(JobHandler.of("ledger", Entry.class, (p, ctx) -> null))
-            .build();
-    enqueuer.initialize();
-    // No unique constraint on purpose: a duplicate execution must show up as a second row.
-    db.execute("create table " + schema + ".ledger (job_id bigint not null, node text not null)");
-  }
-
-  @AfterEach
-  void tearDown() {
-    for (JobQueueManager node : nodes) {
-      node.shutdown();
-    }
-    for (HikariDataSource pool : pools) {
-      pool.close();
-    }
-    enqueuer.shutdown();
-    db.dropSchema(schema);
-  }
 
   @Test
   void everyJobRunsExactlyOnceAcrossThreeNodes() throws Exception {
@@ -73,39 +54,34 @@ class ExactlyOnceLedgerIT {
       String node = "ledger-node-" + i;
       AtomicInteger count = new AtomicInteger();
       executions.put(node, count);
-      HikariDataSource pool = db.newPool(node, WORKERS + 6);
-      pools.add(pool);
       JobQueueManager manager =
-          JobQueueManager.builder()
-              .config(
-                  JobQueueConfig.builder()
-                      .schema(schema)
-                      .nodeId(node)
-                      .maxWorkers(WORKERS)
-                      .leaseDuration(Duration.ofSeconds(30))
-                      .build())
-              .dataSource(pool)
-              .handler(
-                  JobHandler.of(
-                      "ledger",
-                      Entry.class,
-                      (entry, ctx) -> {
-                        count.incrementAndGet();
-                        return ctx.completeInTransaction(
-                            connection -> {
-                              try (PreparedStatement insert =
-                                  connection.prepareStatement(
-                                      "insert into "
-                                          + schema
-                                          + ".ledger (job_id, node) values (?, ?)")) {
-                                insert.setLong(1, Long.parseLong(ctx.jobId()));
-                                insert.setString(2, node);
-                                insert.executeUpdate();
-                              }
-                              return null;
-                            });
-                      }))
-              .build();
+          jobqueue.build(
+              JobQueueConfig.builder()
+                  .schema(schema)
+                  .nodeId(node)
+                  .maxWorkers(WORKERS)
+                  .leaseDuration(Duration.ofSeconds(30))
+                  .build(),
+              jobqueue.newPool(node, WORKERS + 6),
+              JobHandler.of(
+                  "ledger",
+                  Entry.class,
+                  (entry, ctx) -> {
+                    count.incrementAndGet();
+                    return ctx.completeInTransaction(
+                        connection -> {
+                          try (PreparedStatement insert =
+                              connection.prepareStatement(
+                                  "insert into "
+                                      + schema
+                                      + ".ledger (job_id, node) values (?, ?)")) {
+                            insert.setLong(1, Long.parseLong(ctx.jobId()));
+                            insert.setString(2, node);
+                            insert.executeUpdate();
+                          }
+                          return null;
+                        });
+                  }));
       nodes.add(manager);
     }
     for (JobQueueManager node : nodes) {
@@ -118,18 +94,18 @@ class ExactlyOnceLedgerIT {
       for (int i = start; i < start + BATCH; i++) {
         batch.add(CreateJobOptions.builder("ledger", new Entry(i)).maxRetries(0).build());
       }
-      assertThat(enqueuer.createJobs(batch)).hasSize(BATCH);
+      assertThat(jobqueue.manager().createJobs(batch)).hasSize(BATCH);
     }
     long enqueuedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> count("jobs where status in ('pending', 'running')") == 0);
+        .until(() -> rows.count("status in ('pending', 'running')") == 0);
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-    assertThat(count("jobs where status = 'completed'")).isEqualTo(JOBS);
-    assertThat(count("jobs")).isEqualTo(JOBS);
+    assertThat(rows.count("status = 'completed'")).isEqualTo(JOBS);
+    assertThat(rows.count()).isEqualTo(JOBS);
     assertThat(count("ledger")).isEqualTo(JOBS);
     assertThat(db.queryLong("select count(distinct job_id) from " + schema + ".ledger"))
         .isEqualTo(JOBS);
@@ -141,10 +117,8 @@ class ExactlyOnceLedgerIT {
         .as("jobs with more than one ledger row")
         .isZero();
     assertThat(
-            count(
-                "jobs j where not exists (select 1 from "
-                    + schema
-                    + ".ledger l where l.job_id = j.id)"))
+            rows.count(
+                "not exists (select 1 from " + schema + ".ledger l where l.job_id = jobs.id)"))
         .as("completed jobs without a ledger row")
         .isZero();
     assertThat(

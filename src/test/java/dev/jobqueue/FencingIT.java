@@ -7,11 +7,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
+import dev.jobqueue.testing.JobRows.JobRow;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,12 +21,11 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -44,30 +44,16 @@ class FencingIT {
 
   private static final String OTHER_NODE = "node-B";
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueManager enqueuer;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(noop("fence-complete"), noop("fence-fail"), noop("fence-renew"));
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager nodeA;
-  private HikariDataSource poolA;
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    JobQueueManager.Builder builder = db.managerBuilder(schema);
-    for (String type : new String[] {"fence-complete", "fence-fail", "fence-renew"}) {
-      builder.handler(JobHandler.of(type, Step.class, (p, ctx) -> null));
-    }
-    enqueuer = builder.build();
-    enqueuer.initialize();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    enqueuer.shutdown();
-    db.dropSchema(schema);
-  }
 
   @BeforeEach
   void captureLogs() {
@@ -79,14 +65,8 @@ class FencingIT {
 
   @AfterEach
   void tearDown() {
-    if (nodeA != null) {
-      nodeA.shutdown();
-      nodeA = null;
-    }
-    if (poolA != null) {
-      poolA.close();
-      poolA = null;
-    }
+    jobqueue.support().close(); // node A and its pool, while its logs are still captured
+    nodeA = null;
     logger("dev.jobqueue.internal.engine.Completer").detachAppender(logs);
     logger("dev.jobqueue.internal.engine.LeaseKeeper").detachAppender(logs);
     logs.stop();
@@ -106,7 +86,7 @@ class FencingIT {
               proceed.await(20, TimeUnit.SECONDS);
               return Map.of("writtenBy", "stale node A");
             }));
-    String id = enqueuer.createJob(CreateJobOptions.of("fence-complete", new Step(1)));
+    String id = jobqueue.manager().createJob(CreateJobOptions.of("fence-complete", new Step(1)));
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(row(id)).isEqualTo(new Row("running", 1, nodeA.workerPool().getNodeId(), null, 0));
 
@@ -116,7 +96,7 @@ class FencingIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> fencedWarning(id, "Completer"));
     nodeA.shutdown(); // writes whatever A still has queued before it returns
     assertThat(row(id)).isEqualTo(new Row("running", 2, OTHER_NODE, null, 0));
-    Job job = enqueuer.getJob(id).orElseThrow();
+    Job job = jobqueue.manager().getJob(id).orElseThrow();
     assertThat(job.resultJson()).isEmpty();
     assertThat(job.completedAt()).isEmpty();
   }
@@ -136,8 +116,9 @@ class FencingIT {
               throw new IllegalStateException("stale failure from node A");
             }));
     String id =
-        enqueuer.createJob(
-            CreateJobOptions.builder("fence-fail", new Step(2)).maxRetries(3).build());
+        jobqueue
+            .manager()
+            .createJob(CreateJobOptions.builder("fence-fail", new Step(2)).maxRetries(3).build());
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
 
     takeOver(id);
@@ -146,7 +127,7 @@ class FencingIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> fencedWarning(id, "Completer"));
     nodeA.shutdown();
     assertThat(row(id)).isEqualTo(new Row("running", 2, OTHER_NODE, null, 0));
-    Job job = enqueuer.getJob(id).orElseThrow();
+    Job job = jobqueue.manager().getJob(id).orElseThrow();
     assertThat(job.errors()).isEmpty();
     assertThat(job.errorMessage()).isEmpty();
   }
@@ -178,7 +159,7 @@ class FencingIT {
               returned.countDown();
               return Map.of("writtenBy", "stale node A");
             }));
-    String id = enqueuer.createJob(CreateJobOptions.of("fence-renew", new Step(3)));
+    String id = jobqueue.manager().createJob(CreateJobOptions.of("fence-renew", new Step(3)));
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     // Let A renew a few times while it still holds the job: renewals alone change nothing.
     String nodeIdA = nodeA.workerPool().getNodeId();
@@ -214,20 +195,18 @@ class FencingIT {
   record Row(String status, int attempt, String lockedBy, String result, int retryCount) {}
 
   private void startNodeA(Duration lease, JobHandler<?> handler) {
-    poolA = db.newPool("fencing-node-a", 8);
     nodeA =
-        JobQueueManager.builder()
-            .config(
-                JobQueueConfig.builder()
-                    .schema(schema)
-                    .maxWorkers(2)
-                    .leaseDuration(lease)
-                    .pollInterval(Duration.ofMillis(200))
-                    .build())
-            .dataSource(poolA)
-            .handler(handler)
-            .build();
-    nodeA.initialize();
+        jobqueue.start(
+            JobQueueManager.builder()
+                .config(
+                    JobQueueConfig.builder()
+                        .schema(schema)
+                        .maxWorkers(2)
+                        .leaseDuration(lease)
+                        .pollInterval(Duration.ofMillis(200))
+                        .build())
+                .dataSource(jobqueue.newPool("fencing-node-a", 8))
+                .handler(handler));
   }
 
   /** What a rescue followed by node B's claim does to the row. */
@@ -246,20 +225,13 @@ class FencingIT {
     }
   }
 
-  private Row row(String id) throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "select status, attempt, locked_by, result::text, retry_count from "
-                    + schema
-                    + ".jobs where id = ?")) {
-      s.setLong(1, Long.parseLong(id));
-      try (ResultSet rs = s.executeQuery()) {
-        assertThat(rs.next()).isTrue();
-        return new Row(
-            rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getInt(5));
-      }
-    }
+  private Row row(String id) {
+    JobRow row = rows.get(id);
+    return new Row(row.status(), row.attempt(), row.lockedBy(), row.result(), row.retryCount());
+  }
+
+  private static JobHandler<Step> noop(String type) {
+    return JobHandler.of(type, Step.class, (p, ctx) -> null);
   }
 
   private boolean fencedWarning(String id, String loggerSuffix) {

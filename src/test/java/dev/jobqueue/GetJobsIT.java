@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,10 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -65,18 +67,22 @@ class GetJobsIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(config -> config.runWorkers(true).allowUnknownTypes(true));
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager manager;
 
   /** The seeded jobs in creation order; tests refer to them as #0 to #11 by list index. */
   private final List<Seed> seeds = new ArrayList<>();
 
   @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    manager = newManager(schema);
+  void seedJobs() {
+    manager = jobqueue.manager();
 
     Map<String, Object> en = Map.of("lang", "en");
     Map<String, Object> de = Map.of("lang", "de");
@@ -107,12 +113,6 @@ class GetJobsIT {
       s.id = ids.get(i);
       db.execute(stateSql(s));
     }
-  }
-
-  @AfterAll
-  void tearDown() {
-    manager.shutdown();
-    db.dropSchema(schema);
   }
 
   private JobQueueManager newManager(String schemaName) {
@@ -515,7 +515,7 @@ class GetJobsIT {
     assertThat(ids(JobFilters.builder().payloadContains(Map.of("userId", value)).build()))
         .isEmpty();
     assertThat(ids(JobFilters.builder().payloadContains(Map.of(value, value)).build())).isEmpty();
-    assertThat(db.queryLong("select count(*) from " + schema + ".jobs")).isEqualTo(seeds.size());
+    assertThat(rows.count()).isEqualTo(seeds.size());
   }
 
   @Test

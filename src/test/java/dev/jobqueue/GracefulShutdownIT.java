@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,11 +17,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link JobQueueManager#shutdown()}: running jobs get the graceful timeout to finish; whatever is
@@ -39,37 +39,16 @@ class GracefulShutdownIT {
 
   private static final String[] TYPES = {"short", "blocking", "queued", "cooperative", "lifecycle"};
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueManager enqueuer;
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(
+              Arrays.stream(TYPES)
+                  .map(type -> JobHandler.of(type, Task.class, (p, ctx) -> null))
+                  .toArray(JobHandler<?>[]::new));
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    JobQueueManager.Builder builder = db.managerBuilder(schema);
-    for (String type : TYPES) {
-      builder.handler(JobHandler.of(type, Task.class, (p, ctx) -> null));
-    }
-    enqueuer = builder.build();
-    enqueuer.initialize();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    enqueuer.shutdown();
-    db.dropSchema(schema);
-  }
-
-  @AfterEach
-  void closeResources() throws Exception {
-    // Managers were added before their pools: shut down in reverse order.
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
-    resources.clear();
-  }
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void runningJobsFinishWithinTheGracefulTimeout() throws Exception {
@@ -106,11 +85,11 @@ class GracefulShutdownIT {
     assertThat(millis).isLessThan(5_000 + 2_000);
     assertThat(interrupted).isFalse();
     for (String id : ids) {
-      Job job = enqueuer.getJob(id).orElseThrow();
+      Job job = jobqueue.manager().getJob(id).orElseThrow();
       assertThat(job.status()).isEqualTo(JobStatus.COMPLETED);
       assertThat(job.resultJson()).hasValueSatisfying(r -> assertThat(r).contains("500"));
     }
-    assertThat(count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
   }
 
   @Test
@@ -170,7 +149,7 @@ class GracefulShutdownIT {
     assertThat(millis).isLessThanOrEqualTo(1_000 + 3_000);
     await().atMost(Duration.ofSeconds(2)).until(() -> interrupted.get() == 3);
     assertReleased(ids);
-    assertThat(count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
 
     // The stubborn handler returns after all: what it returns is not written.
     releaseStubborn.countDown();
@@ -203,7 +182,7 @@ class GracefulShutdownIT {
         .until(
             () ->
                 started.get() == 1
-                    && count("status = 'running' and locked_by = '" + node + "'") == 6);
+                    && rows.count("status = 'running' and locked_by = '" + node + "'") == 6);
 
     long t0 = System.nanoTime();
     manager.shutdown();
@@ -216,7 +195,7 @@ class GracefulShutdownIT {
     assertThat(millis).isLessThanOrEqualTo(1_000 + 3_000);
     assertThat(started).hasValue(1);
     assertReleased(ids);
-    assertThat(count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
 
     assertAnotherManagerCompletes("queued", ids);
   }
@@ -260,20 +239,17 @@ class GracefulShutdownIT {
 
     assertThat(sawSignal).isTrue();
     assertReleased(List.of(id));
-    assertThat(count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
   }
 
   @Test
   void shutdownIsIdempotentAndHarmlessBeforeInitialize() throws Exception {
-    HikariDataSource pool = db.newPool("graceful-lifecycle", 8);
-    resources.add(pool);
+    HikariDataSource pool = jobqueue.newPool("graceful-lifecycle", 8);
     JobQueueManager manager =
-        JobQueueManager.builder()
-            .config(config(Duration.ofSeconds(1)).build())
-            .dataSource(pool)
-            .handler(JobHandler.of("lifecycle", Task.class, (task, ctx) -> Map.of("ok", true)))
-            .build();
-    resources.add(manager);
+        jobqueue.build(
+            config(Duration.ofSeconds(1)).build(),
+            pool,
+            JobHandler.of("lifecycle", Task.class, (task, ctx) -> Map.of("ok", true)));
 
     assertThatCode(manager::shutdown).doesNotThrowAnyException();
     assertThatCode(manager::close).doesNotThrowAnyException();
@@ -284,7 +260,7 @@ class GracefulShutdownIT {
 
     // A premature shutdown changed nothing: the manager still starts and runs jobs.
     manager.initialize();
-    String id = enqueuer.createJob(CreateJobOptions.of("lifecycle", new Task(0, false)));
+    String id = jobqueue.manager().createJob(CreateJobOptions.of("lifecycle", new Task(0, false)));
     await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == JobStatus.COMPLETED);
 
     long t0 = System.nanoTime();
@@ -310,13 +286,7 @@ class GracefulShutdownIT {
   }
 
   private JobQueueManager start(String name, JobQueueConfig.Builder config, JobHandler<?> handler) {
-    HikariDataSource pool = db.newPool(name, 10);
-    resources.add(pool);
-    JobQueueManager manager =
-        JobQueueManager.builder().config(config.build()).dataSource(pool).handler(handler).build();
-    resources.add(manager);
-    manager.initialize();
-    return manager;
+    return jobqueue.start(config.build(), jobqueue.newPool(name, 10), handler);
   }
 
   private List<String> enqueue(String type, int n, Task task) {
@@ -324,19 +294,20 @@ class GracefulShutdownIT {
     for (int i = 0; i < n; i++) {
       options.add(CreateJobOptions.builder(type, task).maxRetries(3).build());
     }
-    return enqueuer.createJobs(options);
+    return jobqueue.manager().createJobs(options);
   }
 
   /** Back to pending, unlocked, and the interrupted attempt not counted against the budget. */
   private void assertReleased(List<String> ids) {
     for (String id : ids) {
-      Job job = enqueuer.getJob(id).orElseThrow();
+      Job job = jobqueue.manager().getJob(id).orElseThrow();
       assertThat(job.status()).as("status of %s", id).isEqualTo(JobStatus.PENDING);
       assertThat(job.retryCount()).as("retryCount of %s", id).isZero();
       assertThat(job.errors()).isEmpty();
       assertThat(job.completedAt()).isEmpty();
     }
-    assertThat(count("locked_by is not null and id in (" + String.join(",", ids) + ")")).isZero();
+    assertThat(rows.count("locked_by is not null and id in (" + String.join(",", ids) + ")"))
+        .isZero();
   }
 
   /** A fresh node runs the released jobs, each as its first attempt. */
@@ -358,15 +329,11 @@ class GracefulShutdownIT {
     assertThat(attempts).containsOnlyKeys(ids);
     assertThat(attempts.values()).containsOnly(1);
     for (String id : ids) {
-      assertThat(enqueuer.getJob(id).orElseThrow().retryCount()).isZero();
+      assertThat(jobqueue.manager().getJob(id).orElseThrow().retryCount()).isZero();
     }
   }
 
   private JobStatus status(String id) {
-    return enqueuer.getJob(id).orElseThrow().status();
-  }
-
-  private long count(String where) {
-    return db.queryLong("select count(*) from " + schema + ".jobs where " + where);
+    return jobqueue.manager().getJob(id).orElseThrow().status();
   }
 }

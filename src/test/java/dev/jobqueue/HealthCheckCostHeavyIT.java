@@ -3,6 +3,8 @@ package dev.jobqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,11 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Measures what {@link JobQueueManager#healthCheck()} costs on a table of 1,000,000 jobs, against
@@ -41,18 +43,17 @@ class HealthCheckCostHeavyIT {
 
   private static final int CALLS = 30;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perClass().migrated();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager jobs;
 
   @BeforeAll
   void fillOneMillionJobs() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-    String table = support.jobs();
+    String table = rows.table();
     // Autovacuum stays off for the table during the test so that statistics change only when the
     // test says so; the table keeps the library's indexes and fillfactor.
     db.execute("alter table " + table + " set (autovacuum_enabled = false)");
@@ -129,16 +130,8 @@ class HealthCheckCostHeavyIT {
         db.source(),
         Runtime.getRuntime().availableProcessors());
 
-    jobs = db.managerBuilder(schema).handler(noop("email-notification")).build(); // enqueue-only
-    jobs.initialize();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    if (jobs != null) {
-      jobs.shutdown();
-    }
-    db.dropSchema(schema);
+    // Enqueue-only, started once the table is filled; the extension stops it after the class.
+    jobs = jobqueue.start(db.managerBuilder(schema).handler(noop("email-notification")));
   }
 
   @Test
@@ -148,7 +141,7 @@ class HealthCheckCostHeavyIT {
     List<Long> unanalyzed = time(CALLS / 3, jobs::healthCheck, "healthCheck() before ANALYZE");
 
     // 2. The steady state: statistics and the visibility map are up to date.
-    db.execute("vacuum analyze " + support.jobs());
+    db.execute("vacuum analyze " + rows.table());
     db.execute("vacuum analyze \"" + schema + "\".nodes");
     HealthCheckResult health = jobs.healthCheck();
     System.out.println("HealthCheckCostHeavyIT: " + health);
@@ -160,23 +153,23 @@ class HealthCheckCostHeavyIT {
     System.out.printf(
         Locale.ROOT,
         "HealthCheckCostHeavyIT: table %s, indexes %s (claim index %s)%n",
-        queryText("select pg_size_pretty(pg_table_size('" + support.jobs() + "'))"),
-        queryText("select pg_size_pretty(pg_indexes_size('" + support.jobs() + "'))"),
+        queryText("select pg_size_pretty(pg_table_size('" + rows.table() + "'))"),
+        queryText("select pg_size_pretty(pg_indexes_size('" + rows.table() + "'))"),
         queryText("select pg_size_pretty(pg_relation_size('\"" + schema + "\".jobs_claim_idx'))"));
     for (String sql : healthQueries()) {
       explain(sql);
     }
-    explain("select type, status, count(*) from " + support.jobs() + " group by type, status");
+    explain("select type, status, count(*) from " + rows.table() + " group by type, status");
     // The pruning statement's plan (without ANALYZE, which would delete): how it finds candidates.
     explainOnly(
         "with doomed as (select id from "
-            + support.jobs()
+            + rows.table()
             + " where status = any('{completed,cancelled}'::text[])"
             + " and created_at < now() - interval '7 days'"
             + " and completed_at < now() - interval '7 days'"
             + " limit 1000 for update skip locked)"
             + " delete from "
-            + support.jobs()
+            + rows.table()
             + " j using doomed d where j.id = d.id");
 
     System.out.printf(
@@ -205,7 +198,7 @@ class HealthCheckCostHeavyIT {
    * their plans can be printed. Kept in step with the repository by hand.
    */
   private List<String> healthQueries() {
-    String jobsTable = support.jobs();
+    String jobsTable = rows.table();
     String oldestDue =
         "(select min(run_at) from "
             + jobsTable

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.StuckHandlers;
 import dev.jobqueue.testing.TestDatabase;
 import java.io.PrintWriter;
@@ -23,11 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link JobQueueManager#healthCheck()}: the healthy shape against a known workload, its JSON, the
@@ -39,34 +40,24 @@ class HealthCheckIT {
 
   record Work(int n) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perClass().migrated();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   private final StuckHandlers stuck = new StuckHandlers();
-
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
 
   @AfterEach
   void stopManagers() throws InterruptedException {
     stuck.release();
-    support.close();
+    jobqueue.support().close();
     stuck.releaseAndAwait();
-    support.truncate();
+    rows.truncate();
     db.execute("truncate table \"" + schema + "\".nodes, \"" + schema + "\".job_stats");
     // Fresh statistics, so that no test sees estimates left by the large-table test.
     db.execute("analyze \"" + schema + "\".jobs");
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
   }
 
   private JobQueueConfig.Builder config() {
@@ -99,7 +90,7 @@ class HealthCheckIT {
   /** Runs a known workload: 30 completed, 5 failed, 4 cancelled, 6 pending in the future. */
   private JobQueueManager runKnownWorkload() {
     JobQueueManager manager =
-        support.start("worker", config().minWorkers(2).maxWorkers(4).build(), ok(), failing());
+        jobqueue.start("worker", config().minWorkers(2).maxWorkers(4).build(), ok(), failing());
     List<CreateJobOptions> batch = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       batch.add(CreateJobOptions.of("ok", new Work(i)));
@@ -121,7 +112,7 @@ class HealthCheckIT {
     await()
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> support.count("status in ('completed', 'failed')") == 35);
+        .until(() -> rows.count("status in ('completed', 'failed')") == 35);
     return manager;
   }
 
@@ -295,9 +286,9 @@ class HealthCheckIT {
   @Test
   void unreachableDatabaseIsUnhealthyWithinTheTimeoutAndNeverThrows() {
     SwitchableDataSource dataSource =
-        new SwitchableDataSource(support.newPool("switchable", 4 + 8));
+        new SwitchableDataSource(jobqueue.newPool("switchable", 4 + 8));
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             config().maxWorkers(4).healthCheckTimeout(Duration.ofSeconds(1)).build(),
             dataSource,
             ok());
@@ -335,7 +326,7 @@ class HealthCheckIT {
   @Test
   void notInitializedAndShutDownManagersAreUnhealthy() {
     JobQueueManager manager =
-        support.build(config().build(), support.newPool("lifecycle", 12), ok());
+        jobqueue.build(config().build(), jobqueue.newPool("lifecycle", 12), ok());
 
     HealthCheckResult before = manager.healthCheck();
     assertThat(before.status()).isEqualTo(HealthStatus.UNHEALTHY);
@@ -357,7 +348,7 @@ class HealthCheckIT {
   @Test
   void degradedWhenTheOldestDueJobWaitsLongerThanTheLimit() {
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "worker",
             config().allowUnknownTypes(true).healthMaxQueueLag(Duration.ofSeconds(1)).build(),
             ok());
@@ -383,7 +374,7 @@ class HealthCheckIT {
   void degradedWhileAWorkerThreadIsStuck() {
     CountDownLatch started = new CountDownLatch(1);
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "worker",
             config().build(),
             JobHandler.of(
@@ -414,7 +405,7 @@ class HealthCheckIT {
 
   @Test
   void degradedWhenJobsAreDueAndNoWorkerNodeIsAlive() {
-    JobQueueManager reader = support.start("reader", config().runWorkers(false).build(), ok());
+    JobQueueManager reader = jobqueue.start("reader", config().runWorkers(false).build(), ok());
     assertThat(reader.healthCheck().status()).isEqualTo(HealthStatus.HEALTHY);
 
     reader.createJob(CreateJobOptions.of("ok", new Work(1)));
@@ -431,7 +422,7 @@ class HealthCheckIT {
 
   @Test
   void largeTableCountsComeFromStatisticsAndTheOthersStayExact() {
-    String jobs = support.jobs();
+    String jobs = rows.table();
     db.execute(
         "insert into "
             + jobs
@@ -449,7 +440,7 @@ class HealthCheckIT {
             + " select 't', 'pending', '{}'::jsonb, 0, 60, now() + interval '1 hour',"
             + " now() + interval '1 hour' from generate_series(1, 3)");
     db.execute("analyze " + jobs);
-    JobQueueManager reader = support.start("reader", config().runWorkers(false).build());
+    JobQueueManager reader = jobqueue.start("reader", config().runWorkers(false).build());
 
     long started = System.nanoTime();
     HealthCheckResult health = reader.healthCheck();

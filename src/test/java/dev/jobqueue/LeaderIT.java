@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two worker nodes elect one leader, the health check of every node names it, and a graceful
@@ -22,26 +22,15 @@ class LeaderIT {
 
   private static final Duration LEASE = Duration.ofSeconds(6);
 
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
   private final TestDatabase db = TestDatabase.get();
-  private String schema;
-  private EngineTestSupport support;
+  private final String schema = jobqueue.schema();
 
   record Work(int n) {}
 
-  @BeforeEach
-  void setUp() {
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(schema);
-  }
-
   private JobQueueManager node(String id) {
-    return support.start(
+    return jobqueue.start(
         id,
         EngineTestSupport.fastConfig(schema).nodeId(id).leaseDuration(LEASE).build(),
         JobHandler.of("work", Work.class, (p, ctx) -> null));

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TcpProxy;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
@@ -12,9 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node's own idea of its leases when the database is slow or away (found by the reliability
@@ -33,38 +34,24 @@ class LeaseUnderSlowDatabaseIT {
 
   record Work(int n) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
-  private JobQueueManager producer;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perTest()
+          .migrated()
+          .withManager(JobHandler.of("work", Work.class, (p, ctx) -> null));
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-    producer =
-        support.start(
-            JobQueueConfig.builder().schema(schema).runWorkers(false).build(),
-            db.dataSource(),
-            JobHandler.of("work", Work.class, (p, ctx) -> null));
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void aClaimThatWaitedLongForAConnectionKeepsItsJobs() {
     AtomicInteger runs = new AtomicInteger();
     AtomicBoolean slow = new AtomicBoolean(true);
-    support.start(
+    jobqueue.start(
         EngineTestSupport.fastConfig(schema).leaseDuration(Duration.ofSeconds(1)).build(),
         EngineTestSupport.slowConnections(
-            support.newPool("slow-claim", 10), "jobqueue-poller-", 1_500, slow::get),
+            jobqueue.newPool("slow-claim", 10), "jobqueue-poller-", 1_500, slow::get),
         JobHandler.of(
             "work",
             Work.class,
@@ -76,14 +63,16 @@ class LeaseUnderSlowDatabaseIT {
             }));
 
     String id =
-        producer.createJob(CreateJobOptions.builder("work", new Work(1)).maxRetries(0).build());
+        jobqueue
+            .manager()
+            .createJob(CreateJobOptions.builder("work", new Work(1)).maxRetries(0).build());
 
     await()
         .atMost(Duration.ofSeconds(15))
-        .until(() -> support.holds(id, "status in ('completed', 'failed')"));
+        .until(() -> rows.holds(id, "status in ('completed', 'failed')"));
     slow.set(false);
-    assertThat(support.holds(id, "status = 'completed'")).as("completed, not failed").isTrue();
-    assertThat(support.valueOf(id, "retry_count")).isZero();
+    assertThat(rows.holds(id, "status = 'completed'")).as("completed, not failed").isTrue();
+    assertThat(rows.valueOf(id, "retry_count")).isZero();
     assertThat(runs.get()).isEqualTo(1);
   }
 
@@ -92,10 +81,10 @@ class LeaseUnderSlowDatabaseIT {
     AtomicInteger runs = new AtomicInteger();
     AtomicInteger interrupted = new AtomicInteger();
     AtomicBoolean slow = new AtomicBoolean(true);
-    support.start(
+    jobqueue.start(
         EngineTestSupport.fastConfig(schema).leaseDuration(Duration.ofMillis(1_500)).build(),
         EngineTestSupport.slowConnections(
-            support.newPool("slow-renewal", 10), "jobqueue-leases-", 600, slow::get),
+            jobqueue.newPool("slow-renewal", 10), "jobqueue-leases-", 600, slow::get),
         JobHandler.of(
             "work",
             Work.class,
@@ -111,15 +100,17 @@ class LeaseUnderSlowDatabaseIT {
             }));
 
     String id =
-        producer.createJob(CreateJobOptions.builder("work", new Work(1)).maxRetries(0).build());
+        jobqueue
+            .manager()
+            .createJob(CreateJobOptions.builder("work", new Work(1)).maxRetries(0).build());
 
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> support.holds(id, "status in ('completed', 'failed')"));
+        .until(() -> rows.holds(id, "status in ('completed', 'failed')"));
     slow.set(false);
     assertThat(interrupted.get()).as("attempts abandoned for a lost lease").isZero();
-    assertThat(support.holds(id, "status = 'completed'")).isTrue();
-    assertThat(support.valueOf(id, "retry_count")).isZero();
+    assertThat(rows.holds(id, "status = 'completed'")).isTrue();
+    assertThat(rows.valueOf(id, "retry_count")).isZero();
     assertThat(runs.get()).isEqualTo(1);
   }
 
@@ -140,7 +131,7 @@ class LeaseUnderSlowDatabaseIT {
       AtomicLong started = new AtomicLong();
       AtomicLong interruptedAt = new AtomicLong();
       JobQueueManager node =
-          support.start(
+          jobqueue.start(
               EngineTestSupport.fastConfig(schema)
                   .leaseDuration(Duration.ofMillis(leaseMillis))
                   .build(),
@@ -158,7 +149,7 @@ class LeaseUnderSlowDatabaseIT {
                     }
                     return null;
                   }));
-      producer.createJob(CreateJobOptions.of("work", new Work(1)));
+      jobqueue.manager().createJob(CreateJobOptions.of("work", new Work(1)));
       await().atMost(Duration.ofSeconds(10)).until(() -> started.get() != 0);
       Thread.sleep(1_000); // a renewal or two went through
       long cut = System.nanoTime();

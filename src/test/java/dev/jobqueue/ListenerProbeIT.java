@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A LISTEN that succeeds but never delivers anything (as behind PgBouncer in transaction mode) must
@@ -25,38 +23,24 @@ import org.junit.jupiter.api.Test;
 class ListenerProbeIT {
   record Work(int n) {}
 
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
   private final TestDatabase db = TestDatabase.get();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-  private String schema;
-
-  @BeforeEach
-  void setUp() {
-    schema = db.newSchema("listenerprobe");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    db.dropSchema(schema);
-  }
+  private final String schema = jobqueue.schema();
 
   @Test
   void listenThatReceivesNothingIsNotTrustedAndThePoolPolls() {
-    HikariDataSource pool = db.newPool("probe-deaf", 12);
-    closing.add(pool);
+    HikariDataSource pool = jobqueue.newPool("probe-deaf", 12);
     JobQueueManager jobs =
-        JobQueueManager.builder()
-            .config(
-                JobQueueConfig.builder()
-                    .schema(schema)
-                    .pollInterval(Duration.ofMillis(200))
-                    .build())
-            .dataSource(listeningElsewhere(pool))
-            .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null))
-            .build();
-    closing.add(jobs);
+        jobqueue.build(
+            JobQueueManager.builder()
+                .config(
+                    JobQueueConfig.builder()
+                        .schema(schema)
+                        .pollInterval(Duration.ofMillis(200))
+                        .build())
+                .dataSource(listeningElsewhere(pool))
+                .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null)));
     jobs.initialize();
 
     await()
@@ -73,15 +57,13 @@ class ListenerProbeIT {
 
   @Test
   void listenThatDeliversCountsAsConnected() {
-    HikariDataSource pool = db.newPool("probe-ok", 12);
-    closing.add(pool);
+    HikariDataSource pool = jobqueue.newPool("probe-ok", 12);
     JobQueueManager jobs =
-        JobQueueManager.builder()
-            .config(JobQueueConfig.builder().schema(schema).build())
-            .dataSource(pool)
-            .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null))
-            .build();
-    closing.add(jobs);
+        jobqueue.build(
+            JobQueueManager.builder()
+                .config(JobQueueConfig.builder().schema(schema).build())
+                .dataSource(pool)
+                .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null)));
     jobs.initialize();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> jobs.workerPool().isListening());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -20,10 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** initialize() and shutdown(), with a caller's DataSource and with a pool the manager owns. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -33,24 +33,13 @@ class ManagerLifecycleIT {
 
   private static final AtomicInteger APP_NAMES = new AtomicInteger();
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueConfig config;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perClass().migrated();
 
-  @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    config = JobQueueConfig.builder().schema(schema).runWorkers(false).build();
-    JobQueueManager migrator = db.managerBuilder(schema).build();
-    migrator.initialize();
-    migrator.shutdown();
-  }
-
-  @AfterAll
-  void tearDown() {
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobQueueConfig config =
+      JobQueueConfig.builder().schema(schema).runWorkers(false).build();
 
   private JobQueueManager.Builder onSharedPool() {
     return JobQueueManager.builder()

@@ -9,7 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,11 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
 
@@ -100,29 +100,19 @@ class MonitoringHooksIT {
   /** A logger's settings, to put back after a test changed them. */
   private record Saved(Logger logger, Level level, boolean additive, Capture capture) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
-  private final List<JobQueueManager> managers = new ArrayList<>();
-  private final List<Saved> saved = new ArrayList<>();
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
+  private final List<Saved> saved = new ArrayList<>();
 
   @AfterEach
   void stopManagers() {
     try {
-      for (JobQueueManager manager : managers) {
-        manager.shutdown();
-      }
-      managers.clear();
-      support.close();
-      support.truncate();
+      // The managers stop while their logs are still captured; the extension empties the table.
+      jobqueue.support().close();
     } finally {
       for (Saved s : saved) {
         s.logger().detachAppender(s.capture());
@@ -131,11 +121,6 @@ class MonitoringHooksIT {
       }
       saved.clear();
     }
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
   }
 
   /** Captures a logger's events at {@code level} and above, without echoing them to the console. */
@@ -159,15 +144,12 @@ class MonitoringHooksIT {
     JobQueueManager.Builder builder =
         JobQueueManager.builder()
             .config(config)
-            .dataSource(support.newPool("hooks", config.maxWorkers() + 8));
+            .dataSource(jobqueue.newPool("hooks", config.maxWorkers() + 8));
     listeners.forEach(builder::listener);
     for (JobHandler<?> handler : handlers) {
       builder.handler(handler);
     }
-    JobQueueManager manager = builder.build();
-    managers.add(manager);
-    manager.initialize();
-    return manager;
+    return jobqueue.start(builder);
   }
 
   private static JobHandler<Work> ok() {
@@ -205,7 +187,7 @@ class MonitoringHooksIT {
     await()
         .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> support.count("status in ('completed', 'failed')") == count);
+        .until(() -> rows.count("status in ('completed', 'failed')") == count);
   }
 
   @Test
@@ -262,8 +244,8 @@ class MonitoringHooksIT {
     assertThat(outcomes.get("bad")).containsExactly(AttemptOutcome.FAILED);
 
     // The throwing listener changed nothing: every job reached its expected end.
-    assertThat(support.count("status = 'completed'")).isEqualTo(5);
-    assertThat(support.count("status = 'failed' and type = 'bad'")).isEqualTo(1);
+    assertThat(rows.count("status = 'completed'")).isEqualTo(5);
+    assertThat(rows.count("status = 'failed' and type = 'bad'")).isEqualTo(1);
     assertThat(
             warnings.matching(
                 e ->

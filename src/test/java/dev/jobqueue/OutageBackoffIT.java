@@ -3,16 +3,16 @@ package dev.jobqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * While the database is unreachable and connections fail at once (an application pool with a short
@@ -27,33 +27,21 @@ class OutageBackoffIT {
 
   private static final long DOWN_MILLIS = 10_000;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(schema);
-  }
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void loopsBackOffWhileTheDatabaseIsUnreachable() throws Exception {
     AtomicBoolean down = new AtomicBoolean();
     Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     JobQueueManager node =
-        support.start(
+        jobqueue.start(
             EngineTestSupport.fastConfig(schema).build(),
             EngineTestSupport.unreachableWhen(
-                support.newPool("backoff", 10),
+                jobqueue.newPool("backoff", 10),
                 down::get,
                 thread ->
                     attempts
@@ -78,6 +66,6 @@ class OutageBackoffIT {
     String id = node.createJob(CreateJobOptions.of("work", new Work(1)));
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> support.holds(id, "status = 'completed'"));
+        .until(() -> rows.holds(id, "status = 'completed'"));
   }
 }

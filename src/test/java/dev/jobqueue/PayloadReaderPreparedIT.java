@@ -9,13 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pool builds its handlers' payload readers when it starts, before its first claim. Built on the
@@ -46,31 +46,20 @@ class PayloadReaderPreparedIT {
     }
   }
 
-  private TestDatabase db;
-  private EngineTestSupport support;
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    support = new EngineTestSupport(db, db.newSchema(getClass().getSimpleName()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(support.schema());
-  }
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void thePayloadReaderIsBuiltBeforeAnyJobRuns() {
     int before = Probe.Reader.BUILT.get();
-    support.start(
+    jobqueue.start(
         "prepared",
-        EngineTestSupport.fastConfig(support.schema()).minWorkers(1).maxWorkers(1).build(),
+        EngineTestSupport.fastConfig(jobqueue.schema()).minWorkers(1).maxWorkers(1).build(),
         JobHandler.of("probe", Probe.class, (probe, ctx) -> null));
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(Probe.Reader.BUILT.get()).isGreaterThan(before));
-    assertThat(support.count("true")).as("jobs").isZero();
+    assertThat(rows.count("true")).as("jobs").isZero();
   }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.internal.Stats;
 import dev.jobqueue.internal.store.StatRow;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -24,11 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link JobQueueManager#getProcessingStats()} and {@link JobQueueManager#getJobMetrics()} against
@@ -46,29 +46,13 @@ class ProcessingStatsIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach("nodes", "job_stats");
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-    db.execute("truncate table \"" + schema + "\".nodes, \"" + schema + "\".job_stats");
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   private JobQueueConfig.Builder config() {
     return EngineTestSupport.fastConfig(schema).pollInterval(Duration.ofMillis(50));
@@ -152,7 +136,8 @@ class ProcessingStatsIT {
   @Test
   void knownWorkloadGivesExactFiguresForTheNodeAndTheCluster() throws Exception {
     JobQueueManager manager =
-        support.start("worker", config().minWorkers(2).maxWorkers(4).build(), ok(), flaky(), bad());
+        jobqueue.start(
+            "worker", config().minWorkers(2).maxWorkers(4).build(), ok(), flaky(), bad());
     Instant started = Instant.now();
     List<CreateJobOptions> jobs = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -168,7 +153,7 @@ class ProcessingStatsIT {
     await()
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> support.count("status in ('completed', 'failed')") == 55);
+        .until(() -> rows.count("status in ('completed', 'failed')") == 55);
 
     // An attempt is counted right after its outcome is queued for writing: wait for the last.
     ProcessingStats stats = awaitStats(manager, s -> s.node().overall().processed() == 65);
@@ -247,7 +232,7 @@ class ProcessingStatsIT {
   @Test
   void jobMetricsListEveryStatusAndOnlyTheTypesPresent() {
     JobQueueManager reader =
-        support.start("reader", config().runWorkers(false).build(), ok(), bad());
+        jobqueue.start("reader", config().runWorkers(false).build(), ok(), bad());
     assertThat(reader.getJobMetrics().byStatus())
         .containsExactlyInAnyOrderEntriesOf(statusCounts(0, 0));
     assertThat(reader.getJobMetrics().byTypeAndStatus()).isEmpty();
@@ -274,9 +259,9 @@ class ProcessingStatsIT {
 
   @Test
   void clusterFiguresAreTheSumOfTwoNodesSharingTheWork() {
-    JobQueueManager first = support.start("first", config().maxWorkers(2).build(), ok());
-    JobQueueManager second = support.start("second", config().maxWorkers(2).build(), ok());
-    JobQueueManager producer = support.start("producer", config().runWorkers(false).build(), ok());
+    JobQueueManager first = jobqueue.start("first", config().maxWorkers(2).build(), ok());
+    JobQueueManager second = jobqueue.start("second", config().maxWorkers(2).build(), ok());
+    JobQueueManager producer = jobqueue.start("producer", config().runWorkers(false).build(), ok());
     List<CreateJobOptions> jobs = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       jobs.add(CreateJobOptions.of("ok", new Work(i)));
@@ -285,7 +270,7 @@ class ProcessingStatsIT {
     await()
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> support.count("status = 'completed'") == 60);
+        .until(() -> rows.count("status = 'completed'") == 60);
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
@@ -327,7 +312,7 @@ class ProcessingStatsIT {
   void clusterFiguresSurviveAFailedStatisticsWrite() {
     AtomicBoolean refuseStats = new AtomicBoolean(true);
     AtomicInteger refused = new AtomicInteger();
-    DataSource pool = support.newPool("refusing-stats", 12);
+    DataSource pool = jobqueue.newPool("refusing-stats", 12);
     DataSource dataSource =
         (DataSource)
             Proxy.newProxyInstance(
@@ -353,7 +338,7 @@ class ProcessingStatsIT {
                         return invoke(connection, m, a);
                       });
                 });
-    JobQueueManager manager = support.start(config().maxWorkers(2).build(), dataSource, ok());
+    JobQueueManager manager = jobqueue.start(config().maxWorkers(2).build(), dataSource, ok());
     List<CreateJobOptions> jobs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       jobs.add(CreateJobOptions.of("ok", new Work(i)));
@@ -364,7 +349,7 @@ class ProcessingStatsIT {
     // The next heartbeat writes the node row, then fails to write the statistics.
     await().atMost(Duration.ofSeconds(8)).until(() -> refused.get() >= 1);
     refuseStats.set(false);
-    Instant healed = support.dbNow();
+    Instant healed = rows.dbNow();
     String node = manager.workerPool().getNodeId();
     await()
         .atMost(Duration.ofSeconds(8))

@@ -8,6 +8,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,12 +18,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -36,32 +37,23 @@ class PruneIT {
 
   private static final int BATCH = 7;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
-  private ListAppender<ILoggingEvent> warnings;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .truncatingAfterEach("nodes", "job_stats", "delete_log")
+          .withSql(
+              "create table {schema}.delete_log (id serial, deleted bigint not null)",
+              "create function {schema}.log_delete() returns trigger language plpgsql as $$ begin"
+                  + " insert into {schema}.delete_log (deleted) select count(*) from gone;"
+                  + " return null; end $$",
+              "create trigger jobs_delete_log after delete on {schema}.jobs"
+                  + " referencing old table as gone for each statement"
+                  + " execute function {schema}.log_delete()");
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-    db.execute("create table \"" + schema + "\".delete_log (id serial, deleted bigint not null)");
-    db.execute(
-        "create function \""
-            + schema
-            + "\".log_delete() returns trigger language plpgsql as $$ begin"
-            + " insert into \""
-            + schema
-            + "\".delete_log (deleted) select count(*) from gone; return null; end $$");
-    db.execute(
-        "create trigger jobs_delete_log after delete on "
-            + support.jobs()
-            + " referencing old table as gone for each statement execute function \""
-            + schema
-            + "\".log_delete()");
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
+  private ListAppender<ILoggingEvent> warnings;
 
   @BeforeEach
   void captureWarnings() {
@@ -71,23 +63,8 @@ class PruneIT {
   }
 
   @AfterEach
-  void stopManagers() {
+  void detachWarnings() {
     logger().detachAppender(warnings);
-    support.close();
-    support.truncate();
-    db.execute(
-        "truncate table \""
-            + schema
-            + "\".nodes, \""
-            + schema
-            + "\".job_stats, \""
-            + schema
-            + "\".delete_log");
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
   }
 
   private static Logger logger() {
@@ -119,7 +96,7 @@ class PruneIT {
     boolean running = status.equals("running");
     String sql =
         "insert into "
-            + support.jobs()
+            + rows.table()
             + " (type, status, payload, max_retries, timeout_seconds, created_at, updated_at,"
             + " scheduled_at, run_at, completed_at, locked_by, lease_expires_at, attempt)"
             + " select 'seeded', '"
@@ -155,7 +132,7 @@ class PruneIT {
   }
 
   private List<Long> remaining() {
-    return ids("select id from " + support.jobs() + " order by id");
+    return rows.ids("true").stream().map(Long::valueOf).toList();
   }
 
   /** Sizes of the DELETE statements that removed at least one job, in order. */
@@ -205,7 +182,7 @@ class PruneIT {
                 seed("running", 1, "1 hour", "1 hour")));
     assertThat(doomed).hasSize(40);
 
-    support.start("pruner", config().build());
+    jobqueue.start("pruner", config().build());
 
     await()
         .atMost(Duration.ofSeconds(10))
@@ -232,7 +209,7 @@ class PruneIT {
                 seed("cancelled", 3, "5 minutes", "5 minutes")));
     List<Long> doomed = seed("failed", 8, "5 minutes", "5 minutes");
 
-    support.start("pruner", config().completedJobRetention(Duration.ZERO).build());
+    jobqueue.start("pruner", config().completedJobRetention(Duration.ZERO).build());
 
     await()
         .atMost(Duration.ofSeconds(10))
@@ -252,7 +229,7 @@ class PruneIT {
                 seed("completed", 8, "5 minutes", "5 minutes"),
                 seed("cancelled", 2, "5 minutes", "5 minutes")));
 
-    support.start("pruner", config().failedJobRetention(Duration.ZERO).build());
+    jobqueue.start("pruner", config().failedJobRetention(Duration.ZERO).build());
 
     await()
         .atMost(Duration.ofSeconds(10))
@@ -275,8 +252,8 @@ class PruneIT {
                 seed("pending", 5, "1 hour", null),
                 seed("running", 5, "1 hour", null)));
 
-    support.start("pruner-a", config().build());
-    support.start("pruner-b", config().build());
+    jobqueue.start("pruner-a", config().build());
+    jobqueue.start("pruner-b", config().build());
 
     await()
         .atMost(Duration.ofSeconds(15))
@@ -311,7 +288,7 @@ class PruneIT {
             + " (date_trunc('minute', now() - interval '1 hour'), 'quiet-node', 't', 1, 1, 0, 0,"
             + " 5, 5, '{0,1}')");
 
-    JobQueueManager pruner = support.start("pruner", config().build());
+    JobQueueManager pruner = jobqueue.start("pruner", config().build());
     String self = pruner.workerPool().getNodeId();
 
     await()

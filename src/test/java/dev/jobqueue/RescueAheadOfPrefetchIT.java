@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,9 +13,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Regression test for a defect the kill -9 scenario of the reliability suite found: a node claims
@@ -45,23 +46,13 @@ class RescueAheadOfPrefetchIT {
   /** How the rescue statement starts ({@code JobRepository.rescueExpired}). */
   private static final String RESCUE_SQL = "with expired as materialized";
 
-  private TestDatabase db;
-  private EngineTestSupport support;
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final JobRows rows = jobqueue.rows();
 
   /** The number and start ({@code System.nanoTime()}) of every execution, in start order. */
   private final List<long[]> starts = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    support = new EngineTestSupport(db, db.newSchema(getClass().getSimpleName()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(support.schema());
-  }
 
   /** The pool that holds the deep queue rescues the job itself. */
   @Test
@@ -87,7 +78,7 @@ class RescueAheadOfPrefetchIT {
   }
 
   private void run(boolean remoteRescuer) throws Exception {
-    String schema = support.schema();
+    String schema = jobqueue.schema();
     String orphan;
     JobQueueManager enqueuer =
         db.managerBuilder(schema)
@@ -100,7 +91,7 @@ class RescueAheadOfPrefetchIT {
       // A node claimed it and died; its lease runs for another hour, until the test ends it.
       db.execute(
           "update "
-              + support.jobs()
+              + rows.table()
               + " set status = 'running', attempt = attempt + 1, locked_by = 'dead-node',"
               + " started_at = now(), lease_expires_at = now() + interval '1 hour'"
               + " where id = "
@@ -111,7 +102,7 @@ class RescueAheadOfPrefetchIT {
     }
 
     if (remoteRescuer) {
-      support.start(
+      jobqueue.start(
           "rescuer",
           EngineTestSupport.fastConfig(schema)
               .minWorkers(1)
@@ -129,9 +120,9 @@ class RescueAheadOfPrefetchIT {
             .pollInterval(Duration.ofMinutes(1))
             .rescueInterval(Duration.ofMillis(800))
             .build();
-    DataSource pool = support.newPool("survivor", WORKERS + 8);
+    DataSource pool = jobqueue.newPool("survivor", WORKERS + 8);
     JobQueueManager survivor =
-        support.start(
+        jobqueue.start(
             config,
             remoteRescuer ? EngineTestSupport.refusingStatements(pool, RESCUE_SQL) : pool,
             JobHandler.of(
@@ -148,17 +139,17 @@ class RescueAheadOfPrefetchIT {
             () ->
                 survivor.workerPool().isListening()
                     && starts.size() >= WORKERS
-                    && support.count("status = 'running' and locked_by <> 'dead-node'")
+                    && rows.count("status = 'running' and locked_by <> 'dead-node'")
                         >= WORKERS * PER_WORKER * 4 / 5);
     // The pool claimed exactly the jobs created before the orphan.
-    assertThat(support.count("status = 'pending' and id < " + orphan)).isZero();
+    assertThat(rows.count("status = 'pending' and id < " + orphan)).isZero();
 
     // The dead node's lease runs out now.
-    db.execute("update " + support.jobs() + " set lease_expires_at = now() where id = " + orphan);
+    db.execute("update " + rows.table() + " set lease_expires_at = now() where id = " + orphan);
     long rescuedSeen = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      if (support.holds(orphan, "locked_by is distinct from 'dead-node'")) {
+      if (rows.holds(orphan, "locked_by is distinct from 'dead-node'")) {
         rescuedSeen = System.nanoTime();
         break;
       }
@@ -169,7 +160,7 @@ class RescueAheadOfPrefetchIT {
         .atMost(Duration.ofSeconds(60))
         .until(
             () ->
-                support.count("status = 'completed'") > 0
+                rows.count("status = 'completed'") > 0
                     && starts.stream().anyMatch(s -> s[0] == -1));
 
     long orphanStart = starts.stream().filter(s -> s[0] == -1).findFirst().orElseThrow()[1];

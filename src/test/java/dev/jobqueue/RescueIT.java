@@ -3,7 +3,8 @@ package dev.jobqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import dev.jobqueue.testing.WorkerProcess;
 import dev.jobqueue.testing.WorkerProcess.Hold;
@@ -23,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node dies with SIGKILL while it holds jobs: a node in another JVM is killed, and a manager in
@@ -38,39 +39,26 @@ class RescueIT {
   /** Lease plus rescue interval plus a margin for claiming and writing the completion. */
   private static final Duration MAX_RESCUE_DELAY = Duration.ofSeconds(6);
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueManager enqueuer;
+  /** The enqueuer migrates the schema before the child starts. */
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perTest().withManager(holdHandler());
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private WorkerProcess.Child child;
-  private JobQueueManager rescuer;
-  private HikariDataSource rescuerPool;
 
   /** Job id to the attempt number the rescuing node ran it with. */
   private final Map<String, Integer> rescuerRuns = new ConcurrentHashMap<>();
 
   private final AtomicInteger rescuerRunCount = new AtomicInteger();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    enqueuer = db.managerBuilder(schema).handler(holdHandler()).build();
-    enqueuer.initialize(); // migrates the schema before the child starts
-  }
-
+  /** The child JVM first; the extension then stops the rescuer and the enqueuer. */
   @AfterEach
-  void tearDown() {
+  void stopChild() {
     if (child != null) {
       child.close();
     }
-    if (rescuer != null) {
-      rescuer.shutdown();
-    }
-    if (rescuerPool != null) {
-      rescuerPool.close();
-    }
-    enqueuer.shutdown();
-    db.dropSchema(schema);
   }
 
   @Test
@@ -82,7 +70,7 @@ class RescueIT {
     for (int i = 0; i < 8; i++) {
       options.add(CreateJobOptions.of(WorkerProcess.HOLD_TYPE, new Hold(i)));
     }
-    List<String> ids = enqueuer.createJobs(options);
+    List<String> ids = jobqueue.manager().createJobs(options);
 
     // The child has 4 workers and claims one job per worker: it holds exactly 4.
     await()
@@ -120,14 +108,14 @@ class RescueIT {
     assertThat(rescuerRuns.keySet()).containsExactlyInAnyOrderElementsOf(ids);
     assertThat(rescuerRunCount).hasValue(ids.size());
     for (String id : neverHeld) {
-      Job job = enqueuer.getJob(id).orElseThrow();
+      Job job = jobqueue.manager().getJob(id).orElseThrow();
       assertThat(job.retryCount()).isZero();
       assertThat(job.errors()).isEmpty();
       assertThat(rescuerRuns.get(id)).isEqualTo(1);
     }
     long maxCompletionMillis = 0;
     for (String id : held) {
-      Job job = enqueuer.getJob(id).orElseThrow();
+      Job job = jobqueue.manager().getJob(id).orElseThrow();
       assertThat(job.retryCount()).as("retryCount of rescued job %s", id).isEqualTo(1);
       assertThat(job.errors()).hasSize(1);
       JobError lost = job.errors().get(0);
@@ -148,7 +136,7 @@ class RescueIT {
             + " rescue interval %d ms%n",
         maxCompletionMillis, LEASE.toMillis(), RESCUE_INTERVAL.toMillis());
     assertThat(maxCompletionMillis).isLessThanOrEqualTo(MAX_RESCUE_DELAY.toMillis());
-    assertThat(count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
   }
 
   @Test
@@ -157,11 +145,19 @@ class RescueIT {
     child.awaitReady(Duration.ofSeconds(30));
 
     String poison =
-        enqueuer.createJob(
-            CreateJobOptions.builder(WorkerProcess.HOLD_TYPE, new Hold(0)).maxRetries(0).build());
+        jobqueue
+            .manager()
+            .createJob(
+                CreateJobOptions.builder(WorkerProcess.HOLD_TYPE, new Hold(0))
+                    .maxRetries(0)
+                    .build());
     String retryable =
-        enqueuer.createJob(
-            CreateJobOptions.builder(WorkerProcess.HOLD_TYPE, new Hold(1)).maxRetries(3).build());
+        jobqueue
+            .manager()
+            .createJob(
+                CreateJobOptions.builder(WorkerProcess.HOLD_TYPE, new Hold(1))
+                    .maxRetries(3)
+                    .build());
     await()
         .atMost(Duration.ofSeconds(15))
         .until(
@@ -179,20 +175,19 @@ class RescueIT {
         .until(
             () -> status(poison) == JobStatus.FAILED && status(retryable) == JobStatus.COMPLETED);
 
-    Job failed = enqueuer.getJob(poison).orElseThrow();
+    Job failed = jobqueue.manager().getJob(poison).orElseThrow();
     assertThat(failed.retryCount()).isZero(); // no retry was granted
     assertThat(failed.completedAt()).isPresent();
     assertThat(failed.errorMessage()).hasValueSatisfying(m -> assertThat(m).contains("lease"));
     assertThat(failed.errors()).hasSize(1);
     assertThat(failed.errors().get(0).message()).contains(child.nodeId());
     assertThat(rescuerRuns).doesNotContainKey(poison).containsEntry(retryable, 2);
-    assertThat(enqueuer.getJob(retryable).orElseThrow().retryCount()).isEqualTo(1);
-    assertThat(count("status in ('running', 'pending')")).isZero();
+    assertThat(jobqueue.manager().getJob(retryable).orElseThrow().retryCount()).isEqualTo(1);
+    assertThat(rows.count("status in ('running', 'pending')")).isZero();
   }
 
   private void startRescuer() {
-    rescuerPool = db.newPool("rescue-survivor", 10);
-    rescuer =
+    jobqueue.start(
         JobQueueManager.builder()
             .config(
                 JobQueueConfig.builder()
@@ -202,7 +197,7 @@ class RescueIT {
                     .leaseDuration(LEASE)
                     .rescueInterval(RESCUE_INTERVAL)
                     .build())
-            .dataSource(rescuerPool)
+            .dataSource(jobqueue.newPool("rescue-survivor", 10))
             .handler(
                 JobHandler.of(
                     WorkerProcess.HOLD_TYPE,
@@ -211,9 +206,7 @@ class RescueIT {
                       rescuerRunCount.incrementAndGet();
                       rescuerRuns.put(ctx.jobId(), ctx.attempt());
                       return Map.of("by", "rescuer");
-                    }))
-            .build();
-    rescuer.initialize();
+                    })));
   }
 
   private static JobHandler<Hold> holdHandler() {
@@ -221,29 +214,11 @@ class RescueIT {
   }
 
   private JobStatus status(String id) {
-    return enqueuer.getJob(id).orElseThrow().status();
+    return jobqueue.manager().getJob(id).orElseThrow().status();
   }
 
-  private Set<String> heldBy(String node) throws SQLException {
-    Set<String> ids = new HashSet<>();
-    try (Connection c = db.dataSource().getConnection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "select id from "
-                    + schema
-                    + ".jobs where status = 'running' and locked_by = ? order by id")) {
-      s.setString(1, node);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          ids.add(Long.toString(rs.getLong(1)));
-        }
-      }
-    }
-    return ids;
-  }
-
-  private long count(String where) {
-    return db.queryLong("select count(*) from " + schema + ".jobs where " + where);
+  private Set<String> heldBy(String node) {
+    return new HashSet<>(rows.ids("status = 'running' and locked_by = '" + node + "'"));
   }
 
   private Instant databaseNow() throws SQLException {

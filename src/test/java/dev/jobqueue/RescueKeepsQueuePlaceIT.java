@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Regression test for a defect the kill -9 scenario of the reliability suite found: a rescued job
@@ -24,24 +25,14 @@ class RescueKeepsQueuePlaceIT {
 
   record Step(int n) {}
 
-  private TestDatabase db;
-  private EngineTestSupport support;
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    support = new EngineTestSupport(db, db.newSchema(getClass().getSimpleName()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(support.schema());
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void anOrphanedJobRunsAgainBeforeTheBacklogQueuedAfterIt() {
-    String schema = support.schema();
+    String schema = jobqueue.schema();
     JobQueueManager enqueuer =
         db.managerBuilder(schema)
             .handler(JobHandler.of("step", Step.class, (p, c) -> null))
@@ -52,7 +43,7 @@ class RescueKeepsQueuePlaceIT {
       // A node claimed it and died: its lease ran out a second ago.
       db.execute(
           "update "
-              + support.jobs()
+              + rows.table()
               + " set status = 'running', attempt = attempt + 1, locked_by = 'dead-node',"
               + " started_at = now(), lease_expires_at = now() - interval '1 second'"
               + " where id = "
@@ -67,7 +58,7 @@ class RescueKeepsQueuePlaceIT {
     }
 
     List<Integer> order = Collections.synchronizedList(new ArrayList<>());
-    support.start(
+    jobqueue.start(
         "rescuer",
         EngineTestSupport.fastConfig(schema)
             .minWorkers(1)
@@ -83,9 +74,7 @@ class RescueKeepsQueuePlaceIT {
               Thread.sleep(10);
               return null;
             }));
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> support.count("status = 'completed'") == 201);
+    await().atMost(Duration.ofSeconds(60)).until(() -> rows.count("status = 'completed'") == 201);
 
     int position = order.indexOf(-1);
     System.out.printf(

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,11 +13,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Failed attempts: retry delays per strategy, exhaustion, non-retryable failures and results. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -32,31 +30,14 @@ class RetryIT {
 
   record Summary(String name, int size) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final String schema = jobqueue.schema();
 
   private JobQueueManager worker(JobQueueConfig.Builder config, JobHandler<?>... handlers) {
-    return support.start("worker", config.pollInterval(Duration.ofMillis(50)).build(), handlers);
+    return jobqueue.start("worker", config.pollInterval(Duration.ofMillis(50)).build(), handlers);
   }
 
   private static JobQueueConfig.Builder config(String schema) {
@@ -83,7 +64,7 @@ class RetryIT {
       AtomicInteger count = new AtomicInteger();
       calls.put(strategy, count);
       JobQueueManager worker =
-          support.start(
+          jobqueue.start(
               strategy.wireName(),
               config(schema)
                   .pollInterval(Duration.ofMillis(50))
@@ -103,7 +84,7 @@ class RetryIT {
           strategy,
           worker.createJob(CreateJobOptions.builder(type, new Work("w")).maxRetries(4).build()));
     }
-    JobQueueManager reader = support.start("reader", config(schema).runWorkers(false).build());
+    JobQueueManager reader = jobqueue.start("reader", config(schema).runWorkers(false).build());
     for (String id : ids.values()) {
       awaitStatus(reader, id, JobStatus.FAILED);
     }
@@ -246,7 +227,7 @@ class RetryIT {
     // An older deployment declared {"count": "<text>"} and enqueued with it; the running handler
     // now declares an int.
     JobQueueManager oldVersion =
-        support.start(
+        jobqueue.start(
             "old-version",
             config(schema).runWorkers(false).build(),
             JobHandler.of("counter", OldCounter.class, (payload, ctx) -> null));

@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link JobQueueManager#retryJob(String)} in each state. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -34,35 +30,20 @@ class RetryJobIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   private JobQueueConfig.Builder config() {
     return EngineTestSupport.fastConfig(schema).pollInterval(Duration.ofMillis(50));
   }
 
   private JobQueueManager reader() {
-    return support.start(
+    return jobqueue.start(
         "reader",
         config().runWorkers(false).build(),
         fragile(new AtomicBoolean(true), new AtomicInteger()));
@@ -82,24 +63,11 @@ class RetryJobIT {
         });
   }
 
-  /** The whole row as JSON text, to show that nothing changed. */
-  private String row(String id) {
-    String sql = "select row_to_json(j)::text from " + support.jobs() + " j where id = " + id;
-    try (Connection connection = db.dataSource().getConnection();
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      assertThat(rs.next()).as("row %s exists", id).isTrue();
-      return rs.getString(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(sql, e);
-    }
-  }
-
   @Test
   void failedJobGoesBackToPendingWithAFreshBudgetKeepsItsHistoryAndRunsAgain() {
     AtomicBoolean failing = new AtomicBoolean(true);
     AtomicInteger calls = new AtomicInteger();
-    JobQueueManager worker = support.start("worker", config().build(), fragile(failing, calls));
+    JobQueueManager worker = jobqueue.start("worker", config().build(), fragile(failing, calls));
     String id =
         worker.createJob(CreateJobOptions.builder("fragile", new Work("w")).maxRetries(1).build());
     await()
@@ -123,13 +91,13 @@ class RetryJobIT {
     assertThat(pending.errors()).isEqualTo(failed.errors());
     assertThat(pending.completedAt()).isEmpty();
     assertThat(pending.attempt()).as("attempts are never renumbered").isEqualTo(2);
-    assertThat(support.holds(id, "run_at <= now()")).as("due now").isTrue();
-    assertThat(support.holds(id, "locked_by is null and lease_expires_at is null")).isTrue();
+    assertThat(rows.holds(id, "run_at <= now()")).as("due now").isTrue();
+    assertThat(rows.holds(id, "locked_by is null and lease_expires_at is null")).isTrue();
     // A second call finds it pending.
     assertThat(reader.retryJob(id)).isFalse();
 
     failing.set(false);
-    JobQueueManager fixed = support.start("fixed", config().build(), fragile(failing, calls));
+    JobQueueManager fixed = jobqueue.start("fixed", config().build(), fragile(failing, calls));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> fixed.getJob(id).orElseThrow().status() == JobStatus.COMPLETED);
@@ -163,11 +131,11 @@ class RetryJobIT {
     assertThat(job.status()).isEqualTo(JobStatus.PENDING);
     assertThat(job.retryCount()).isZero();
     assertThat(job.completedAt()).isEmpty();
-    assertThat(support.holds(id, "run_at <= now()")).as("due now, not in an hour").isTrue();
+    assertThat(rows.holds(id, "run_at <= now()")).as("due now, not in an hour").isTrue();
 
     AtomicInteger calls = new AtomicInteger();
     JobQueueManager worker =
-        support.start("worker", config().build(), fragile(new AtomicBoolean(false), calls));
+        jobqueue.start("worker", config().build(), fragile(new AtomicBoolean(false), calls));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> worker.getJob(id).orElseThrow().status() == JobStatus.COMPLETED);
@@ -182,21 +150,21 @@ class RetryJobIT {
     String completed = reader.createJob(CreateJobOptions.of("fragile", new Work("c")));
     db.execute(
         "update "
-            + support.jobs()
+            + rows.table()
             + " set status = 'running', locked_by = 'some-node', attempt = 1,"
             + " lease_expires_at = now() + interval '1 hour', started_at = now() where id = "
             + running);
     db.execute(
         "update "
-            + support.jobs()
+            + rows.table()
             + " set status = 'completed', attempt = 1, started_at = now(), completed_at = now(),"
             + " result = '{\"done\": true}' where id = "
             + completed);
 
     for (String id : new String[] {pending, running, completed}) {
-      String before = row(id);
+      String before = rows.json(id);
       assertThat(reader.retryJob(id)).as("retryJob(%s)", id).isFalse();
-      assertThat(row(id)).as("row %s unchanged", id).isEqualTo(before);
+      assertThat(rows.json(id)).as("row %s unchanged", id).isEqualTo(before);
     }
   }
 
@@ -204,7 +172,7 @@ class RetryJobIT {
   void unknownAndMalformedIdsReturnFalse() {
     JobQueueManager reader = reader();
     String id = reader.createJob(CreateJobOptions.of("fragile", new Work("x")));
-    String before = row(id);
+    String before = rows.json(id);
     for (String bad :
         new String[] {
           "999999999",
@@ -220,6 +188,6 @@ class RetryJobIT {
       assertThat(reader.retryJob(bad)).as("retryJob(\"%s\")", bad).isFalse();
     }
     assertThat(reader.retryJob(null)).isFalse();
-    assertThat(row(id)).isEqualTo(before);
+    assertThat(rows.json(id)).isEqualTo(before);
   }
 }

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,11 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.MDC;
 
 /** The pool's size, the handler's context, and the ways to write and run handlers. */
@@ -64,28 +63,12 @@ class ScalingIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   private static JobHandler<Work> sleeping(String type, long millis, AtomicInteger done) {
     return JobHandler.of(
@@ -106,7 +89,7 @@ class ScalingIT {
   void growsToMaxWorkersUnderBacklogAndShrinksToMinWorkersWhenIdle() {
     AtomicInteger done = new AtomicInteger();
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "scaling",
             EngineTestSupport.fastConfig(schema)
                 .minWorkers(1)
@@ -140,7 +123,7 @@ class ScalingIT {
         .until(
             () -> {
               mostWorkers.accumulateAndGet(liveWorkers(pool), Math::max);
-              return support.count("status = 'completed'") == 60;
+              return rows.count("status = 'completed'") == 60;
             });
     assertThat(done).hasValue(60);
     assertThat(mostWorkers.get()).isEqualTo(6);
@@ -156,7 +139,7 @@ class ScalingIT {
     // toward maxWorkers while the backlog exceeds what it runs.
     AtomicInteger done = new AtomicInteger();
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "one-per-worker",
             EngineTestSupport.fastConfig(schema)
                 .minWorkers(1)
@@ -187,7 +170,7 @@ class ScalingIT {
   void handlerSeesItsJobInTheContextAndInTheMdc() {
     AtomicReference<Seen> seen = new AtomicReference<>();
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "context",
             EngineTestSupport.fastConfig(schema).build(),
             JobHandler.of(
@@ -208,7 +191,7 @@ class ScalingIT {
                           Thread.currentThread().getName()));
                   return null;
                 }));
-    Instant scheduled = support.dbNow().minusSeconds(30);
+    Instant scheduled = rows.dbNow().minusSeconds(30);
 
     String id =
         manager.createJob(
@@ -238,7 +221,7 @@ class ScalingIT {
   @Test
   void handlersWrittenAsLambdasAndAsClassesBothRun() {
     JobQueueManager manager =
-        support.start(
+        jobqueue.start(
             "styles",
             EngineTestSupport.fastConfig(schema).build(),
             new UpperCaseHandler(),
@@ -275,7 +258,7 @@ class ScalingIT {
     JobQueueConfig config = EngineTestSupport.fastConfig(schema).useVirtualThreads(true).build();
 
     if (Runtime.version().feature() >= 21) {
-      JobQueueManager manager = support.start("virtual", config, probe);
+      JobQueueManager manager = jobqueue.start("virtual", config, probe);
       List<String> ids =
           manager.createJobs(
               List.of(
@@ -291,7 +274,7 @@ class ScalingIT {
       }
     } else {
       Set<Thread> before = jobqueueThreads();
-      JobQueueManager manager = support.build(config, support.newPool("virtual", 4), probe);
+      JobQueueManager manager = jobqueue.build(config, jobqueue.newPool("virtual", 4), probe);
 
       assertThatThrownBy(manager::initialize)
           .isInstanceOf(IllegalStateException.class)

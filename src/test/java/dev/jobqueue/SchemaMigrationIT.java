@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,10 +26,8 @@ import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,7 +36,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * initialize() and the library's Flyway migrations. Each test migrates a fresh schema of its own,
  * dropped afterwards.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SchemaMigrationIT {
 
   private static final String HISTORY = "jobqueue_schema_history";
@@ -50,35 +49,23 @@ class SchemaMigrationIT {
   /** The first key of the library's advisory lock ("jobq"). */
   private static final long LOCK_CLASS = 0x6a6f6271L;
 
-  private TestDatabase db;
-  private String schema;
+  /** A fresh schema for each test, not created yet: initialize() creates it. */
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private final List<String> extraSchemas = new ArrayList<>();
-  private final List<JobQueueManager> managers = new ArrayList<>();
-  private final List<HikariDataSource> pools = new ArrayList<>();
 
-  @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-  }
-
-  @BeforeEach
-  void freshSchema() {
-    schema = db.newSchema(getClass().getSimpleName());
-  }
-
+  /** Schemas a test made besides its own; the extension stops the managers first. */
   @AfterEach
-  void cleanUp() {
-    managers.forEach(JobQueueManager::shutdown);
-    managers.clear();
-    pools.forEach(HikariDataSource::close);
-    pools.clear();
-    db.dropSchema(schema);
+  void dropExtraSchemas() {
+    jobqueue.support().close();
     extraSchemas.forEach(db::dropSchema);
-    extraSchemas.clear();
   }
 
   @AfterAll
-  void tearDown() {
+  static void publicSchemaIsLeftAlone() {
     assertThat(schemaExists("public")).isTrue();
   }
 
@@ -114,7 +101,7 @@ class SchemaMigrationIT {
         .hasRootCauseInstanceOf(SQLException.class)
         .rootCause()
         .hasMessageContaining("jobs_status_check");
-    assertThat(db.queryLong("select count(*) from " + schema + ".jobs")).isZero();
+    assertThat(rows.count()).isZero();
   }
 
   @Test
@@ -194,8 +181,7 @@ class SchemaMigrationIT {
     int nodes = 4;
     List<JobQueueManager> racing = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      HikariDataSource pool = db.newPool("migration-race-" + i, 3);
-      pools.add(pool);
+      HikariDataSource pool = jobqueue.newPool("migration-race-" + i, 3);
       racing.add(managerOn(schema, pool));
     }
     CyclicBarrier start = new CyclicBarrier(nodes);
@@ -388,24 +374,20 @@ class SchemaMigrationIT {
   }
 
   private JobQueueManager managerWith(JobQueueConfig config) {
-    JobQueueManager m =
-        JobQueueManager.builder().config(config).dataSource(db.dataSource()).build();
-    managers.add(m);
-    return m;
+    return jobqueue.build(JobQueueManager.builder().config(config).dataSource(db.dataSource()));
   }
 
   private JobQueueManager managerOn(String schemaName, HikariDataSource pool) {
-    JobQueueManager m =
+    return jobqueue.build(
         JobQueueManager.builder()
             .config(JobQueueConfig.builder().schema(schemaName).allowUnknownTypes(true).build())
-            .dataSource(pool)
-            .build();
-    managers.add(m);
-    return m;
+            .dataSource(pool));
   }
 
-  private boolean schemaExists(String name) {
-    return db.queryLong("select count(*) from pg_namespace where nspname = '" + name + "'") == 1;
+  private static boolean schemaExists(String name) {
+    return TestDatabase.get()
+            .queryLong("select count(*) from pg_namespace where nspname = '" + name + "'")
+        == 1;
   }
 
   private List<String> tables(String schemaName) {

@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.StuckHandlers;
-import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Per-job timeouts: the attempt is interrupted, and a handler that ignores it is replaced. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -24,40 +24,29 @@ class TimeoutIT {
 
   record Work(int n) {}
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
+
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   private final StuckHandlers stuck = new StuckHandlers();
-
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
 
   @AfterEach
   void stopManagers() throws InterruptedException {
     stuck.release();
-    support.close();
+    jobqueue.support().close();
     // A stuck handler's thread ends once released: an abandoned worker exits after its handler
     // returns, and one that was not abandoned yet exits with the stopped pool.
     List<Thread> threads = stuck.releaseAndAwait();
-    support.truncate();
     for (Thread thread : threads) {
       assertThat(thread.isAlive()).as("stuck handler thread %s ended", thread).isFalse();
     }
   }
 
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
-
   private JobQueueManager worker(JobQueueConfig.Builder config, JobHandler<?>... handlers) {
-    return support.start(
+    return jobqueue.start(
         "worker",
         config.pollInterval(Duration.ofMillis(50)).retryBaseDelay(Duration.ofMillis(50)).build(),
         handlers);
@@ -106,7 +95,7 @@ class TimeoutIT {
         .singleElement()
         .satisfies(e -> assertThat(e.message()).contains("timed out"));
     // Interrupted at its timeout, by the database clock: not before 1 s, and well before 30 s.
-    assertThat(support.millisBetween(id, "started_at", "completed_at")).isBetween(950L, 4_000L);
+    assertThat(rows.millisBetween(id, "started_at", "completed_at")).isBetween(950L, 4_000L);
   }
 
   @Test
@@ -271,7 +260,7 @@ class TimeoutIT {
             () -> {
               mostLiveWorkers.accumulateAndGet(pool.getWorkers().size(), Math::max);
               return quickRuns.get() == 20
-                  && support.count("type = 'quick' and status = 'completed'") == 20;
+                  && rows.count("type = 'quick' and status = 'completed'") == 20;
             });
 
     assertThat(stuck.anyAlive()).as("quick jobs finished while stuck handlers still ran").isTrue();
@@ -280,13 +269,13 @@ class TimeoutIT {
     assertThat(pool.getWorkers().size()).isLessThanOrEqualTo(maxWorkers);
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> support.count("type = 'stuck' and status = 'failed'") == 3);
+        .until(() -> rows.count("type = 'stuck' and status = 'failed'") == 3);
     for (String id : stuckIds) {
       Job job = worker.getJob(id).orElseThrow();
       assertThat(job.status()).isEqualTo(JobStatus.FAILED);
       assertThat(job.errorMessage()).hasValueSatisfying(m -> assertThat(m).contains("timed out"));
     }
     assertThat(stuckRuns).hasValue(3);
-    assertThat(support.count("status = 'running'")).isZero();
+    assertThat(rows.count("status = 'running'")).isZero();
   }
 }

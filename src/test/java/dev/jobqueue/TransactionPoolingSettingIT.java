@@ -6,16 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.internal.store.DatabaseSetup;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 
 /**
@@ -28,22 +26,10 @@ import org.postgresql.PGConnection;
 class TransactionPoolingSettingIT {
   record Work(int n) {}
 
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
   private final TestDatabase db = TestDatabase.get();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-  private String schema;
-
-  @BeforeEach
-  void setUp() {
-    schema = db.newSchema("txpooling");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    db.dropSchema(schema);
-  }
+  private final String schema = jobqueue.schema();
 
   @Test
   void aDirectConnectionIsNotTakenForAPooler() {
@@ -94,16 +80,14 @@ class TransactionPoolingSettingIT {
 
   @Test
   void aUserDataSourceThatPreparesServerSideIsRefusedUnderDeclaredPooling() {
-    HikariDataSource pool = db.newPool("txpooling-prepares", 4);
-    closing.add(pool);
+    HikariDataSource pool = jobqueue.newPool("txpooling-prepares", 4);
     JobQueueManager jobs =
-        JobQueueManager.builder()
-            .config(JobQueueConfig.builder().schema(schema).transactionPooling(true).build())
-            .dataSource(pool)
-            .migrationDataSource(pool)
-            .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null))
-            .build();
-    closing.add(jobs);
+        jobqueue.build(
+            JobQueueManager.builder()
+                .config(JobQueueConfig.builder().schema(schema).transactionPooling(true).build())
+                .dataSource(pool)
+                .migrationDataSource(pool)
+                .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null)));
     assertThatThrownBy(jobs::initialize)
         .isInstanceOf(JobQueueException.class)
         .hasMessageContaining("prepareThreshold=5")
@@ -115,19 +99,16 @@ class TransactionPoolingSettingIT {
   @Test
   void aUserDataSourceWithoutServerPreparesIsAccepted() {
     HikariDataSource pool =
-        db.newPool(
+        jobqueue.newPool(
             "txpooling-unprepared", 6, c -> c.addDataSourceProperty("prepareThreshold", "0"));
-    HikariDataSource direct = db.newPool("txpooling-migrate", 3);
-    closing.add(pool);
-    closing.add(direct);
+    HikariDataSource direct = jobqueue.newPool("txpooling-migrate", 3);
     JobQueueManager jobs =
-        JobQueueManager.builder()
-            .config(JobQueueConfig.builder().schema(schema).transactionPooling(true).build())
-            .dataSource(pool)
-            .migrationDataSource(direct)
-            .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null))
-            .build();
-    closing.add(jobs);
+        jobqueue.build(
+            JobQueueManager.builder()
+                .config(JobQueueConfig.builder().schema(schema).transactionPooling(true).build())
+                .dataSource(pool)
+                .migrationDataSource(direct)
+                .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null)));
     jobs.initialize();
     assertThat(jobs.healthCheck().cluster().wakeup()).isEqualTo("polling");
   }
@@ -171,12 +152,11 @@ class TransactionPoolingSettingIT {
 
   private JobQueueManager ownPool(JobQueueConfig.Builder config) {
     JobQueueManager jobs =
-        JobQueueManager.builder()
-            .config(config.maxWorkers(2).build())
-            .jdbcUrl(db.urlWithoutCredentials(), db.user(), db.password())
-            .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null))
-            .build();
-    closing.add(jobs);
+        jobqueue.build(
+            JobQueueManager.builder()
+                .config(config.maxWorkers(2).build())
+                .jdbcUrl(db.urlWithoutCredentials(), db.user(), db.password())
+                .handler(JobHandler.of("work", Work.class, (payload, ctx) -> null)));
     return jobs;
   }
 }

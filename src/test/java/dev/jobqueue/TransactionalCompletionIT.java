@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link JobContext#completeInTransaction}: a handler's database work and its job's completion
@@ -34,10 +36,18 @@ class TransactionalCompletionIT {
   private static final String MAIN_NODE = "txn-main";
   private static final String OTHER_NODE = "node-B";
 
-  private TestDatabase db;
-  private String schema;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(noop("txn-ok"), noop("txn-flaky"), noop("txn-fenced"), noop("txn-rescued"))
+          .withSql(
+              "create table {schema}.side_effects"
+                  + " (job_id bigint not null, node text not null, attempt int not null)");
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager enqueuer;
-  private HikariDataSource mainPool;
   private JobQueueManager main;
 
   // txn-flaky
@@ -51,53 +61,28 @@ class TransactionalCompletionIT {
   private final CountDownLatch fencedReturned = new CountDownLatch(1);
 
   @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    JobQueueManager.Builder builder = db.managerBuilder(schema);
-    for (String type : new String[] {"txn-ok", "txn-flaky", "txn-fenced", "txn-rescued"}) {
-      builder.handler(JobHandler.of(type, Work.class, (p, ctx) -> null));
-    }
-    enqueuer = builder.build();
-    enqueuer.initialize();
-    db.execute(
-        "create table "
-            + schema
-            + ".side_effects (job_id bigint not null, node text not null, attempt int not null)");
-
-    mainPool = db.newPool("txn-main", 10);
+  void startMainNode() {
+    enqueuer = jobqueue.manager();
+    // Runs for the whole class; the extension stops it (and closes its pool) after the last test.
     main =
-        JobQueueManager.builder()
-            .config(
-                JobQueueConfig.builder()
-                    .schema(schema)
-                    .nodeId(MAIN_NODE)
-                    .maxWorkers(4)
-                    // Renewed every 20 s: this node cannot notice a takeover by itself during a
-                    // test, so its completion is the stale write under test.
-                    .leaseDuration(Duration.ofSeconds(60))
-                    .retryStrategy(RetryStrategy.FIXED)
-                    .retryBaseDelay(Duration.ofMillis(100))
-                    .retryMaxDelay(Duration.ofMillis(100))
-                    .build())
-            .dataSource(mainPool)
-            .handler(JobHandler.of("txn-ok", Work.class, this::completesInTransaction))
-            .handler(JobHandler.of("txn-flaky", Work.class, this::failsOnceInTransaction))
-            .handler(JobHandler.of("txn-fenced", Work.class, this::isFencedOut))
-            .build();
-    main.initialize();
-  }
-
-  @AfterAll
-  void tearDown() {
-    if (main != null) {
-      main.shutdown();
-    }
-    if (mainPool != null) {
-      mainPool.close();
-    }
-    enqueuer.shutdown();
-    db.dropSchema(schema);
+        jobqueue.start(
+            JobQueueManager.builder()
+                .config(
+                    JobQueueConfig.builder()
+                        .schema(schema)
+                        .nodeId(MAIN_NODE)
+                        .maxWorkers(4)
+                        // Renewed every 20 s: this node cannot notice a takeover by itself during a
+                        // test, so its completion is the stale write under test.
+                        .leaseDuration(Duration.ofSeconds(60))
+                        .retryStrategy(RetryStrategy.FIXED)
+                        .retryBaseDelay(Duration.ofMillis(100))
+                        .retryMaxDelay(Duration.ofMillis(100))
+                        .build())
+                .dataSource(jobqueue.newPool("txn-main", 10))
+                .handler(JobHandler.of("txn-ok", Work.class, this::completesInTransaction))
+                .handler(JobHandler.of("txn-flaky", Work.class, this::failsOnceInTransaction))
+                .handler(JobHandler.of("txn-fenced", Work.class, this::isFencedOut)));
   }
 
   // ---- (a) ----------------------------------------------------------------------------------
@@ -185,7 +170,7 @@ class TransactionalCompletionIT {
     assertThat(fencedOutcome.get()).isInstanceOf(LeaseLostException.class);
     assertThat(fencedWorkRan).as("the work ran; its insert must have been rolled back").isTrue();
     assertThat(sideEffects(id)).isEmpty();
-    assertThat(lockedBy(id)).isEqualTo(OTHER_NODE);
+    assertThat(rows.get(id).lockedBy()).isEqualTo(OTHER_NODE);
     Job job = enqueuer.getJob(id).orElseThrow();
     assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
     assertThat(job.attempt()).isEqualTo(2);
@@ -305,7 +290,7 @@ class TransactionalCompletionIT {
           enqueuer.createJob(
               CreateJobOptions.builder("txn-rescued", new Work(4)).maxRetries(3).build());
       assertThat(startedOnA.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(lockedBy(id)).isEqualTo(nodeA);
+      assertThat(rows.get(id).lockedBy()).isEqualTo(nodeA);
 
       long cutOff = System.nanoTime();
       db.execute("insert into " + schema + ".blocked_nodes values ('" + nodeA + "')");
@@ -380,25 +365,17 @@ class TransactionalCompletionIT {
                     + ".side_effects where job_id = ? order by attempt")) {
       s.setLong(1, Long.parseLong(id));
       try (ResultSet rs = s.executeQuery()) {
-        List<String> rows = new java.util.ArrayList<>();
+        List<String> effects = new java.util.ArrayList<>();
         while (rs.next()) {
-          rows.add(rs.getString(1));
+          effects.add(rs.getString(1));
         }
-        return rows;
+        return effects;
       }
     }
   }
 
-  private String lockedBy(String id) throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
-        PreparedStatement s =
-            c.prepareStatement("select locked_by from " + schema + ".jobs where id = ?")) {
-      s.setLong(1, Long.parseLong(id));
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getString(1);
-      }
-    }
+  private static JobHandler<Work> noop(String type) {
+    return JobHandler.of(type, Work.class, (p, ctx) -> null);
   }
 
   /** What a rescue followed by another node's claim does to the row. */

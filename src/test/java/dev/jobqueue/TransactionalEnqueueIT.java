@@ -3,7 +3,8 @@ package dev.jobqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,52 +12,36 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Enqueueing inside the caller's transaction: the job commits and rolls back with the caller's own
  * work. The manager reads through the shared pool, the caller writes through a pool of its own, so
  * the two never share a connection.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TransactionalEnqueueIT {
 
   record Order(String orderId) {}
 
-  private TestDatabase db;
-  private String schema;
-  private JobQueueManager manager;
-  private HikariDataSource appPool;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(JobHandler.of("order-placed", Order.class, (p, c) -> null))
+          .withSql("create table {schema}.orders (id text primary key)");
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
+  private final JobQueueManager manager = jobqueue.manager();
   private Connection tx;
-
-  @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    manager =
-        db.managerBuilder(schema)
-            .handler(JobHandler.of("order-placed", Order.class, (p, c) -> null))
-            .build();
-    manager.initialize();
-    db.execute("create table " + schema + ".orders (id text primary key)");
-    appPool = db.newPool("transactional-enqueue-app", 2);
-  }
-
-  @AfterAll
-  void tearDown() {
-    manager.shutdown();
-    appPool.close();
-    db.dropSchema(schema);
-  }
 
   @BeforeEach
   void openTransaction() throws SQLException {
-    tx = appPool.getConnection();
+    // The caller's own pool, closed by the extension after the test.
+    tx = jobqueue.newPool("transactional-enqueue-app", 2).getConnection();
     tx.setAutoCommit(false);
   }
 
@@ -88,14 +73,14 @@ class TransactionalEnqueueIT {
 
   @Test
   void jobNeverAppearsWhenTheCallerRollsBack() throws SQLException {
-    long rowsBefore = jobRows();
+    long rowsBefore = rows.count();
     String id = manager.createJob(tx, CreateJobOptions.of("order-placed", new Order("o-2")));
 
     tx.rollback();
 
     assertThat(manager.getJob(id)).isEmpty();
     assertThat(manager.getJobs(byOrder("o-2"))).isEmpty();
-    assertThat(jobRows()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   @Test
@@ -144,7 +129,7 @@ class TransactionalEnqueueIT {
 
   @Test
   void createJobsInATransactionRollsBackAllTogether() throws SQLException {
-    long rowsBefore = jobRows();
+    long rowsBefore = rows.count();
     insertOrder("o-8");
     List<String> ids =
         manager.createJobs(
@@ -157,7 +142,7 @@ class TransactionalEnqueueIT {
 
     assertThat(orderExists("o-8")).isFalse();
     assertThat(ids).allSatisfy(id -> assertThat(manager.getJob(id)).isEmpty());
-    assertThat(jobRows()).isEqualTo(rowsBefore);
+    assertThat(rows.count()).isEqualTo(rowsBefore);
   }
 
   @Test
@@ -261,9 +246,5 @@ class TransactionalEnqueueIT {
 
   private boolean orderExists(String id) {
     return db.queryLong("select count(*) from " + schema + ".orders where id = '" + id + "'") == 1;
-  }
-
-  private long jobRows() {
-    return db.queryLong("select count(*) from " + schema + ".jobs");
   }
 }

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.testing.EngineTestSupport;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
+import dev.jobqueue.testing.JobRows.JobRow;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pickup without polling: every worker here polls once a minute, so a job that starts within a few
@@ -37,9 +36,12 @@ class WakeupIT {
   private static final Duration POLL_EVERY_MINUTE = Duration.ofSeconds(60);
   private static final long PICKUP_LIMIT_MILLIS = 3_000;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
+
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   /** When each job's handler started, by job id (System.nanoTime). */
   private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
@@ -53,38 +55,18 @@ class WakeupIT {
             return null;
           });
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void stopManagers() {
-    support.close();
-    support.truncate();
-    startedAt.clear();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
-
   private JobQueueConfig.Builder slowPolling() {
     return EngineTestSupport.fastConfig(schema).pollInterval(POLL_EVERY_MINUTE).maxWorkers(2);
   }
 
   private JobQueueManager listeningWorker() {
-    JobQueueManager worker = support.start("worker", slowPolling().build(), ping);
+    JobQueueManager worker = jobqueue.start("worker", slowPolling().build(), ping);
     await().atMost(Duration.ofSeconds(5)).until(() -> worker.workerPool().isListening());
     return worker;
   }
 
   private JobQueueManager enqueuer() {
-    return support.start("enqueuer", slowPolling().runWorkers(false).build(), ping);
+    return jobqueue.start("enqueuer", slowPolling().runWorkers(false).build(), ping);
   }
 
   /** Waits for the job's handler to start; returns the pickup latency in milliseconds. */
@@ -94,6 +76,11 @@ class WakeupIT {
         .pollInterval(Duration.ofMillis(5))
         .until(() -> startedAt.containsKey(id));
     return TimeUnit.NANOSECONDS.toMillis(startedAt.get(id) - createdNanos);
+  }
+
+  @BeforeEach
+  void clear() {
+    startedAt.clear();
   }
 
   @Test
@@ -165,7 +152,7 @@ class WakeupIT {
 
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> support.count("status = 'completed'") == ids.size());
+        .until(() -> rows.count("status = 'completed'") == ids.size());
     assertThat(startedAt.keySet()).containsExactlyInAnyOrderElementsOf(ids);
   }
 
@@ -173,7 +160,7 @@ class WakeupIT {
   void jobsThatBecomeDueLaterStartOnTimeWithoutWaitingForThePoll() {
     AtomicInteger attempts = new AtomicInteger();
     JobQueueManager worker =
-        support.start(
+        jobqueue.start(
             "worker",
             slowPolling().retryBaseDelay(Duration.ofMillis(200)).build(),
             ping,
@@ -192,7 +179,7 @@ class WakeupIT {
     String scheduled =
         worker.createJob(
             CreateJobOptions.builder("ping", new Ping(2))
-                .scheduledAt(support.dbNow().plusSeconds(1))
+                .scheduledAt(rows.dbNow().plusSeconds(1))
                 .build());
 
     // Due after 200 ms and after 1 s respectively; the poll comes only after 60 s.
@@ -202,16 +189,16 @@ class WakeupIT {
             () ->
                 worker.getJob(retried).orElseThrow().status() == JobStatus.COMPLETED
                     && worker.getJob(scheduled).orElseThrow().status() == JobStatus.COMPLETED);
-    assertThat(support.holds(scheduled, "started_at >= scheduled_at")).isTrue();
+    assertThat(rows.holds(scheduled, "started_at >= scheduled_at")).isTrue();
   }
 
   @Test
   void createJobWakesItsOwnPoolWithoutNotify() {
     // LISTEN fails on this manager's connections, so neither NOTIFY nor polling (once a minute)
     // can explain a prompt pickup: only the direct wake-up from createJob in this JVM.
-    HikariDataSource pool = support.newPool("no-listen", 12);
+    HikariDataSource pool = jobqueue.newPool("no-listen", 12);
     JobQueueManager manager =
-        support.start(slowPolling().build(), EngineTestSupport.refusingListen(pool), ping);
+        jobqueue.start(slowPolling().build(), EngineTestSupport.refusingListen(pool), ping);
     assertThat(manager.workerPool().isListening()).isFalse();
 
     List<Long> latencies = new ArrayList<>();
@@ -229,7 +216,7 @@ class WakeupIT {
   void jobCreatedInTheCallersTransactionIsPickedUpPromptlyAfterCommitAndNeverBefore()
       throws Exception {
     listeningWorker();
-    HikariDataSource callerPool = support.newPool("caller", 2);
+    HikariDataSource callerPool = jobqueue.newPool("caller", 2);
     JobQueueManager enqueuer = enqueuer();
 
     try (Connection transaction = callerPool.getConnection()) {
@@ -244,17 +231,10 @@ class WakeupIT {
           .atMost(Duration.ofSeconds(3))
           .until(() -> enqueuer.getJob(marker).orElseThrow().status() == JobStatus.COMPLETED);
       assertThat(startedAt).doesNotContainKey(id);
-      try (PreparedStatement read =
-          transaction.prepareStatement(
-              "select status, attempt, started_at from " + support.jobs() + " where id = ?")) {
-        read.setLong(1, Long.parseLong(id));
-        try (ResultSet row = read.executeQuery()) {
-          assertThat(row.next()).isTrue();
-          assertThat(row.getString("status")).isEqualTo("pending");
-          assertThat(row.getInt("attempt")).isZero();
-          assertThat(row.getObject("started_at")).isNull();
-        }
-      }
+      JobRow row = rows.get(transaction, id); // not committed: only this transaction sees it
+      assertThat(row.status()).isEqualTo("pending");
+      assertThat(row.attempt()).isZero();
+      assertThat(row.startedAt()).isNull();
 
       long committed = System.nanoTime();
       transaction.commit();

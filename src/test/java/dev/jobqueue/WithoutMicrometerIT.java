@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.io.File;
 import java.io.IOException;
@@ -18,8 +19,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The library runs without Micrometer on the class path: a child JVM whose class path is the test
@@ -37,13 +38,11 @@ class WithoutMicrometerIT {
 
   private static final String TYPE = "no-micrometer";
 
-  private final TestDatabase db = TestDatabase.get();
-  private final String schema = db.newSchema(getClass().getSimpleName());
+  /** The child JVM runs in this schema; the extension drops it after the test. */
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
 
-  @AfterEach
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
 
   @Test
   void runsAJobEndToEndWithoutMicrometerOnTheClassPath() throws Exception {

@@ -4,58 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.FieldError;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.JobValidationException;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The example job types through the real engine: validation at createJob, and results. */
 class ExampleHandlersIT {
-  private static final TestDatabase db = TestDatabase.get();
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perClass();
+
+  private static final JobRows rows = jobqueue.rows();
   private static final List<EmailMessage> outbox = new CopyOnWriteArrayList<>();
-  private static String schema;
-  private static HikariDataSource pool;
   private static JobQueueManager jobs;
 
+  /** One worker node for the class, on a pool of its own; the extension stops both afterwards. */
   @BeforeAll
   static void start() {
-    schema = db.newSchema("examples");
-    pool = db.newPool("examples", 10);
     jobs =
-        JobQueueManager.builder()
-            .config(
-                JobQueueConfig.builder()
-                    .schema(schema)
-                    .pollInterval(Duration.ofMillis(100))
-                    .build())
-            .dataSource(pool)
-            .handler(
-                new EmailNotificationHandler(
-                    message -> {
-                      outbox.add(message);
-                      return "m" + outbox.size();
-                    }))
-            .handler(new DataProcessingHandler())
-            .build();
-    jobs.initialize();
-  }
-
-  @AfterAll
-  static void stop() {
-    jobs.shutdown();
-    pool.close();
-    db.dropSchema(schema);
+        jobqueue.start(
+            JobQueueManager.builder()
+                .config(
+                    JobQueueConfig.builder()
+                        .schema(jobqueue.schema())
+                        .pollInterval(Duration.ofMillis(100))
+                        .build())
+                .dataSource(jobqueue.newPool("examples", 10))
+                .handler(
+                    new EmailNotificationHandler(
+                        message -> {
+                          outbox.add(message);
+                          return "m" + outbox.size();
+                        }))
+                .handler(new DataProcessingHandler()));
   }
 
   @Test
@@ -78,7 +69,7 @@ class ExampleHandlersIT {
 
   @Test
   void unknownTemplateOrMissingFieldFailsAtCreateJob() {
-    long before = db.queryLong("select count(*) from " + schema + ".jobs");
+    long before = rows.count();
 
     assertThatThrownBy(
             () ->
@@ -100,7 +91,7 @@ class ExampleHandlersIT {
                 assertThat(e.errors())
                     .extracting(FieldError::field)
                     .containsExactly("payload.userId", "payload.data.resetLink"));
-    assertThat(db.queryLong("select count(*) from " + schema + ".jobs")).isEqualTo(before);
+    assertThat(rows.count()).isEqualTo(before);
   }
 
   @Test

@@ -13,6 +13,8 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.NonRetryableJobException;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -40,11 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Micrometer binder against a {@link SimpleMeterRegistry} and the real engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -54,33 +54,13 @@ class JobQueueMetricsIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass().migrated().truncatingAfterEach();
 
-  @BeforeAll
-  void setUpSchema() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  /** Managers built here (with the listener); the support's pools close after them. */
-  private final List<JobQueueManager> managers = new ArrayList<>();
-
-  @AfterEach
-  void stopManagers() {
-    managers.forEach(JobQueueManager::shutdown);
-    managers.clear();
-    support.close();
-    support.truncate();
-  }
-
-  @AfterAll
-  void dropSchema() {
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   // ---- counters and the timer -------------------------------------------------------------------
 
@@ -91,7 +71,7 @@ class JobQueueMetricsIT {
         start(
             metrics,
             EngineTestSupport.fastConfig(schema).minWorkers(2).maxWorkers(2).build(),
-            support.newPool("counters", 10),
+            jobqueue.newPool("counters", 10),
             handlers());
 
     // Before bindTo: counted all the same.
@@ -211,7 +191,7 @@ class JobQueueMetricsIT {
         start(
             metrics,
             EngineTestSupport.fastConfig(schema).minWorkers(2).maxWorkers(2).build(),
-            support.newPool("gauges", 10),
+            jobqueue.newPool("gauges", 10),
             blocker,
             JobHandler.of("later", Work.class, (payload, ctx) -> null));
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -242,7 +222,7 @@ class JobQueueMetricsIT {
       }
       db.execute(
           "insert into "
-              + support.jobs()
+              + rows.table()
               + " (type, payload, max_retries, timeout_seconds, scheduled_at, run_at)"
               + " values ('nobody-runs-this', '{}', 0, 60, now() - interval '1 hour',"
               + " now() - interval '1 hour')");
@@ -259,7 +239,7 @@ class JobQueueMetricsIT {
 
   @Test
   void aScrapeStormRunsOneHealthCheckPerRefreshInterval() throws Exception {
-    CountingDataSource counting = new CountingDataSource(support.newPool("storm", 4));
+    CountingDataSource counting = new CountingDataSource(jobqueue.newPool("storm", 4));
     JobQueueMetrics metrics = new JobQueueMetrics(); // the real clock, the default 10 s
     JobQueueManager jobs = start(metrics, enqueueOnly(), counting.dataSource(), handlers());
     for (int i = 0; i < 5; i++) {
@@ -311,7 +291,7 @@ class JobQueueMetricsIT {
   @Test
   void theQueueGaugesRefreshAfterTheIntervalAndKeepTheirValuesWhenACheckFails() {
     AtomicLong clock = new AtomicLong();
-    CountingDataSource counting = new CountingDataSource(support.newPool("refresh", 4));
+    CountingDataSource counting = new CountingDataSource(jobqueue.newPool("refresh", 4));
     JobQueueMetrics metrics = new JobQueueMetrics(Tags.empty(), Duration.ofSeconds(10), clock::get);
     JobQueueManager jobs = start(metrics, enqueueOnly(), counting.dataSource(), handlers());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -368,10 +348,7 @@ class JobQueueMetricsIT {
     for (JobHandler<?> handler : handlers) {
       builder.handler(handler);
     }
-    JobQueueManager manager = builder.build();
-    managers.add(manager);
-    manager.initialize();
-    return manager;
+    return jobqueue.start(builder);
   }
 
   private JobQueueConfig enqueueOnly() {

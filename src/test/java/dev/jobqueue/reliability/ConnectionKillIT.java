@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.Ledger;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
@@ -16,10 +17,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scenario 4 of the reliability suite: {@code pg_terminate_backend} on every library connection
@@ -45,27 +45,11 @@ class ConnectionKillIT {
   private static final int KILL_ROUNDS = 13; // at 0, 5, ..., 60 s
   private static final long RECOVERY_LIMIT_MILLIS = 5_000;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
-  private final List<JobQueueManager> managers = new ArrayList<>();
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema("connkill");
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void tearDown() {
-    for (int i = managers.size() - 1; i >= 0; i--) {
-      managers.get(i).shutdown();
-    }
-    support.close();
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
 
   @Test
   void killingEveryLibraryConnectionLosesAndDuplicatesNothing() throws Exception {
@@ -73,7 +57,7 @@ class ConnectionKillIT {
     Ledger ledger = load.ledger();
     String effects = ledger.q("side_effects");
     String jobs = ledger.q("jobs");
-    HikariDataSource ledgerPool = support.newPool("rel-kill-ledger", 2 * NODES * WORKERS);
+    HikariDataSource ledgerPool = jobqueue.newPool("rel-kill-ledger", 2 * NODES * WORKERS);
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
       String node = "kill-node-" + i;
@@ -262,10 +246,7 @@ class ConnectionKillIT {
   }
 
   private JobQueueManager started(JobQueueManager.Builder builder) {
-    JobQueueManager manager = builder.build();
-    managers.add(manager);
-    manager.initialize();
-    return manager;
+    return jobqueue.start(builder);
   }
 
   /** Terminates every library backend; returns the database time (epoch ms) and the count. */

@@ -13,6 +13,8 @@ import dev.jobqueue.HealthCheckResult;
 import dev.jobqueue.HealthStatus;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.Ledger;
 import dev.jobqueue.testing.TcpProxy;
 import dev.jobqueue.testing.TestDatabase;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -87,20 +90,18 @@ class DatabaseOutageIT {
 
   private final AtomicLong failFastRequests = new AtomicLong();
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private final List<TcpProxy> proxies = new ArrayList<>();
-  private final List<JobQueueManager> managers = new ArrayList<>();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private Level jobqueueLevel;
 
   @BeforeEach
   void setUp() throws Exception {
-    db = TestDatabase.get();
-    schema = db.newSchema("dboutage");
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
     for (int i = 0; i < NODES; i++) {
       proxies.add(TcpProxy.forJdbcUrl(db.jdbcUrl()));
     }
@@ -119,12 +120,8 @@ class DatabaseOutageIT {
     context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
     context.getLogger("dev.jobqueue").setLevel(jobqueueLevel);
     proxies.forEach(TcpProxy::restore);
-    for (int i = managers.size() - 1; i >= 0; i--) {
-      managers.get(i).shutdown();
-    }
+    jobqueue.support().close(); // the nodes, then their pools, while the proxies still forward
     proxies.forEach(TcpProxy::close);
-    support.close();
-    db.dropSchema(schema);
   }
 
   @Test
@@ -132,7 +129,7 @@ class DatabaseOutageIT {
     InProcessLoad load = new InProcessLoad(db.dataSource(), schema, 5);
     Ledger ledger = load.ledger();
     String effects = ledger.q("side_effects");
-    HikariDataSource ledgerPool = support.newPool("rel-outage-ledger", 2 * NODES * WORKERS);
+    HikariDataSource ledgerPool = jobqueue.newPool("rel-outage-ledger", 2 * NODES * WORKERS);
     List<JobQueueManager> nodes = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
       String node = "outage-node-" + i;
@@ -157,7 +154,7 @@ class DatabaseOutageIT {
         // whether each failure is logged.
         builder.dataSource(
             EngineTestSupport.countingConnections(
-                support.newPool(
+                jobqueue.newPool(
                     "rel-outage-failfast",
                     WORKERS + 8,
                     config -> {
@@ -171,15 +168,10 @@ class DatabaseOutageIT {
                       .incrementAndGet();
                 }));
       }
-      JobQueueManager manager = builder.build();
-      managers.add(manager);
-      manager.initialize();
-      nodes.add(manager);
+      nodes.add(jobqueue.start(builder));
     }
     JobQueueManager producer =
-        db.managerBuilder(schema).handler(ledger.handler("producer", ledgerPool)).build();
-    managers.add(producer);
-    producer.initialize();
+        jobqueue.start(db.managerBuilder(schema).handler(ledger.handler("producer", ledgerPool)));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> nodes.stream().allMatch(n -> n.workerPool().isListening()));
@@ -211,7 +203,7 @@ class DatabaseOutageIT {
     prober.start();
     Thread.sleep(5_000);
 
-    long runningAtCut = support.count("status = 'running'");
+    long runningAtCut = rows.count("status = 'running'");
     long[] attemptsBefore = proxies.stream().mapToLong(TcpProxy::attempts).toArray();
     long requestsBefore = failFastRequests.get();
     failFastByThread.clear();
@@ -229,7 +221,7 @@ class DatabaseOutageIT {
     failFastByThread.forEach((thread, n) -> requestsByThread.put(thread, n.get()));
     List<ILoggingEvent> outageLogs =
         new ArrayList<>(logs.list.subList(logsBefore, logs.list.size()));
-    long pendingAtRestore = support.count("status = 'pending'");
+    long pendingAtRestore = rows.count("status = 'pending'");
     long restoredAt = System.nanoTime();
     long restoredDb = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
     proxies.forEach(TcpProxy::restore);

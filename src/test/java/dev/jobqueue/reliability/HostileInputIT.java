@@ -16,11 +16,11 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.JobValidationException;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,12 +31,12 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scenario 11 of the reliability suite, part 1: randomized, property-style queries through the
@@ -90,29 +90,24 @@ class HostileInputIT {
     }
   }
 
-  private TestDatabase db;
-  private String schema;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue =
+      JobQueueExtension.perClass()
+          .withManager(
+              config -> config.allowUnknownTypes(true),
+              JobHandler.of("typed", Envelope.class, (p, c) -> null),
+              JobHandler.of("opted", Opted.class, (p, c) -> null));
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager jobs;
   private final List<String> ids = new ArrayList<>();
   private final Map<String, Map<String, Object>> payloads = new LinkedHashMap<>();
 
   @BeforeAll
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    jobs =
-        JobQueueManager.builder()
-            .config(
-                JobQueueConfig.builder()
-                    .schema(schema)
-                    .runWorkers(false)
-                    .allowUnknownTypes(true)
-                    .build())
-            .dataSource(db.dataSource())
-            .handler(JobHandler.of("typed", Envelope.class, (p, c) -> null))
-            .handler(JobHandler.of("opted", Opted.class, (p, c) -> null))
-            .build();
-    jobs.initialize();
+  void seedJobs() {
+    jobs = jobqueue.manager();
     // Jobs whose payloads hold every storable hostile fragment, so that a payload filter built
     // from one of them must find it: the fragment went through as data, not as SQL.
     List<CreateJobOptions> options = new ArrayList<>();
@@ -154,12 +149,6 @@ class HostileInputIT {
     db.execute("delete from \"" + schema + "\".jobs where type not like 'fz%'");
   }
 
-  @AfterAll
-  void tearDown() {
-    jobs.shutdown();
-    db.dropSchema(schema);
-  }
-
   /** The reduced run of the default build: 1,000 cases, always the same. */
   @Test
   void thousandRandomizedQueriesWithAFixedSeed() {
@@ -177,7 +166,7 @@ class HostileInputIT {
 
   private void runQueryCases(long seed, int cases, String scenario) {
     System.out.println("HostileInputIT: seed " + seed + " (replay with -D" + SEED_PROPERTY + ")");
-    String before = tableDigest();
+    String before = rows.digest();
     Random r = new Random(seed);
     Tally tally = new Tally();
     long started = System.nanoTime();
@@ -186,7 +175,7 @@ class HostileInputIT {
       idCase(r, i, tally);
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    String after = tableDigest();
+    String after = rows.digest();
     System.out.printf(
         Locale.ROOT,
         "RELIABILITY %s: seed=%d, %d filter cases + %d id calls in %d ms; outcomes %s;"
@@ -199,7 +188,7 @@ class HostileInputIT {
         tally.outcomes,
         tally.failures.size(),
         before.equals(after),
-        rowCount());
+        rows.count());
     assertThat(tally.failures)
         .as("unexpected outcomes with seed %d (replay with -D%s=%d)", seed, SEED_PROPERTY, seed)
         .isEmpty();
@@ -622,7 +611,7 @@ class HostileInputIT {
   @Tag("reliability")
   void hostilePayloadsAreRefusedCleanlyAndNothingIsStored() throws SQLException {
     List<Refused> cases = hostilePayloads();
-    long rowsBefore = rowCount();
+    long rowsBefore = rows.count();
     CreateJobOptions valid = CreateJobOptions.of("typed", new Envelope("ok", null, Map.of()));
     List<String> problems = new ArrayList<>();
     int refusals = 0;
@@ -640,7 +629,7 @@ class HostileInputIT {
       try (Connection tx = db.dataSource().getConnection()) {
         tx.setAutoCommit(false);
         jobs.createJob(tx, valid);
-        long inTransaction = countIn(tx);
+        long inTransaction = rows.count(tx, "true");
         refusals +=
             refused(c, "createJob(tx)", "payload", () -> jobs.createJob(tx, hostile), problems);
         refusals +=
@@ -651,15 +640,15 @@ class HostileInputIT {
                 () -> jobs.createJobs(tx, List.of(hostile, valid)),
                 problems);
         // The refusal came before any SQL: the transaction is intact and holds only its own job.
-        if (countIn(tx) != inTransaction) {
+        if (rows.count(tx, "true") != inTransaction) {
           problems.add(c.name() + ": the transaction's row count changed");
         }
         jobs.createJob(tx, valid);
         tx.rollback();
       }
-      if (rowCount() != rowsBefore) {
+      if (rows.count() != rowsBefore) {
         problems.add(c.name() + ": the jobs table changed");
-        rowsBefore = rowCount();
+        rowsBefore = rows.count();
       }
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -673,7 +662,7 @@ class HostileInputIT {
         refusals,
         problems.size(),
         rowsBefore,
-        rowCount(),
+        rows.count(),
         GADGET_CLASS_INITS.get(),
         GADGET_CONSTRUCTIONS.get(),
         GADGET_SETTER_CALLS.get(),
@@ -757,16 +746,6 @@ class HostileInputIT {
     assertThat(GADGET_CLASS_INITS).as("Gadget class initializations").hasValue(0);
     assertThat(GADGET_CONSTRUCTIONS).as("Gadget constructions").hasValue(0);
     assertThat(GADGET_SETTER_CALLS).as("Gadget setter calls").hasValue(0);
-  }
-
-  private long countIn(Connection tx) {
-    try (Statement statement = tx.createStatement();
-        ResultSet rs = statement.executeQuery("select count(*) from \"" + schema + "\".jobs")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Map<String, Object> ordered(Object... keysAndValues) {
@@ -889,28 +868,4 @@ class HostileInputIT {
   }
 
   // ------------------------------------------------------------------------------ helpers
-
-  /** Row count and a digest of every row's full text: any change to any job shows. */
-  private String tableDigest() {
-    return queryText(
-        "select count(*) || ':' || coalesce(md5(string_agg(j::text, '|' order by id)), '')"
-            + " from \""
-            + schema
-            + "\".jobs j");
-  }
-
-  private long rowCount() {
-    return db.queryLong("select count(*) from \"" + schema + "\".jobs");
-  }
-
-  private String queryText(String sql) {
-    try (Connection connection = db.dataSource().getConnection();
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException("test SQL failed: " + sql, e);
-    }
-  }
 }

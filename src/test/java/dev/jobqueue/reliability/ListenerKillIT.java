@@ -8,6 +8,8 @@ import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,10 +19,9 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scenario 7 of the reliability suite: only the LISTEN connection's backend is terminated. The node
@@ -45,36 +46,25 @@ class ListenerKillIT {
   private static final long NOTIFY_PICKUP_LIMIT_MILLIS = 1_000;
   private static final long DETECTION_LIMIT_MILLIS = 3_000;
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
 
-  @BeforeEach
-  void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema("listenerkill");
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
-  }
-
-  @AfterEach
-  void tearDown() {
-    support.close();
-    db.dropSchema(schema);
-  }
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
 
   @Test
   void killedListenerFallsBackToPollingAndListensAgain() throws Exception {
     JobHandler<Ping> ping = JobHandler.of("ping", Ping.class, (payload, ctx) -> null);
     List<Integer> listenerPids = new CopyOnWriteArrayList<>();
     JobQueueManager node =
-        support.start(
+        jobqueue.start(
             EngineTestSupport.fastConfig(schema).pollInterval(POLL).maxWorkers(2).build(),
             EngineTestSupport.observingListen(
-                support.newPool("rel-listener-node", 12), listenerPids::add),
+                jobqueue.newPool("rel-listener-node", 12), listenerPids::add),
             ping);
     JobQueueManager producer =
-        support.start(
+        jobqueue.start(
             JobQueueConfig.builder().schema(schema).runWorkers(false).build(),
             db.dataSource(),
             ping);
@@ -189,14 +179,14 @@ class ListenerKillIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> support.count("id in (" + list + ") and status = 'completed'") == ids.size());
+        .until(() -> rows.count("id in (" + list + ") and status = 'completed'") == ids.size());
   }
 
   /** Pickup latency of each job: claim time minus creation time, by the database clock. */
   private List<Long> pickups(List<String> ids) {
     List<Long> millis = new ArrayList<>();
     for (String id : ids) {
-      millis.add(support.millisBetween(id, "created_at", "started_at"));
+      millis.add(rows.millisBetween(id, "created_at", "started_at"));
     }
     return millis;
   }

@@ -10,6 +10,8 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.testing.EngineTestSupport;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import dev.jobqueue.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,11 +28,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scenario 12 of the reliability suite: 1,000,000 jobs enqueued with {@code createJobs} and drained
@@ -60,9 +62,12 @@ class VolumeIT {
   private static final String TYPE = "volume";
   private static final String[] TYPES = {TYPE};
 
-  private TestDatabase db;
-  private String schema;
-  private EngineTestSupport support;
+  @RegisterExtension
+  static final JobQueueExtension jobqueue = JobQueueExtension.perClass().migrated();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
+  private final JobRows rows = jobqueue.rows();
   private JobQueueManager enqueuer;
   private JobRepository repository;
 
@@ -71,22 +76,13 @@ class VolumeIT {
 
   @BeforeAll
   void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
-    support = new EngineTestSupport(db, schema);
-    support.migrate();
+    // Class-wide: they serve the whole test, and the extension stops them after the class.
     enqueuer =
-        support.start(
+        jobqueue.start(
             "volume-enqueuer",
             JobQueueConfig.builder().schema(schema).runWorkers(false).maxWorkers(2).build(),
             noop());
-    repository = new JobRepository(support.newPool("volume-claims", 2), schema);
-  }
-
-  @AfterAll
-  void tearDown() {
-    support.close();
-    db.dropSchema(schema);
+    repository = new JobRepository(jobqueue.newPool("volume-claims", 2), schema);
   }
 
   @Test
@@ -107,15 +103,15 @@ class VolumeIT {
 
     // 1. Claim time on a small queue.
     enqueue(SMALL_QUEUE, 1);
-    db.execute("analyze " + support.jobs());
+    db.execute("analyze " + rows.table());
     List<Long> small = timeClaims("small queue (" + SMALL_QUEUE + " pending)");
-    support.truncate();
+    rows.truncate();
 
     // 2. Enqueue 1,000,000 jobs with createJobs, 1,000 per call, from 2 threads.
     long enqueueStarted = System.nanoTime();
     enqueue(JOBS, 2);
     long enqueueMillis = millisSince(enqueueStarted);
-    assertThat(support.count("status = 'pending'")).isEqualTo(JOBS);
+    assertThat(rows.count("status = 'pending'")).isEqualTo(JOBS);
     System.out.printf(
         Locale.ROOT,
         "VolumeIT: enqueued %,d jobs in %,d ms (%,.0f jobs/s)%n",
@@ -133,7 +129,7 @@ class VolumeIT {
     AtomicLong executions = new AtomicLong();
     long drainStarted = System.nanoTime();
     JobQueueManager drainer =
-        support.start(
+        jobqueue.start(
             "volume-drainer",
             JobQueueConfig.builder()
                 .schema(schema)
@@ -152,10 +148,10 @@ class VolumeIT {
     await()
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> support.count("status in ('pending', 'running')") == 0);
+        .until(() -> rows.count("status in ('pending', 'running')") == 0);
     long drainMillis = millisSince(drainStarted);
     drainer.shutdown();
-    long completed = support.count("status = 'completed'");
+    long completed = rows.count("status = 'completed'");
     System.out.printf(
         Locale.ROOT,
         "VolumeIT: drained %,d jobs in %,d ms (%,.0f jobs/s), %,d executions%n",
@@ -164,13 +160,13 @@ class VolumeIT {
         completed * 1000.0 / drainMillis,
         executions.get());
     assertThat(completed).as("completed jobs (0 lost)").isEqualTo(JOBS);
-    assertThat(support.count("true")).isEqualTo(JOBS);
+    assertThat(rows.count("true")).isEqualTo(JOBS);
     Sizes peak = sizes("1,000,000 completed");
 
     // 5. Retention prunes them (completedJobRetention is at least 1 minute, so the last jobs wait
     //    for it), then autovacuum, or an explicit VACUUM if it has not run within 90 s.
     long pruneStarted = System.nanoTime();
-    support.start(
+    jobqueue.start(
         "volume-pruner",
         JobQueueConfig.builder()
             .schema(schema)
@@ -183,7 +179,7 @@ class VolumeIT {
     await()
         .atMost(Duration.ofMinutes(4))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> support.count("true") == 0);
+        .until(() -> rows.count("true") == 0);
     long pruneMillis = millisSince(pruneStarted);
     System.out.printf(
         Locale.ROOT, "VolumeIT: pruned all jobs %,d ms after the drain%n", pruneMillis);
@@ -200,18 +196,18 @@ class VolumeIT {
     // 6. A second wave reuses the freed index pages instead of growing the indexes.
     enqueue(SECOND_WAVE, 2);
     JobQueueManager secondDrainer =
-        support.start(
+        jobqueue.start(
             "volume-drainer-2",
             JobQueueConfig.builder().schema(schema).minWorkers(8).maxWorkers(8).build(),
             noop());
     await()
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> support.count("status in ('pending', 'running')") == 0);
+        .until(() -> rows.count("status in ('pending', 'running')") == 0);
     secondDrainer.shutdown();
     Sizes secondWave = sizes("after a second wave of " + SECOND_WAVE + " (completed, kept)");
-    db.execute("delete from " + support.jobs());
-    db.execute("vacuum " + support.jobs());
+    db.execute("delete from " + rows.table());
+    db.execute("vacuum " + rows.table());
 
     // 7. The operator step for the indexes.
     for (String index : peak.indexes().keySet()) {
@@ -335,7 +331,7 @@ class VolumeIT {
   private void putClaimedBack() {
     db.execute(
         "update "
-            + support.jobs()
+            + rows.table()
             + " set status = 'pending', locked_by = null, lease_expires_at = null, attempt = 0,"
             + " started_at = null where status = 'running'");
   }
@@ -343,7 +339,7 @@ class VolumeIT {
   private void explainClaim() {
     String sql =
         "explain (analyze, buffers) select id from "
-            + support.jobs()
+            + rows.table()
             + " where status = 'pending' and run_at <= now() and type = any('{volume}')"
             + " order by priority, run_at, id limit 10";
     StringBuilder plan = new StringBuilder();
@@ -371,7 +367,7 @@ class VolumeIT {
             + schema
             + "' and relname = 'jobs'";
     long before = db.queryLong(runs);
-    String size = "select pg_table_size('" + support.jobs() + "')";
+    String size = "select pg_table_size('" + rows.table() + "')";
     try {
       await()
           .atMost(wait)
@@ -385,7 +381,7 @@ class VolumeIT {
               + " time(s) in "
               + wait.toSeconds()
               + " s without shrinking the table; running VACUUM");
-      db.execute("vacuum " + support.jobs());
+      db.execute("vacuum " + rows.table());
       return "explicit VACUUM";
     }
   }
@@ -412,13 +408,13 @@ class VolumeIT {
   }
 
   private Sizes sizes(String when) {
-    long table = db.queryLong("select pg_table_size('" + support.jobs() + "')");
+    long table = db.queryLong("select pg_table_size('" + rows.table() + "')");
     Map<String, Long> indexes = new LinkedHashMap<>();
     String sql =
         "select c.relname, pg_relation_size(c.oid) from pg_index i"
             + " join pg_class c on c.oid = i.indexrelid"
             + " where i.indrelid = '"
-            + support.jobs()
+            + rows.table()
             + "'::regclass order by c.relname";
     try (Connection connection = db.dataSource().getConnection();
         Statement statement = connection.createStatement();

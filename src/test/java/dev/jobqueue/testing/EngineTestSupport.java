@@ -11,12 +11,9 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,14 +26,16 @@ import org.postgresql.PGConnection;
 
 /**
  * Helpers for the execution-engine integration tests: managers on pools of their own that are shut
- * down and closed together, fast engine settings, and database-clock queries on one schema.
+ * down and closed together, fast engine settings, and data sources that misbehave on purpose.
  *
- * <p>One instance per test class (or test); {@link #close()} in {@code @AfterEach}.
+ * <p>{@link JobQueueExtension} hands one to each test and closes it afterwards; rows are read with
+ * {@link #rows()}.
  */
 public final class EngineTestSupport implements AutoCloseable {
 
   private final TestDatabase db;
   private final String schema;
+  private final JobRows rows;
   private final List<JobQueueManager> managers = Collections.synchronizedList(new ArrayList<>());
   private final List<HikariDataSource> pools = Collections.synchronizedList(new ArrayList<>());
 
@@ -49,6 +48,7 @@ public final class EngineTestSupport implements AutoCloseable {
   public EngineTestSupport(TestDatabase db, String schema) {
     this.db = db;
     this.schema = schema;
+    this.rows = new JobRows(db, schema);
   }
 
   /**
@@ -75,9 +75,13 @@ public final class EngineTestSupport implements AutoCloseable {
     return schema;
   }
 
-  /** The jobs table, qualified, for SQL in tests. */
-  public String jobs() {
-    return "\"" + schema + "\".jobs";
+  /**
+   * The schema's job rows: the one way tests read the jobs table.
+   *
+   * @return the reader
+   */
+  public JobRows rows() {
+    return rows;
   }
 
   /** Creates the schema's tables, so that tests may read and truncate them before any manager. */
@@ -85,11 +89,6 @@ public final class EngineTestSupport implements AutoCloseable {
     JobQueueManager manager = db.managerBuilder(schema).build();
     manager.initialize();
     manager.shutdown();
-  }
-
-  /** Deletes every job of the schema; call after the managers are shut down. */
-  public void truncate() {
-    db.execute("truncate table " + jobs());
   }
 
   /**
@@ -166,6 +165,32 @@ public final class EngineTestSupport implements AutoCloseable {
     return manager;
   }
 
+  /**
+   * Builds and initializes a manager a test configured itself (listeners, another data source);
+   * {@link #close()} shuts it down.
+   *
+   * @param builder the configured builder
+   * @return the initialized manager
+   */
+  public JobQueueManager start(JobQueueManager.Builder builder) {
+    JobQueueManager manager = build(builder);
+    manager.initialize();
+    return manager;
+  }
+
+  /**
+   * Builds a manager a test configured itself, without initializing it (for tests of {@code
+   * initialize()} itself); {@link #close()} shuts it down.
+   *
+   * @param builder the configured builder
+   * @return the manager
+   */
+  public JobQueueManager build(JobQueueManager.Builder builder) {
+    JobQueueManager manager = builder.build();
+    managers.add(manager);
+    return manager;
+  }
+
   /** Shuts the managers down (newest first) and closes the pools. */
   @Override
   public void close() {
@@ -191,66 +216,6 @@ public final class EngineTestSupport implements AutoCloseable {
     toClose.forEach(HikariDataSource::close);
     if (failure != null) {
       throw failure;
-    }
-  }
-
-  /** The database clock. */
-  public Instant dbNow() {
-    return queryInstant("select now()");
-  }
-
-  /**
-   * Counts the schema's jobs matching a condition.
-   *
-   * @param where an SQL condition on the jobs table, for example {@code "status = 'pending'"}
-   * @return the count
-   */
-  public long count(String where) {
-    return db.queryLong("select count(*) from " + jobs() + " where " + where);
-  }
-
-  /**
-   * Evaluates an SQL expression on one job's row.
-   *
-   * @param id the job id
-   * @param expression a numeric expression over the row's columns
-   * @return its value
-   */
-  public long valueOf(String id, String expression) {
-    return db.queryLong("select " + expression + " from " + jobs() + " where id = " + id);
-  }
-
-  /**
-   * Whether an SQL condition holds on one job's row.
-   *
-   * @param id the job id
-   * @param condition a boolean expression over the row's columns
-   * @return the value (false when null)
-   */
-  public boolean holds(String id, String condition) {
-    return valueOf(id, "coalesce((" + condition + ")::int, 0)") == 1;
-  }
-
-  /**
-   * Milliseconds between two timestamp expressions of a job's row, by the database clock.
-   *
-   * @param id the job id
-   * @param from the earlier timestamp expression
-   * @param to the later timestamp expression
-   * @return {@code to - from} in milliseconds
-   */
-  public long millisBetween(String id, String from, String to) {
-    return valueOf(id, "round(extract(epoch from (" + to + ") - (" + from + ")) * 1000)::bigint");
-  }
-
-  private Instant queryInstant(String sql) {
-    try (Connection connection = db.dataSource().getConnection();
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getObject(1, OffsetDateTime.class).toInstant();
-    } catch (SQLException e) {
-      throw new IllegalStateException("test SQL failed: " + sql, e);
     }
   }
 

@@ -14,6 +14,7 @@ import dev.jobqueue.internal.leader.LeaderTestSupport.Slots;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.store.LeaderStore;
 import dev.jobqueue.internal.store.SchemaMigrator;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.LeaderProcess;
 import dev.jobqueue.testing.OutageDataSource;
 import dev.jobqueue.testing.OutageDataSource.Mode;
@@ -32,6 +33,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Leader election against PostgreSQL: electors in this JVM (each on a data source that can be made
@@ -43,19 +45,20 @@ class LeaderElectionIT {
   /** Room for thread scheduling and one statement on a loaded 2-core machine. */
   private static final Duration ALLOWANCE = Duration.ofSeconds(1);
 
-  private TestDatabase db;
-  private String schema;
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perTest();
+
+  private final TestDatabase db = TestDatabase.get();
+  private final String schema = jobqueue.schema();
   private HikariDataSource pool;
   private LeaderStore observer;
   private final List<Node> nodes = Collections.synchronizedList(new ArrayList<>());
   private WorkerProcess.Child child;
 
+  /** The migration alone (no manager, so no node or leader rows), and the nodes' pool. */
   @BeforeEach
   void setUp() {
-    db = TestDatabase.get();
-    schema = db.newSchema(getClass().getSimpleName());
     SchemaMigrator.migrate(db.dataSource(), schema);
-    pool = db.newPool("leader-it", 8);
+    pool = jobqueue.newPool("leader-it", 8);
     observer = new LeaderStore(db.dataSource(), schema);
   }
 
@@ -70,8 +73,6 @@ class LeaderElectionIT {
         node.elector().stop(Deadline.inMillis(5_000));
       }
     }
-    pool.close();
-    db.dropSchema(schema);
   }
 
   private Node node(String id, Duration ttl) {

@@ -3,11 +3,12 @@ package dev.jobqueue.internal.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The claim says which jobs were given back, by a rescue or a release, since they were last claimed
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * with one. A failed attempt that is retried, and a job claimed for the first time, are not.
  */
 class ClaimGivenBackIT {
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perClass();
+
   private static final TestDatabase db = TestDatabase.get();
   private static final String NODE = "node-given-back";
   private static final String[] TYPES = {"t"};
@@ -24,16 +27,10 @@ class ClaimGivenBackIT {
 
   @BeforeAll
   static void setUp() {
-    schema = db.newSchema("givenback");
-    pool = db.newPool("given-back", 4);
+    schema = jobqueue.schema();
+    pool = jobqueue.newPool("given-back", 4);
     SchemaMigrator.migrate(pool, schema);
     repository = new JobRepository(pool, schema);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    pool.close();
-    db.dropSchema(schema);
   }
 
   private static ClaimedJob claimOne() {

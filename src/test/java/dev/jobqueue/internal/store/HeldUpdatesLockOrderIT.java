@@ -3,14 +3,15 @@ package dev.jobqueue.internal.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.jobqueue.testing.TestDatabase;
+import dev.jobqueue.testing.JobQueueExtension;
+import dev.jobqueue.testing.JobRows;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The completer's batch completion and the lease renewal update many rows of one node at once,
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * the W5 benchmark before the statements locked in id order).
  */
 class HeldUpdatesLockOrderIT {
-  private static final TestDatabase db = TestDatabase.get();
+  @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perClass();
+
+  private static final JobRows rows = jobqueue.rows();
   private static final String NODE = "node-lock-order";
   private static String schema;
   private static HikariDataSource pool;
@@ -26,16 +29,10 @@ class HeldUpdatesLockOrderIT {
 
   @BeforeAll
   static void setUp() {
-    schema = db.newSchema("lockorder");
-    pool = db.newPool("lock-order", 6);
+    schema = jobqueue.schema();
+    pool = jobqueue.newPool("lock-order", 6);
     SchemaMigrator.migrate(pool, schema);
     repository = new JobRepository(pool, schema);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    pool.close();
-    db.dropSchema(schema);
   }
 
   @Test
@@ -79,7 +76,6 @@ class HeldUpdatesLockOrderIT {
       renewals.join();
       completing.join();
     }
-    assertThat(db.queryLong("select count(*) from " + schema + ".jobs where status <> 'completed'"))
-        .isZero();
+    assertThat(rows.count("status <> 'completed'")).isZero();
   }
 }
