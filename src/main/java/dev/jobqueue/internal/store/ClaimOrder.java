@@ -11,6 +11,12 @@ public final class ClaimOrder {
   /** The claim's {@code ORDER BY}: priority, then when the job became due, then creation order. */
   static final String SQL = "priority, run_at, id";
 
+  /** {@link #SQL} in Java: the order of the jobs one claim returns. */
+  static final Comparator<ClaimedJob> CLAIMED =
+      Comparator.comparingInt(ClaimedJob::priority)
+          .thenComparing(ClaimedJob::runAt)
+          .thenComparingLong(ClaimedJob::id);
+
   /**
    * The local queue's order: {@link #SQL}, except that within a priority, jobs given back by a
    * rescue or a release (see {@link ClaimedJob#givenBack()}) come first. They were claimed before

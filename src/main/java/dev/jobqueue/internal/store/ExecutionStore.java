@@ -49,17 +49,15 @@ public final class ExecutionStore {
             + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
             + " order by "
             + ClaimOrder.SQL
-            + " limit ? for update skip locked),"
-            + " claimed as (update "
+            + " limit ? for update skip locked)"
+            + " update "
             + qualified
             + " j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
             + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
             + " started_at = now(), updated_at = now()"
             + " from claimable c where j.id = c.id"
             + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back)"
-            + " select * from claimed order by "
-            + ClaimOrder.SQL;
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
@@ -193,6 +191,8 @@ public final class ExecutionStore {
                                   instant(r.get(8, OffsetDateTime.class)),
                                   instant(r.get(9, OffsetDateTime.class)),
                                   r.get(10, Boolean.class))));
+          // UPDATE … RETURNING has no order: restore the claim's (cheaper here than in SQL).
+          claimed.sort(ClaimOrder.CLAIMED);
           return claimed;
         });
   }
