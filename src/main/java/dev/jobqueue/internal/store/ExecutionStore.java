@@ -33,6 +33,7 @@ public final class ExecutionStore {
   private final String failSql;
   private final String releaseSql;
   private final String extendSql;
+  private final String anyExpiredSql;
   private final String expiredSql;
   private final String rescueSql;
   private final String nextDueSql;
@@ -121,6 +122,11 @@ public final class ExecutionStore {
             + qualified
             + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
             + " from locked l where j.id = l.id returning j.id";
+    // The common case, nothing expired, costs one statement and no transaction (jobs_lease_idx).
+    this.anyExpiredSql =
+        "select exists (select 1 from "
+            + qualified
+            + " where status = 'running' and lease_expires_at < now())";
     this.expiredSql =
         "select id, locked_by, retry_count, max_retries from "
             + qualified
@@ -354,32 +360,34 @@ public final class ExecutionStore {
     return run(
         "rescue expired jobs",
         () ->
-            inTransaction(
-                dsl,
-                cfg -> {
-                  DSLContext tx = cfg.dsl();
-                  List<Record> expired = tx.resultQuery(expiredSql, limit).fetch();
-                  if (expired.isEmpty()) {
-                    return List.<RescuedJob>of();
-                  }
-                  int n = expired.size();
-                  Long[] ids = new Long[n];
-                  String[] holders = new String[n];
-                  Boolean[] retry = new Boolean[n];
-                  for (int i = 0; i < n; i++) {
-                    Record r = expired.get(i);
-                    ids[i] = r.get(0, Long.class);
-                    holders[i] = r.get(1, String.class);
-                    retry[i] = rule.retry(r.get(2, Integer.class), r.get(3, Integer.class));
-                  }
-                  return tx.resultQuery(rescueSql, ids, holders, retry)
-                      .fetch(
-                          r ->
-                              new RescuedJob(
-                                  r.get(0, Long.class),
-                                  r.get(1, String.class),
-                                  r.get(2, String.class)));
-                }));
+            !Boolean.TRUE.equals(dsl.resultQuery(anyExpiredSql).fetchOne(0, Boolean.class))
+                ? List.<RescuedJob>of()
+                : inTransaction(
+                    dsl,
+                    cfg -> {
+                      DSLContext tx = cfg.dsl();
+                      List<Record> expired = tx.resultQuery(expiredSql, limit).fetch();
+                      if (expired.isEmpty()) {
+                        return List.<RescuedJob>of();
+                      }
+                      int n = expired.size();
+                      Long[] ids = new Long[n];
+                      String[] holders = new String[n];
+                      Boolean[] retry = new Boolean[n];
+                      for (int i = 0; i < n; i++) {
+                        Record r = expired.get(i);
+                        ids[i] = r.get(0, Long.class);
+                        holders[i] = r.get(1, String.class);
+                        retry[i] = rule.retry(r.get(2, Integer.class), r.get(3, Integer.class));
+                      }
+                      return tx.resultQuery(rescueSql, ids, holders, retry)
+                          .fetch(
+                              r ->
+                                  new RescuedJob(
+                                      r.get(0, Long.class),
+                                      r.get(1, String.class),
+                                      r.get(2, String.class)));
+                    }));
   }
 
   /**
