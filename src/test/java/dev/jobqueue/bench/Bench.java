@@ -18,10 +18,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark suite of issue 6: workloads W1–W5, the plain-SQL ceiling, the index anatomy and the
- * 64 MB memory run, on an embedded PostgreSQL (or {@code JOB_QUEUE_DATABASE_URL}). It prints a
- * Markdown table and writes the raw figures as JSON. It is a program, not a test: nothing asserts
- * on speed.
+ * The benchmark suite: workloads W1–W5, the plain-SQL ceiling, the index anatomy and the 64 MB
+ * memory run, on an embedded PostgreSQL (or {@code JOB_QUEUE_DATABASE_URL}). It prints a Markdown
+ * table and writes the raw figures as JSON. It is a program, not a test: nothing asserts on speed.
  *
  * <pre>
  * ./mvnw -q -Pbench test-compile exec:java -Dexec.args="--quick"

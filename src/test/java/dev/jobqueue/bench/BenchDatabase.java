@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * The server the suite runs on: {@code JOB_QUEUE_DATABASE_URL} (with {@code
  * JOB_QUEUE_DATABASE_USER} and {@code JOB_QUEUE_DATABASE_PASSWORD}) when set, else an embedded
- * PostgreSQL configured like the issue's peer setup.
+ * PostgreSQL configured like the setup the peers were measured on.
  */
 final class BenchDatabase implements AutoCloseable {
 

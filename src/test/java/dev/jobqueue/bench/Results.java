@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoublePredicate;
 
-/** Every figure the suite measures: one value per run, with its target from issue 6. */
+/** Every figure the suite measures: one value per run, with its target (docs/benchmarks.md). */
 final class Results {
 
   /** How a figure is shown. */
@@ -160,8 +160,7 @@ final class Results {
 
   String markdown() {
     StringBuilder table = new StringBuilder();
-    table.append(
-        "| workload | figure | median | range (min–max) | runs | target (issue 6) | met? |\n");
+    table.append("| workload | figure | median | range (min–max) | runs | target | met? |\n");
     table.append("|---|---|---:|---:|---:|---|---|\n");
     for (Figure f : figures.values()) {
       Double median = f.median();

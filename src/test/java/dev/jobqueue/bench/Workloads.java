@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The workloads of issue 6. Each measurement runs in a fresh schema that is dropped afterwards;
- * clocks are {@code System.nanoTime()}.
+ * The benchmark workloads (docs/benchmarks.md). Each measurement runs in a fresh schema that is
+ * dropped afterwards; clocks are {@code System.nanoTime()}.
  */
 final class Workloads {
 
@@ -51,7 +51,7 @@ final class Workloads {
   /** Payload JSON of the plain-JDBC ceiling rows: what the library stores for a Tick. */
   private static final String CEILING_PAYLOAD = "{\"i\": 0, \"t\": 0}";
 
-  /** Workload sizes: the issue's, or smaller ones for a smoke run. */
+  /** Workload sizes: the documented ones, or smaller ones for a smoke run. */
   record Sizes(
       int w1Jobs,
       int w2Jobs,

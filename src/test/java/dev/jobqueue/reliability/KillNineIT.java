@@ -52,8 +52,9 @@ class KillNineIT {
   }
 
   /**
-   * The issue's figures: at least 5 kills during 50,000 jobs, one about every 10 s, with the
-   * default claim bound (10 per worker: up to 9 jobs per worker wait in each JVM's local queue).
+   * The scenario's figures (docs/reliability.md): at least 5 kills during 50,000 jobs, one about
+   * every 10 s, with the default claim bound (10 per worker: up to 9 jobs per worker wait in each
+   * JVM's local queue).
    */
   @Test
   @Tag("reliability")

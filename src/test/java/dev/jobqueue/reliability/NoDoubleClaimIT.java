@@ -30,7 +30,7 @@ class NoDoubleClaimIT {
     }
   }
 
-  /** The figures: 3 JVMs x 8 workers, 50,000 jobs. */
+  /** The scenario's figures (docs/reliability.md): 3 JVMs x 8 workers, 50,000 jobs. */
   @Test
   @Tag("reliability")
   void fiftyThousandJobsOnThreeJvms() throws Exception {
