@@ -107,9 +107,9 @@ class ArchitectureTest {
           .because("micrometer-core is optional: the library must run without it");
 
   /**
-   * The issue that defines the API requires building the manager from "either a DataSource or a
-   * JDBC URL", so javax.sql.DataSource is the second allowed JDBC type, beside java.sql.Connection
-   * for enqueueing inside the caller's transaction (docs/architecture.md records the decision).
+   * A manager is built from either a DataSource or a JDBC URL, so javax.sql.DataSource is the
+   * second allowed JDBC type, beside java.sql.Connection for enqueueing inside the caller's
+   * transaction (docs/architecture.md records the decision).
    */
   @ArchTest
   static final ArchRule publicApiExposesNoJooqJacksonOrJdbcTypes =

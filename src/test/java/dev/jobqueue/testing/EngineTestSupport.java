@@ -345,6 +345,20 @@ public final class EngineTestSupport implements AutoCloseable {
    * @return the wrapper
    */
   public static DataSource refusingStatements(DataSource delegate, String fragment) {
+    return wrappingConnections(
+        delegate,
+        (target, m, a) -> {
+          if (m.getName().equals("prepareStatement")
+              && a[0] instanceof String sql
+              && sql.contains(fragment)) {
+            throw new SQLException("statement refused by the test: " + fragment);
+          }
+          return invoke(target, m, a);
+        });
+  }
+
+  /** A data source whose connections answer every call through {@code call}. */
+  private static DataSource wrappingConnections(DataSource delegate, Call call) {
     return (DataSource)
         Proxy.newProxyInstance(
             EngineTestSupport.class.getClassLoader(),
@@ -352,17 +366,7 @@ public final class EngineTestSupport implements AutoCloseable {
             (proxy, method, args) -> {
               Object value = invoke(delegate, method, args);
               return value instanceof Connection connection
-                  ? proxy(
-                      Connection.class,
-                      connection,
-                      (target, m, a) -> {
-                        if (m.getName().equals("prepareStatement")
-                            && a[0] instanceof String sql
-                            && sql.contains(fragment)) {
-                          throw new SQLException("statement refused by the test: " + fragment);
-                        }
-                        return invoke(target, m, a);
-                      })
+                  ? proxy(Connection.class, connection, call)
                   : value;
             });
   }
@@ -372,19 +376,7 @@ public final class EngineTestSupport implements AutoCloseable {
   }
 
   private static DataSource onListen(DataSource delegate, ListenHook hook) {
-    return (DataSource)
-        Proxy.newProxyInstance(
-            EngineTestSupport.class.getClassLoader(),
-            new Class<?>[] {DataSource.class},
-            (proxy, method, args) -> {
-              Object value = invoke(delegate, method, args);
-              return value instanceof Connection connection
-                  ? proxy(
-                      Connection.class,
-                      connection,
-                      (target, m, a) -> wrapStatements(target, m, a, hook))
-                  : value;
-            });
+    return wrappingConnections(delegate, (target, m, a) -> wrapStatements(target, m, a, hook));
   }
 
   private static Object wrapStatements(Object target, Method method, Object[] args, ListenHook hook)
