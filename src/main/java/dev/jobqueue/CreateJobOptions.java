@@ -34,6 +34,8 @@ public final class CreateJobOptions {
   private final Integer maxRetries;
   private final Integer timeoutSeconds;
   private final Instant scheduledAt;
+  private final String queue;
+  private final String concurrencyKey;
 
   private CreateJobOptions(Builder builder) {
     this.type = builder.type;
@@ -42,6 +44,8 @@ public final class CreateJobOptions {
     this.maxRetries = builder.maxRetries;
     this.timeoutSeconds = builder.timeoutSeconds;
     this.scheduledAt = builder.scheduledAt;
+    this.queue = builder.queue;
+    this.concurrencyKey = builder.concurrencyKey;
   }
 
   /**
@@ -122,6 +126,26 @@ public final class CreateJobOptions {
     return Optional.ofNullable(scheduledAt);
   }
 
+  /**
+   * The queue to run in, if set; otherwise the handler's {@link JobPolicy#queue()} applies, and
+   * without one the {@value JobQueueConfig#DEFAULT_QUEUE} queue.
+   *
+   * @return the queue name, or empty
+   */
+  public Optional<String> queue() {
+    return Optional.ofNullable(queue);
+  }
+
+  /**
+   * The concurrency key, if set: jobs of one queue with the same key count together against the
+   * queue's (or their type's) per-key limits, for example {@code "tenant:42"}.
+   *
+   * @return the key, or empty
+   */
+  public Optional<String> concurrencyKey() {
+    return Optional.ofNullable(concurrencyKey);
+  }
+
   @Override
   public String toString() {
     // The payload is left out on purpose: it may carry personal data.
@@ -135,6 +159,10 @@ public final class CreateJobOptions {
         + timeoutSeconds
         + ", scheduledAt="
         + scheduledAt
+        + ", queue="
+        + queue
+        + ", concurrencyKey="
+        + concurrencyKey
         + "]";
   }
 
@@ -146,6 +174,8 @@ public final class CreateJobOptions {
     private Integer maxRetries;
     private Integer timeoutSeconds;
     private Instant scheduledAt;
+    private String queue;
+    private String concurrencyKey;
 
     private Builder(String type, Object payload) {
       this.type = Objects.requireNonNull(type, "type must not be null");
@@ -196,6 +226,32 @@ public final class CreateJobOptions {
      */
     public Builder scheduledAt(Instant scheduledAt) {
       this.scheduledAt = Objects.requireNonNull(scheduledAt, "scheduledAt must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the queue the job runs in. A name is a lower-case letter followed by up to 62 lower-case
+     * letters, digits, {@code _} or {@code -}; {@code createJob} rejects any other.
+     *
+     * @param queue the queue name; default: the handler's {@link JobPolicy#queue()}, else {@value
+     *     JobQueueConfig#DEFAULT_QUEUE}
+     * @return this builder
+     */
+    public Builder queue(String queue) {
+      this.queue = Objects.requireNonNull(queue, "queue must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the concurrency key: at most the configured number of jobs with one key run at once in
+     * the job's queue, across all nodes. 1 to 255 characters.
+     *
+     * @param concurrencyKey the key, for example {@code "tenant:42"}
+     * @return this builder
+     */
+    public Builder concurrencyKey(String concurrencyKey) {
+      this.concurrencyKey =
+          Objects.requireNonNull(concurrencyKey, "concurrencyKey must not be null");
       return this;
     }
 

@@ -70,6 +70,18 @@ public interface JobHandler<P> {
   default void validate(P payload, ValidationErrors errors) {}
 
   /**
+   * How this handler's jobs run where they differ from the configuration: their queue, retries,
+   * timeout, snoozes and per-key limit. Read when a job is created and when one runs.
+   *
+   * <p>The default overrides nothing.
+   *
+   * @return the policy
+   */
+  default JobPolicy policy() {
+    return JobPolicy.defaults();
+  }
+
+  /**
    * The body of a handler built with {@link JobHandler#of}.
    *
    * @param <P> the payload class

@@ -27,6 +27,15 @@ public final class JobQueueConfig {
   /** What a schema name must look like: at most 63 bytes, lower case, no quoting needed. */
   public static final Pattern SCHEMA_PATTERN = Settings.SCHEMA_NAME;
 
+  /** The queue a job runs in when neither its options nor its handler's policy name one. */
+  public static final String DEFAULT_QUEUE = "default";
+
+  /**
+   * What a queue name must look like: a lower-case letter, then up to 62 lower-case letters,
+   * digits, {@code _} or {@code -}.
+   */
+  public static final Pattern QUEUE_PATTERN = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+
   /** The largest payload cap that can be configured: 64 MiB. */
   public static final int MAX_PAYLOAD_BYTES_LIMIT = 64 * 1024 * 1024;
 

@@ -187,6 +187,7 @@ class ArchitectureTest {
             "JobHandler",
             "JobHandlerRegistry",
             "JobMetrics",
+            "JobPolicy",
             "JobPriority",
             "JobQueueConfig",
             "JobQueueException",

@@ -41,10 +41,12 @@ class SchemaMigrationIT {
   private static final String HISTORY = "jobqueue_schema_history";
 
   /** Every migration the library ships, in order: each applied exactly once. */
-  private static final String[] MIGRATIONS = {"1", "2", "3"};
+  private static final String[] MIGRATIONS = {"1", "2", "3", "4"};
 
   /** Every table the library creates in its schema. */
-  private static final String[] LIBRARY_TABLES = {"jobs", "nodes", "job_stats", "leader", HISTORY};
+  private static final String[] LIBRARY_TABLES = {
+    "jobs", "nodes", "job_stats", "leader", "queues", "job_starts", HISTORY
+  };
 
   /** The first key of the library's advisory lock ("jobq"). */
   private static final long LOCK_CLASS = 0x6a6f6271L;
@@ -145,9 +147,11 @@ class SchemaMigrationIT {
             "jobs_status_created_idx",
             "jobs_type_created_idx",
             "jobs_payload_idx",
-            "jobs_lease_idx");
+            "jobs_lease_idx",
+            "jobs_running_key_idx",
+            "jobs_unique_idx");
     assertThat(indexes.get("jobs_claim_idx"))
-        .contains("(priority, run_at, id)")
+        .contains("(queue, priority, run_at, id)")
         .contains("WHERE (status = 'pending'::text)");
     assertThat(indexes.get("jobs_created_idx")).contains("(created_at DESC, id DESC)");
     assertThat(indexes.get("jobs_status_created_idx"))
@@ -157,6 +161,38 @@ class SchemaMigrationIT {
     assertThat(indexes.get("jobs_lease_idx"))
         .contains("(lease_expires_at)")
         .contains("WHERE (status = 'running'::text)");
+    assertThat(indexes.get("jobs_running_key_idx"))
+        .contains("(queue, concurrency_key)")
+        .contains("WHERE (status = 'running'::text)");
+    assertThat(indexes.get("jobs_unique_idx"))
+        .startsWith("CREATE UNIQUE INDEX")
+        .contains("(type, unique_key)")
+        .contains("(unique_key IS NOT NULL)");
+  }
+
+  @Test
+  void thePriorityConstraintAndDefaultComeFromJobPriority() {
+    manager(schema).initialize();
+    String table = schema + ".jobs";
+    db.execute(
+        "insert into "
+            + table
+            + " (type, payload, max_retries, timeout_seconds)"
+            + " values ('t', '{}', 0, 1)");
+    assertThat(db.queryLong("select priority from " + table))
+        .isEqualTo((long) JobPriority.NORMAL.rank());
+    String insert =
+        "insert into " + table + " (type, payload, max_retries, timeout_seconds, priority) values ";
+    JobPriority[] all = JobPriority.values();
+    db.execute(insert + "('t', '{}', 0, 1, " + all[all.length - 1].rank() + ")");
+    assertThatThrownBy(() -> db.execute(insert + "('t', '{}', 0, 1, " + (all[0].rank() - 1) + ")"))
+        .rootCause()
+        .hasMessageContaining("jobs_priority_check");
+    assertThatThrownBy(
+            () ->
+                db.execute(insert + "('t', '{}', 0, 1, " + (all[all.length - 1].rank() + 1) + ")"))
+        .rootCause()
+        .hasMessageContaining("jobs_priority_check");
   }
 
   // ---------------------------------------------------------------- idempotence and concurrency

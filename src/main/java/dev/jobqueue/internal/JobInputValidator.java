@@ -5,6 +5,7 @@ import dev.jobqueue.FieldError;
 import dev.jobqueue.JobFilters;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobValidationException;
 import dev.jobqueue.ValidationErrors;
@@ -94,7 +95,23 @@ public final class JobInputValidator {
                 type));
       }
     }
-    int maxRetries = options.maxRetries().orElse(config.defaultMaxRetries());
+    JobPolicy policy = handler.map(JobInputValidator::policyOf).orElse(JobPolicy.defaults());
+    String queue = options.queue().or(policy::queue).orElse(JobQueueConfig.DEFAULT_QUEUE);
+    if (!JobQueueConfig.QUEUE_PATTERN.matcher(queue).matches()) {
+      errors.add(
+          FieldError.of(
+              prefix + "queue", "must match " + JobQueueConfig.QUEUE_PATTERN.pattern(), queue));
+    }
+    String concurrencyKey = options.concurrencyKey().orElse(null);
+    if (concurrencyKey != null && !isValidKey(concurrencyKey)) {
+      errors.add(
+          FieldError.of(
+              prefix + "concurrencyKey",
+              "must be 1 to " + MAX_KEY_LENGTH + " characters, with no control characters",
+              concurrencyKey));
+    }
+    int maxRetries =
+        options.maxRetries().orElse(policy.maxRetries().orElse(config.defaultMaxRetries()));
     if (maxRetries < 0 || maxRetries > CreateJobOptions.MAX_RETRIES_LIMIT) {
       errors.add(
           FieldError.of(
@@ -102,7 +119,10 @@ public final class JobInputValidator {
               "must be between 0 and " + CreateJobOptions.MAX_RETRIES_LIMIT,
               maxRetries));
     }
-    int timeoutSeconds = options.timeoutSeconds().orElse(config.defaultTimeoutSeconds());
+    int timeoutSeconds =
+        options
+            .timeoutSeconds()
+            .orElse(policy.timeoutSeconds().orElse(config.defaultTimeoutSeconds()));
     if (timeoutSeconds < 1 || timeoutSeconds > CreateJobOptions.MAX_TIMEOUT_SECONDS) {
       errors.add(
           FieldError.of(
@@ -124,7 +144,57 @@ public final class JobInputValidator {
       return null;
     }
     return new NewJob(
-        type, options.priority().rank(), payloadJson, maxRetries, timeoutSeconds, scheduledAt);
+        type,
+        options.priority().rank(),
+        payloadJson,
+        maxRetries,
+        timeoutSeconds,
+        scheduledAt,
+        queue,
+        concurrencyKey);
+  }
+
+  /**
+   * A handler's policy; a handler whose {@code policy()} throws or returns null is refused.
+   *
+   * @param handler the handler
+   * @return its policy
+   * @throws IllegalStateException naming the handler, if it has none
+   */
+  public static JobPolicy policyOf(JobHandler<?> handler) {
+    JobPolicy policy;
+    try {
+      policy = handler.policy();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "the policy() of handler " + handler.type() + " threw " + e, e);
+    }
+    if (policy == null) {
+      throw new IllegalStateException("the policy() of handler " + handler.type() + " is null");
+    }
+    return policy;
+  }
+
+  /** The longest concurrency or unique key. */
+  public static final int MAX_KEY_LENGTH = 255;
+
+  /**
+   * Whether a concurrency or unique key may be stored: 1 to {@value #MAX_KEY_LENGTH} characters,
+   * none of them a control character.
+   *
+   * @param key the key
+   * @return true if it may
+   */
+  public static boolean isValidKey(String key) {
+    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (Character.isISOControl(key.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private String encodePayload(

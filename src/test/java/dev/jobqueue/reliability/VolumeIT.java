@@ -305,13 +305,15 @@ class VolumeIT {
   /** Times the library's claim statement, after a warm-up; the claimed jobs stay running. */
   private List<Long> timeClaims(String what) {
     for (int i = 0; i < 50; i++) {
-      repository.executions().claimAvailable("volume-probe", TYPES, CLAIM_SIZE, 60_000);
+      repository.executions().claimAvailable("default", "volume-probe", TYPES, CLAIM_SIZE, 60_000);
     }
     List<Long> nanos = new ArrayList<>();
     for (int i = 0; i < CLAIMS; i++) {
       long started = System.nanoTime();
       List<ClaimedJob> claimed =
-          repository.executions().claimAvailable("volume-probe", TYPES, CLAIM_SIZE, 60_000);
+          repository
+              .executions()
+              .claimAvailable("default", "volume-probe", TYPES, CLAIM_SIZE, 60_000);
       nanos.add(System.nanoTime() - started);
       assertThat(claimed).hasSize(CLAIM_SIZE);
     }

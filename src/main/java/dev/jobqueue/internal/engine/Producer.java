@@ -182,7 +182,12 @@ final class Producer extends LoopService {
     String[] typeArray = types.toArray(new String[0]);
     long sent = System.nanoTime();
     List<ClaimedJob> claimed =
-        repository.claimAvailable(nodeId, typeArray, limit, config.leaseDuration().toMillis());
+        repository.claimAvailable(
+            JobQueueConfig.DEFAULT_QUEUE,
+            nodeId,
+            typeArray,
+            limit,
+            config.leaseDuration().toMillis());
     long leaseEnds = leases.endsAfter(leases.sentSince(sent));
     for (ClaimedJob job : claimed) {
       held.add(new Execution(job, leaseEnds));
@@ -196,7 +201,7 @@ final class Producer extends LoopService {
       return claimed.size() == limit ? 0 : poll;
     }
     return repository
-        .millisUntilNextDue(typeArray)
+        .millisUntilNextDue(JobQueueConfig.DEFAULT_QUEUE, typeArray)
         // Due now but not claimable: other nodes hold the rows' locks for a moment.
         .map(millis -> Math.min(poll, Math.max(millis, MIN_WAIT_MILLIS)))
         .orElse(poll);

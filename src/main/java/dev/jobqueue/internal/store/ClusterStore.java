@@ -239,7 +239,7 @@ public final class ClusterStore {
                         + " from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[],"
                         + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
                         + " ?::text[]) as u(m, n, t, p, s, f, r, tm, mx, h)"
-                        + " on conflict (minute, node_id, type) do update set"
+                        + " on conflict (minute, node_id, queue, type) do update set"
                         + " processed = excluded.processed, succeeded = excluded.succeeded,"
                         + " failed = excluded.failed, retried = excluded.retried,"
                         + " total_millis = excluded.total_millis,"

@@ -3,7 +3,7 @@ package dev.jobqueue.internal.store;
 import static dev.jobqueue.internal.store.Sql.inTransaction;
 import static dev.jobqueue.internal.store.Sql.instant;
 import static dev.jobqueue.internal.store.Sql.perPriority;
-import static dev.jobqueue.internal.store.Sql.repeat;
+import static dev.jobqueue.internal.store.Sql.repeatEach;
 import static dev.jobqueue.internal.store.Sql.run;
 
 import dev.jobqueue.JobPriority;
@@ -38,8 +38,11 @@ public final class ExecutionStore {
   private final String rescueSql;
   private final String nextDueSql;
 
-  ExecutionStore(DSLContext dsl, String qualified) {
+  ExecutionStore(DSLContext dsl, String qualified, String qualifiedQueues) {
     this.dsl = dsl;
+    // A paused queue's jobs are claimed by no statement that starts after the pause committed.
+    String notPaused =
+        " and not exists (select 1 from " + qualifiedQueues + " where name = ? and paused)";
     String fence = " and j.locked_by = ? and j.status = 'running'";
     // A job claimed before whose run_at is still older than that claim was given back by a rescue
     // or a release (a failure, retryJob and a new job set run_at to now or later): given_back.
@@ -47,7 +50,9 @@ public final class ExecutionStore {
         "with claimable as materialized ("
             + " select id, coalesce(started_at > run_at, false) as given_back from "
             + qualified
-            + " where status = 'pending' and run_at <= now() and type = any(?::text[])"
+            + " where queue = ? and status = 'pending' and run_at <= now()"
+            + " and type = any(?::text[])"
+            + notPaused
             + " order by "
             + ClaimOrder.SQL
             + " limit ? for update skip locked)"
@@ -156,7 +161,10 @@ public final class ExecutionStore {
     String minRunAt =
         "(select min(run_at) from "
             + qualified
-            + " where status = 'pending' and priority = %d and type = any(?::text[]))";
+            + " where queue = ? and status = 'pending' and priority = %d"
+            + " and type = any(?::text[])"
+            + notPaused
+            + ")";
     this.nextDueSql =
         "select (extract(epoch from (least("
             + perPriority(minRunAt)
@@ -164,16 +172,19 @@ public final class ExecutionStore {
   }
 
   /**
-   * Claims up to {@code limit} due jobs of the given types, in claim order (priority, run_at, id),
-   * in one statement. Rows other nodes have locked are skipped, never waited for.
+   * Claims up to {@code limit} due jobs of the given types in one queue, in claim order (priority,
+   * run_at, id), in one statement; none while the queue is paused. Rows other nodes have locked are
+   * skipped, never waited for.
    *
+   * @param queue the queue
    * @param node this node's id, stored in {@code locked_by}
    * @param types the types this node has handlers for
    * @param limit the most jobs to claim
    * @param leaseMillis how long the lease lasts before it must be renewed
    * @return the claimed jobs, in claim order
    */
-  public List<ClaimedJob> claimAvailable(String node, String[] types, int limit, long leaseMillis) {
+  public List<ClaimedJob> claimAvailable(
+      String queue, String node, String[] types, int limit, long leaseMillis) {
     if (limit <= 0 || types.length == 0) {
       return List.of();
     }
@@ -182,7 +193,7 @@ public final class ExecutionStore {
         () -> {
           List<ClaimedJob> claimed =
               new ArrayList<>(
-                  dsl.resultQuery(claimSql, types, limit, node, leaseMillis)
+                  dsl.resultQuery(claimSql, queue, types, queue, limit, node, leaseMillis)
                       .fetch(
                           r ->
                               new ClaimedJob(
@@ -391,17 +402,20 @@ public final class ExecutionStore {
   }
 
   /**
-   * How long until the next pending job of these types falls due, by the database clock.
+   * How long until the next pending job of these types in an unpaused queue falls due, by the
+   * database clock.
    *
+   * @param queue the queue
    * @param types the types a node has handlers for
    * @return milliseconds (zero or negative when one is due now), or empty when none is pending
    */
-  public Optional<Long> millisUntilNextDue(String[] types) {
+  public Optional<Long> millisUntilNextDue(String queue, String[] types) {
     return run(
         "find the next due job",
         () ->
             Optional.ofNullable(
-                dsl.resultQuery(nextDueSql, repeat(types, JobPriority.values().length))
+                dsl.resultQuery(
+                        nextDueSql, repeatEach(JobPriority.values().length, queue, types, queue))
                     .fetchOne(0, Long.class)));
   }
 

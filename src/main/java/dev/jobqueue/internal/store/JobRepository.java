@@ -125,12 +125,14 @@ public final class JobRepository {
     this.insertSql =
         "insert into "
             + qualified
-            + " (type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at)"
+            + " (type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at,"
+            + " queue, concurrency_key)"
             + " select u.type, u.priority, u.payload::jsonb, u.max_retries, u.timeout_seconds,"
-            + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now())"
+            + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now()), u.queue, u.ckey"
             + " from unnest(?::text[], ?::smallint[], ?::text[], ?::integer[], ?::integer[],"
-            + " ?::timestamptz[]) with ordinality"
-            + " as u(type, priority, payload, max_retries, timeout_seconds, scheduled_at, ord)"
+            + " ?::timestamptz[], ?::text[], ?::text[]) with ordinality"
+            + " as u(type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue,"
+            + " ckey, ord)"
             + " order by u.ord"
             // One notification per statement at most (an uncorrelated sub-select runs once),
             // and only when the caller asks for it: see Notifier for the debouncing.
@@ -148,7 +150,7 @@ public final class JobRepository {
             // A running job's node is told at once; the heartbeat would notice it too.
             + " returning t.status, case when t.status = 'running'"
             + " then (select count(*) from pg_notify(?, ? || j.id)) end";
-    this.executions = new ExecutionStore(dsl, qualified);
+    this.executions = new ExecutionStore(dsl, qualified, Sql.qualified(schema, "queues"));
     this.cluster = new ClusterStore(dsl, schema);
   }
 
@@ -217,6 +219,8 @@ public final class JobRepository {
     Integer[] maxRetries = new Integer[n];
     Integer[] timeouts = new Integer[n];
     String[] scheduled = new String[n];
+    String[] queues = new String[n];
+    String[] keys = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = newJobs.get(i);
       types[i] = job.type();
@@ -225,6 +229,8 @@ public final class JobRepository {
       maxRetries[i] = job.maxRetries();
       timeouts[i] = job.timeoutSeconds();
       scheduled[i] = job.scheduledAt() == null ? null : job.scheduledAt().toString();
+      queues[i] = job.queue();
+      keys[i] = job.concurrencyKey();
     }
     List<Long> ids =
         new ArrayList<>(
@@ -236,6 +242,8 @@ public final class JobRepository {
                     maxRetries,
                     timeouts,
                     scheduled,
+                    queues,
+                    keys,
                     channel,
                     Notifications.NEW_JOBS,
                     notify)

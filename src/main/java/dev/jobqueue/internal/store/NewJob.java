@@ -11,6 +11,8 @@ import java.time.Instant;
  * @param maxRetries the retry budget
  * @param timeoutSeconds the per-attempt timeout
  * @param scheduledAt when it may first run, or null for "now" by the database clock
+ * @param queue the queue it runs in
+ * @param concurrencyKey its concurrency key, or null
  */
 public record NewJob(
     String type,
@@ -18,4 +20,6 @@ public record NewJob(
     String payloadJson,
     int maxRetries,
     int timeoutSeconds,
-    Instant scheduledAt) {}
+    Instant scheduledAt,
+    String queue,
+    String concurrencyKey) {}

@@ -1,5 +1,6 @@
 package dev.jobqueue.internal.store;
 
+import dev.jobqueue.JobPriority;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueException;
 import dev.jobqueue.JobStoreException;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -45,7 +47,11 @@ public final class SchemaMigrator {
    * session-level settings would stay on a pooled server connection.
    */
   public static final List<String> SCRIPTS =
-      List.of("V1__create_jobs.sql", "V2__nodes_and_stats.sql", "V3__leader.sql");
+      List.of(
+          "V1__create_jobs.sql",
+          "V2__nodes_and_stats.sql",
+          "V3__leader.sql",
+          "V4__queues_limits_unique.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;
@@ -186,6 +192,7 @@ public final class SchemaMigrator {
         .createSchemas(true)
         .table(HISTORY_TABLE)
         .locations(LOCATION)
+        .placeholders(placeholders())
         .cleanDisabled(true)
         // The schema may already hold the application's tables (even "public"): the history
         // table is ours alone, so baselining below V1 and then applying V1 is safe.
@@ -193,6 +200,18 @@ public final class SchemaMigrator {
         .baselineVersion("0")
         .validateMigrationNaming(true)
         .load();
+  }
+
+  /**
+   * The values the scripts take from the library's own definitions rather than repeat: the
+   * priorities' stored ranks, from {@link JobPriority}.
+   */
+  static Map<String, String> placeholders() {
+    JobPriority[] priorities = JobPriority.values();
+    return Map.of(
+        "priority_first", String.valueOf(priorities[0].rank()),
+        "priority_last", String.valueOf(priorities[priorities.length - 1].rank()),
+        "priority_default", String.valueOf(JobPriority.NORMAL.rank()));
   }
 
   private static void lock(Connection connection, String schema, Duration timeout)

@@ -8,7 +8,6 @@ import dev.jobqueue.JobStoreException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -111,9 +110,12 @@ final class Sql {
   }
 
   /** {@code value}, {@code times} times: one bind per repetition of a fragment. */
-  static Object[] repeat(Object value, int times) {
-    Object[] values = new Object[times];
-    Arrays.fill(values, value);
+  /** The bind values {@code group}, {@code times} over: for SQL built by {@link #perPriority}. */
+  static Object[] repeatEach(int times, Object... group) {
+    Object[] values = new Object[times * group.length];
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(group, 0, values, i * group.length, group.length);
+    }
     return values;
   }
 

@@ -34,14 +34,15 @@ class ClaimGivenBackIT {
   }
 
   private static ClaimedJob claimOne() {
-    List<ClaimedJob> claimed = repository.executions().claimAvailable(NODE, TYPES, 1, 60_000);
+    List<ClaimedJob> claimed =
+        repository.executions().claimAvailable("default", NODE, TYPES, 1, 60_000);
     assertThat(claimed).hasSize(1);
     return claimed.get(0);
   }
 
   @Test
   void onlyJobsGivenBackByARescueOrAReleaseAreMarked() {
-    repository.insert(List.of(new NewJob("t", 2, "{}", 5, 60, null)), false);
+    repository.insert(List.of(new NewJob("t", 2, "{}", 5, 60, null, "default", null)), false);
     ClaimedJob first = claimOne();
     assertThat(first.givenBack()).as("first claim").isFalse();
 

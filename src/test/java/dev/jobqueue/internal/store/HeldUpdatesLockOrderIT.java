@@ -40,11 +40,11 @@ class HeldUpdatesLockOrderIT {
     for (int round = 0; round < 15; round++) {
       List<NewJob> jobs = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
-        jobs.add(new NewJob("t", 2, "{}", 0, 60, null));
+        jobs.add(new NewJob("t", 2, "{}", 0, 60, null, "default", null));
       }
       repository.insert(jobs, false);
       List<ClaimedJob> claimed =
-          repository.executions().claimAvailable(NODE, new String[] {"t"}, 400, 60_000);
+          repository.executions().claimAvailable("default", NODE, new String[] {"t"}, 400, 60_000);
       assertThat(claimed).hasSize(400);
 
       List<HeldJob> held = new ArrayList<>();
