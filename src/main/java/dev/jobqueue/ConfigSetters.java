@@ -4,6 +4,8 @@ import dev.jobqueue.JobQueueConfig.Builder;
 import dev.jobqueue.internal.config.Setting;
 import dev.jobqueue.internal.config.Settings;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The setters of {@link JobQueueConfig.Builder}, one per setting, kept apart so that {@code
@@ -43,6 +45,22 @@ abstract class ConfigSetters {
    */
   public Builder minWorkers(int minWorkers) {
     return set(Settings.MIN_WORKERS, minWorkers);
+  }
+
+  /**
+   * @param queues one or more queues, each named once: the queues this node serves
+   * @return this builder
+   */
+  public Builder queues(List<QueueOptions> queues) {
+    return set(Settings.QUEUES, queues == null ? null : List.copyOf(queues));
+  }
+
+  /**
+   * @param queues one or more queues, each named once: the queues this node serves
+   * @return this builder
+   */
+  public Builder queues(QueueOptions... queues) {
+    return queues(queues == null ? null : Arrays.asList(queues));
   }
 
   /**

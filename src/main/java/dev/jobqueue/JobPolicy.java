@@ -149,19 +149,15 @@ public final class JobPolicy {
     /**
      * Sets the queue the handler's jobs go to.
      *
-     * @param queue a name matching {@link JobQueueConfig#QUEUE_PATTERN}
+     * @param queue a name matching {@link QueueOptions#NAME_PATTERN}
      * @return this builder
      * @throws IllegalArgumentException if the name does not match
      */
     public Builder queue(String queue) {
       Objects.requireNonNull(queue, "queue must not be null");
-      if (!JobQueueConfig.QUEUE_PATTERN.matcher(queue).matches()) {
+      if (!QueueOptions.NAME_PATTERN.matcher(queue).matches()) {
         throw new IllegalArgumentException(
-            "queue must match "
-                + JobQueueConfig.QUEUE_PATTERN.pattern()
-                + " (was '"
-                + queue
-                + "')");
+            "queue must match " + QueueOptions.NAME_PATTERN.pattern() + " (was '" + queue + "')");
       }
       this.queue = queue;
       return this;

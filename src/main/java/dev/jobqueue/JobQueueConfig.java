@@ -6,6 +6,7 @@ import dev.jobqueue.internal.config.Sensitivity;
 import dev.jobqueue.internal.config.Setting;
 import dev.jobqueue.internal.config.Settings;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,12 +30,6 @@ public final class JobQueueConfig {
 
   /** The queue a job runs in when neither its options nor its handler's policy name one. */
   public static final String DEFAULT_QUEUE = "default";
-
-  /**
-   * What a queue name must look like: a lower-case letter, then up to 62 lower-case letters,
-   * digits, {@code _} or {@code -}.
-   */
-  public static final Pattern QUEUE_PATTERN = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
 
   /** The largest payload cap that can be configured: 64 MiB. */
   public static final int MAX_PAYLOAD_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -90,6 +85,11 @@ public final class JobQueueConfig {
   /** {@return the most workers the pool runs at once; default 5} */
   public int maxWorkers() {
     return Settings.MAX_WORKERS.get(values);
+  }
+
+  /** {@return the queues this node serves, each with workers of its own; default default} */
+  public List<QueueOptions> queues() {
+    return Settings.QUEUES.get(values);
   }
 
   /** {@return the fewest workers the pool keeps when idle; default 1} */

@@ -200,6 +200,43 @@ public final class WorkerPool {
   }
 
   /**
+   * The queues this pool serves now: the configured ones, and those added since, less those
+   * removed.
+   *
+   * @return their names, in the order they were added
+   */
+  public List<String> getQueues() {
+    return engine.queues();
+  }
+
+  /**
+   * Starts serving another queue while the pool runs, with workers of its own. If the options carry
+   * limits, they are stored for the queue first, for every node.
+   *
+   * @param queue the queue
+   * @return true if the pool now serves it; false if it did already (its options stay as they were)
+   * @throws IllegalStateException if the pool is not running
+   */
+  public boolean addQueue(QueueOptions queue) {
+    Objects.requireNonNull(queue, "queue must not be null");
+    return engine.addQueue(queue);
+  }
+
+  /**
+   * Stops serving a queue. Its claimed jobs that have not started go back to pending at once; its
+   * running jobs may finish within {@code gracefulShutdownTimeout}, then they are interrupted and
+   * given back to pending without counting an attempt. Returns when that is done. Other nodes that
+   * serve the queue go on with it.
+   *
+   * @param queue the queue's name
+   * @return true if the pool served it
+   */
+  public boolean removeQueue(String queue) {
+    Objects.requireNonNull(queue, "queue must not be null");
+    return engine.removeQueue(queue);
+  }
+
+  /**
    * Whether the pool is woken by LISTEN/NOTIFY right now; false while it polls.
    *
    * @return true when the listener is connected

@@ -17,8 +17,7 @@ class ShutdownOrderTest {
 
   private static final List<String> STOP_ORDER =
       List.of(
-          "poller",
-          "workers",
+          "queues",
           "listener",
           "pruner",
           "leader",

@@ -8,6 +8,7 @@ import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobValidationException;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.ValidationErrors;
 import dev.jobqueue.internal.store.JobQuery;
 import dev.jobqueue.internal.store.NewJob;
@@ -97,10 +98,10 @@ public final class JobInputValidator {
     }
     JobPolicy policy = handler.map(JobInputValidator::policyOf).orElse(JobPolicy.defaults());
     String queue = options.queue().or(policy::queue).orElse(JobQueueConfig.DEFAULT_QUEUE);
-    if (!JobQueueConfig.QUEUE_PATTERN.matcher(queue).matches()) {
+    if (!QueueOptions.NAME_PATTERN.matcher(queue).matches()) {
       errors.add(
           FieldError.of(
-              prefix + "queue", "must match " + JobQueueConfig.QUEUE_PATTERN.pattern(), queue));
+              prefix + "queue", "must match " + QueueOptions.NAME_PATTERN.pattern(), queue));
     }
     String concurrencyKey = options.concurrencyKey().orElse(null);
     if (concurrencyKey != null && !isValidKey(concurrencyKey)) {

@@ -305,7 +305,16 @@ class VolumeIT {
   /** Times the library's claim statement, after a warm-up; the claimed jobs stay running. */
   private List<Long> timeClaims(String what) {
     for (int i = 0; i < 50; i++) {
-      repository.executions().claimAvailable("default", "volume-probe", TYPES, CLAIM_SIZE, 60_000);
+      repository
+          .executions()
+          .claimAvailable(
+              "default",
+              "volume-probe",
+              TYPES,
+              new Integer[TYPES.length],
+              false,
+              CLAIM_SIZE,
+              60_000);
     }
     List<Long> nanos = new ArrayList<>();
     for (int i = 0; i < CLAIMS; i++) {
@@ -313,7 +322,15 @@ class VolumeIT {
       List<ClaimedJob> claimed =
           repository
               .executions()
-              .claimAvailable("default", "volume-probe", TYPES, CLAIM_SIZE, 60_000);
+              .claimAvailable(
+                  "default",
+                  "volume-probe",
+                  TYPES,
+                  new Integer[TYPES.length],
+                  false,
+                  CLAIM_SIZE,
+                  60_000)
+              .jobs();
       nanos.add(System.nanoTime() - started);
       assertThat(claimed).hasSize(CLAIM_SIZE);
     }

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
@@ -72,7 +73,20 @@ public final class LedgerCluster implements AutoCloseable {
    * @throws IOException if it cannot start
    */
   public Child launch(Node node) throws IOException {
-    Child child = WorkerProcess.launch(db, schema, node);
+    return launch(node, Map.of());
+  }
+
+  /**
+   * Launches a child node with extra environment variables; see {@link
+   * WorkerProcess#launch(TestDatabase, String, Node, Map)}.
+   *
+   * @param node its settings
+   * @param environment added to the child's environment
+   * @return the child, not yet ready
+   * @throws IOException if it cannot start
+   */
+  public Child launch(Node node, Map<String, String> environment) throws IOException {
+    Child child = WorkerProcess.launch(db, schema, node, environment);
     children.add(child);
     return child;
   }
@@ -85,9 +99,21 @@ public final class LedgerCluster implements AutoCloseable {
    * @throws Exception if one cannot start or get ready within 60 s
    */
   public List<Child> launchAll(List<Node> nodes) throws Exception {
+    return launchAll(nodes, Map.of());
+  }
+
+  /**
+   * Launches child nodes with extra environment variables and waits until all are ready.
+   *
+   * @param nodes their settings
+   * @param environment added to each child's environment
+   * @return the children
+   * @throws Exception if one cannot start or get ready within 60 s
+   */
+  public List<Child> launchAll(List<Node> nodes, Map<String, String> environment) throws Exception {
     List<Child> started = new ArrayList<>();
     for (Node node : nodes) {
-      started.add(launch(node));
+      started.add(launch(node, environment));
     }
     for (Child child : started) {
       child.awaitReady(Duration.ofSeconds(60));

@@ -2,9 +2,12 @@ package dev.jobqueue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.JobContext;
 import dev.jobqueue.JobHandler;
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.QueueOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +18,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -284,15 +288,18 @@ public final class WorkerProcess {
                     .retryBaseDelay(Duration.ofMillis(50))
                     .retryMaxDelay(Duration.ofMillis(200))
                     .retryJitter(0)
+                    .queues(queues(System.getenv(QUEUES_VARIABLE)))
                     .build())
             .dataSource(pool)
             .handler(
-                JobHandler.of(
-                    LEDGER_TYPE,
-                    Task.class,
-                    (task, ctx) ->
-                        Ledger.recordExecution(
-                            task, ctx, ledgerPool, schema, nodeId, line -> print(out, line))))
+                withPolicy(
+                    JobHandler.of(
+                        LEDGER_TYPE,
+                        Task.class,
+                        (task, ctx) ->
+                            Ledger.recordExecution(
+                                task, ctx, ledgerPool, schema, nodeId, line -> print(out, line))),
+                    System.getenv(KEY_LIMIT_VARIABLE)))
             .build();
     Runnable shutdown =
         () -> {
@@ -313,6 +320,51 @@ public final class WorkerProcess {
     print(out, "READY " + manager.workerPool().getNodeId());
     new CountDownLatch(1).await(Long.parseLong(o.get("lifetimeMillis")), TimeUnit.MILLISECONDS);
     Runtime.getRuntime().halt(3);
+  }
+
+  /** The queues a ledger node serves, as {@code JOB_QUEUE_QUEUES} writes them; default if unset. */
+  public static final String QUEUES_VARIABLE = "LEDGER_QUEUES";
+
+  /** A per-key limit for the ledger handler's policy ({@code maxRunningPerKey}); none if unset. */
+  public static final String KEY_LIMIT_VARIABLE = "LEDGER_MAX_RUNNING_PER_KEY";
+
+  private static List<QueueOptions> queues(String text) {
+    if (text == null || text.isBlank()) {
+      return List.of(QueueOptions.of(JobQueueConfig.DEFAULT_QUEUE));
+    }
+    List<QueueOptions> queues = new ArrayList<>();
+    for (String entry : text.split(",")) {
+      queues.add(QueueOptions.parse(entry));
+    }
+    return queues;
+  }
+
+  private static <P> JobHandler<P> withPolicy(JobHandler<P> handler, String keyLimit) {
+    if (keyLimit == null || keyLimit.isBlank()) {
+      return handler;
+    }
+    JobPolicy policy = JobPolicy.builder().maxRunningPerKey(Integer.parseInt(keyLimit)).build();
+    return new JobHandler<>() {
+      @Override
+      public String type() {
+        return handler.type();
+      }
+
+      @Override
+      public Class<P> payloadType() {
+        return handler.payloadType();
+      }
+
+      @Override
+      public Object execute(P payload, JobContext context) throws Exception {
+        return handler.execute(payload, context);
+      }
+
+      @Override
+      public JobPolicy policy() {
+        return policy;
+      }
+    };
   }
 
   private static void print(PrintStream out, String line) {
@@ -523,6 +575,23 @@ public final class WorkerProcess {
    * @throws IOException if the JVM cannot be started
    */
   public static Child launch(TestDatabase db, String schema, Node node) throws IOException {
+    return launch(db, schema, node, Map.of());
+  }
+
+  /**
+   * Starts a child node in {@code ledger} mode with extra environment variables, such as {@link
+   * #QUEUES_VARIABLE} and {@link #KEY_LIMIT_VARIABLE}.
+   *
+   * @param db the test database
+   * @param schema the schema
+   * @param node the node's settings
+   * @param environment variables added to the child's environment
+   * @return a handle; close it to kill the child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static Child launch(
+      TestDatabase db, String schema, Node node, Map<String, String> environment)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
     command.add("-Xmx192m");
@@ -548,6 +617,7 @@ public final class WorkerProcess {
     command.add("graceMillis=" + node.gracefulShutdownTimeout().toMillis());
     command.add("lifetimeMillis=" + node.lifetime().toMillis());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
     return new Child(node.nodeId(), builder.start());
   }
 

@@ -1,9 +1,13 @@
 package dev.jobqueue.internal.config;
 
+import dev.jobqueue.QueueOptions;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -55,6 +59,27 @@ public final class Check<T> {
     String names =
         Arrays.stream(type.getEnumConstants()).map(nameOf).collect(Collectors.joining(", "));
     return new Check<>(names, Check::requirePresent);
+  }
+
+  /** {@return a check allowing a list of at least one queue, each name at most once} */
+  static Check<List<QueueOptions>> distinctQueues() {
+    return new Check<>(
+        "one or more queues, each named once",
+        (name, value) -> {
+          requirePresent(name, value);
+          if (value.isEmpty()) {
+            throw new IllegalArgumentException(
+                name + " must name at least one queue; to serve none, set runWorkers(false)");
+          }
+          Set<String> seen = new HashSet<>();
+          for (QueueOptions queue : value) {
+            Objects.requireNonNull(queue, name + " must not contain null");
+            if (!seen.add(queue.name())) {
+              throw new IllegalArgumentException(
+                  name + " must name each queue once (was '" + queue.name() + "' twice)");
+            }
+          }
+        });
   }
 
   /** {@return a check allowing whole numbers from {@code min} to {@code max}} */

@@ -26,6 +26,7 @@ import static java.time.Duration.ofSeconds;
 
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.RetryStrategy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,20 @@ public final class Settings {
       define(WORKERS, "minWorkers", "JOB_QUEUE_MIN_WORKERS", INT, 1)
           .check(between(0, 10_000))
           .meaning("Workers kept when idle.");
+
+  /** The {@code queues} setting. */
+  public static final Setting<List<QueueOptions>> QUEUES =
+      define(
+              WORKERS,
+              "queues",
+              "JOB_QUEUE_QUEUES",
+              ValueType.QUEUES,
+              List.of(QueueOptions.of(JobQueueConfig.DEFAULT_QUEUE)))
+          .check(Check.distinctQueues())
+          .meaning(
+              "The queues this node serves, each with workers of its own: `name` or"
+                  + " `name:maxWorkers`, comma-separated. A queue without a count has between"
+                  + " `minWorkers` and `maxWorkers` workers.");
 
   /** The {@code maxJobsPerWorker} setting. */
   public static final Setting<Integer> MAX_JOBS_PER_WORKER =

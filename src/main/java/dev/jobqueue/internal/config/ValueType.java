@@ -1,9 +1,13 @@
 package dev.jobqueue.internal.config;
 
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.RetryStrategy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The type of a setting's value, and how it is read from an environment variable and written in
@@ -66,6 +70,16 @@ public final class ValueType<T> {
           RetryStrategy::wireName,
           RetryStrategy::wireName,
           RetryStrategy::wireName);
+
+  /** Queues, written {@code name} or {@code name:maxWorkers}, separated by commas. */
+  @SuppressWarnings("unchecked")
+  public static final ValueType<List<QueueOptions>> QUEUES =
+      new ValueType<>(
+          (Class<List<QueueOptions>>) (Class<?>) List.class,
+          ValueType::parseQueues,
+          ValueType::showQueues,
+          ValueType::showQueues,
+          ValueType::showQueues);
 
   private static final long MILLIS_PER_DAY = Duration.ofDays(1).toMillis();
 
@@ -155,6 +169,18 @@ public final class ValueType<T> {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(expected);
     }
+  }
+
+  private static List<QueueOptions> parseQueues(String text) {
+    List<QueueOptions> queues = new ArrayList<>();
+    for (String entry : text.split(",", -1)) {
+      queues.add(QueueOptions.parse(entry));
+    }
+    return List.copyOf(queues);
+  }
+
+  private static String showQueues(List<QueueOptions> queues) {
+    return queues.stream().map(QueueOptions::toString).collect(Collectors.joining(","));
   }
 
   private static Boolean parseFlag(String text) {

@@ -3,6 +3,7 @@ package dev.jobqueue.internal.engine;
 import dev.jobqueue.JobEventListener;
 import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
 import dev.jobqueue.internal.leader.LeaderElector;
@@ -46,8 +47,7 @@ public final class Engine {
   private final JobHandlerRegistry registry;
   private final String nodeId;
   private final StatsRecorder stats;
-  private final WorkerSlots slots;
-  private final Producer producer;
+  private final Queues queues;
   private final NotificationListener listener;
   private final HeldJobs held;
   private final LeaderElector leader;
@@ -94,41 +94,60 @@ public final class Engine {
             config.maxPayloadBytes());
     LeaseKeeper leases =
         new LeaseKeeper(repository.executions(), nodeId, config.leaseDuration(), held);
-    Producer[] producerRef = new Producer[1];
-    this.slots = new WorkerSlots(config, held, executor, () -> producerRef[0].queueLow());
+    Queues[] queuesRef = new Queues[1];
     this.listener =
         listen
             ? new NotificationListener(
                 dataSource,
                 repository.channel(),
-                () -> producerRef[0].announced(),
+                queue -> queuesRef[0].announced(queue),
+                queue -> queuesRef[0].paused(queue),
                 this::cancelLocally)
             : null;
-    this.producer =
-        new Producer(
-            config,
-            registry,
-            repository.executions(),
-            nodeId,
-            held,
-            slots,
-            leases,
-            this::isListening);
-    producerRef[0] = producer;
+    this.queues =
+        new Queues(
+            config.queues(),
+            options -> {
+              LocalQueue local = new LocalQueue(options.name());
+              Producer[] producer = new Producer[1];
+              WorkerSlots slots =
+                  new WorkerSlots(
+                      config,
+                      QueueWorkers.of(options, config),
+                      local,
+                      held,
+                      executor,
+                      () -> producer[0].queueLow());
+              producer[0] =
+                  new Producer(
+                      config,
+                      registry,
+                      repository.executions(),
+                      nodeId,
+                      held,
+                      local,
+                      slots,
+                      leases,
+                      this::isListening,
+                      () -> declare(repository, options));
+              return new QueueRunner(local, slots, producer[0]);
+            },
+            config.gracefulShutdownTimeout().toMillis());
+    queuesRef[0] = queues;
     List<Service> order = new ArrayList<>();
     // The start order; stop runs it backwards. Written here and nowhere else.
     order.add(completer);
     order.add(heartbeat);
     order.add(new StatsFlush(repository.cluster(), stats));
     order.add(leases);
-    order.add(new Watchdog(held, slots, executor));
+    order.add(new Watchdog(held, queues, executor));
     order.add(
         new Rescuer(
             repository.executions(),
             config.rescueInterval(),
             () -> {
               // They kept their place in the queue: claim them here now, and tell the others.
-              producer.rescued();
+              queues.rescued();
               repository.notifyNewJobs();
             }));
     // Leader-only work runs after the election starts and stops before it resigns.
@@ -143,8 +162,7 @@ public final class Engine {
     if (listener != null) {
       order.add(listener);
     }
-    order.add(slots);
-    order.add(producer);
+    order.add(queues);
     this.services = new ServiceGroup("engine", order);
   }
 
@@ -175,11 +193,11 @@ public final class Engine {
       services.start();
       running = true;
       log.info(
-          "Worker pool started with {} workers (node {}, types {}, max {} workers)",
-          slots.size(),
+          "Worker pool started with {} workers (node {}, types {}, queues {})",
+          workers().size(),
           nodeId,
           registry.getRegisteredTypes(),
-          config.maxWorkers());
+          config.queues());
     }
   }
 
@@ -224,7 +242,11 @@ public final class Engine {
    * @return a snapshot
    */
   public List<Worker> workers() {
-    return slots.workers();
+    List<Worker> all = new ArrayList<>();
+    for (QueueRunner runner : queues.all()) {
+      all.addAll(runner.slots.workers());
+    }
+    return all;
   }
 
   /**
@@ -233,7 +255,11 @@ public final class Engine {
    * @return the count
    */
   public int activeWorkers() {
-    return slots.active();
+    int active = 0;
+    for (QueueRunner runner : queues.all()) {
+      active += runner.slots.active();
+    }
+    return active;
   }
 
   /**
@@ -242,7 +268,11 @@ public final class Engine {
    * @return the count
    */
   public int idleWorkers() {
-    return slots.idle();
+    int idle = 0;
+    for (QueueRunner runner : queues.all()) {
+      idle += runner.slots.idle();
+    }
+    return idle;
   }
 
   /**
@@ -252,7 +282,55 @@ public final class Engine {
    * @return the count
    */
   public int stuckWorkers() {
-    return slots.stuck();
+    int stuck = 0;
+    for (QueueRunner runner : queues.all()) {
+      stuck += runner.slots.stuck();
+    }
+    return stuck;
+  }
+
+  /**
+   * The most workers this node runs at once: the sum over the queues it serves.
+   *
+   * @return the count
+   */
+  public int maxWorkers() {
+    int max = 0;
+    for (QueueRunner runner : queues.all()) {
+      max += runner.slots.bounds().max();
+    }
+    return max;
+  }
+
+  /**
+   * The queues this node serves now.
+   *
+   * @return their names, in the order they were added
+   */
+  public List<String> queues() {
+    return queues.names();
+  }
+
+  /**
+   * Starts serving another queue while the node runs.
+   *
+   * @param options the queue
+   * @return false if the node serves it already
+   * @throws IllegalStateException if the node is not running
+   */
+  public boolean addQueue(QueueOptions options) {
+    return queues.add(options);
+  }
+
+  /**
+   * Stops serving a queue: its queued jobs go back to pending at once, its running jobs finish
+   * within the graceful timeout (then they are interrupted and given back).
+   *
+   * @param queue the queue's name
+   * @return false if the node did not serve it
+   */
+  public boolean removeQueue(String queue) {
+    return queues.remove(queue);
   }
 
   /**
@@ -272,12 +350,18 @@ public final class Engine {
    * @return the streak, or empty
    */
   public Optional<String> claimFailing(int atLeast) {
-    return producer.failing(atLeast);
+    for (QueueRunner runner : queues.all()) {
+      Optional<String> failing = runner.producer.failing(atLeast);
+      if (failing.isPresent()) {
+        return failing;
+      }
+    }
+    return Optional.empty();
   }
 
   /** New jobs may be due: claim now rather than at the next poll. */
   public void wakeUp() {
-    producer.wakeUp();
+    queues.wakeUp("");
   }
 
   /**
@@ -311,16 +395,25 @@ public final class Engine {
     return leader.isLeader();
   }
 
+  /** Writes the limits a served queue declares, or makes sure it has a row. */
+  private static void declare(JobRepository repository, QueueOptions options) {
+    if (options.limits().isPresent()) {
+      repository.queues().setLimits(options.name(), options.limits().get());
+    } else {
+      repository.queues().declare(options.name());
+    }
+  }
+
   private NodeInfo nodeInfo() {
     return new NodeInfo(
         nodeId,
         NodeIds.host(),
         ProcessHandle.current().pid(),
         registry.getRegisteredTypes().toArray(new String[0]),
-        config.maxWorkers(),
-        slots.active(),
-        slots.idle(),
-        slots.stuck(),
+        maxWorkers(),
+        activeWorkers(),
+        idleWorkers(),
+        stuckWorkers(),
         isListening());
   }
 }

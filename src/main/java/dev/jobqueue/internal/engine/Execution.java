@@ -33,6 +33,10 @@ final class Execution {
 
   final ClaimedJob job;
   final HeldJob held;
+
+  /** The queue the job was claimed from, whose workers run it. */
+  final LocalQueue local;
+
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private volatile Thread thread;
   private volatile Worker worker;
@@ -47,9 +51,11 @@ final class Execution {
    * @param job the claimed row
    * @param leaseExpiresNanos when the lease ends by this JVM's monotonic clock: the time just
    *     before the claim was sent plus the lease, so never later than the database's own expiry
+   * @param local the queue it was claimed from
    */
-  Execution(ClaimedJob job, long leaseExpiresNanos) {
+  Execution(ClaimedJob job, long leaseExpiresNanos, LocalQueue local) {
     this.job = job;
+    this.local = local;
     this.held = new HeldJob(job.id(), job.token());
     this.leaseExpiresNanos = leaseExpiresNanos;
   }

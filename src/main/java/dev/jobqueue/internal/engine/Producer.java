@@ -2,13 +2,18 @@ package dev.jobqueue.internal.engine;
 
 import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
 import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClaimedJob;
+import dev.jobqueue.internal.store.Claims;
 import dev.jobqueue.internal.store.ExecutionStore;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -34,12 +39,16 @@ final class Producer extends LoopService {
   private static final int MAX_CLAIM = 1_000;
   private static final long MIN_WAIT_MILLIS = 25;
   private static final long STOP_MILLIS = 5_000;
+  private static final long LIMITED_RECHECK_MILLIS = 100;
+  private static final Integer NO_KEY_LIMIT = 0;
 
   private final JobQueueConfig config;
   private final JobHandlerRegistry registry;
   private final ExecutionStore repository;
   private final String nodeId;
   private final HeldJobs held;
+  private final LocalQueue local;
+  private final String queue;
   private final WorkerSlots slots;
   private final LeaseKeeper leases;
   private final BooleanSupplier listening;
@@ -53,6 +62,9 @@ final class Producer extends LoopService {
    */
   private volatile boolean catchingUp;
 
+  /** Set when the queue may have been paused: the next iteration looks before anything else. */
+  private final AtomicBoolean pauseCheck = new AtomicBoolean();
+
   /** Set by a rescue here that gave jobs back to pending; the next claim catches up. */
   private final AtomicBoolean rescuedHere = new AtomicBoolean();
 
@@ -61,16 +73,40 @@ final class Producer extends LoopService {
 
   private boolean prepared;
 
+  /**
+   * Whether the queue had limits at the last look (its own, or a handler's per-key limit): then
+   * claims take their turn with the other nodes'. Loop only.
+   */
+  private boolean limited;
+
+  /** The per-key limit of each type's handler; {@link #NO_KEY_LIMIT} when it sets none. */
+  private final Map<String, Integer> keyLimitByType = new ConcurrentHashMap<>();
+
+  private final Runnable declare;
+
   Producer(
       JobQueueConfig config,
       JobHandlerRegistry registry,
       ExecutionStore repository,
       String nodeId,
       HeldJobs held,
+      LocalQueue local,
       WorkerSlots slots,
       LeaseKeeper leases,
-      BooleanSupplier listening) {
-    this(config, registry, repository, nodeId, held, slots, leases, listening, new Wakeup());
+      BooleanSupplier listening,
+      Runnable declare) {
+    this(
+        config,
+        registry,
+        repository,
+        nodeId,
+        held,
+        local,
+        slots,
+        leases,
+        listening,
+        declare,
+        new Wakeup());
   }
 
   private Producer(
@@ -79,12 +115,17 @@ final class Producer extends LoopService {
       ExecutionStore repository,
       String nodeId,
       HeldJobs held,
+      LocalQueue local,
       WorkerSlots slots,
       LeaseKeeper leases,
       BooleanSupplier listening,
+      Runnable declare,
       Wakeup wakeup) {
     super(
-        Loop.named("poller")
+        Loop.named(
+                local.name().equals(JobQueueConfig.DEFAULT_QUEUE)
+                    ? "poller"
+                    : "poller-" + local.name())
             .logTo(log, "Claiming jobs")
             .backoff(100, Math.max(5_000, config.pollInterval().toMillis() * 4 + 100))
             .signal(wakeup),
@@ -95,18 +136,21 @@ final class Producer extends LoopService {
     this.repository = repository;
     this.nodeId = nodeId;
     this.held = held;
+    this.local = local;
+    this.queue = local.name();
     this.slots = slots;
     this.leases = leases;
     this.listening = listening;
-    held.onSettled(this::settled);
+    this.declare = declare;
+    local.onSettled(this::settled);
   }
 
   /** Stops claiming, then gives the queued jobs that never started back to pending. */
   @Override
   public void stop(Deadline deadline) {
     super.stop(deadline);
-    held.close();
-    held.releaseQueued();
+    local.close();
+    held.releaseQueued(local);
   }
 
   /** New jobs may be due: claim now rather than at the next poll. */
@@ -117,6 +161,12 @@ final class Producer extends LoopService {
   /** A notification announced new or given-back jobs. */
   void announced() {
     wakeup.signal();
+  }
+
+  /** The queue was paused: give back the jobs that wait here, and claim no more. */
+  void paused() {
+    pauseCheck.set(true);
+    wakeup.poke();
   }
 
   /** A rescue on this node gave jobs back to pending: claim them now. */
@@ -132,7 +182,7 @@ final class Producer extends LoopService {
 
   /** A held job was settled: room for another, claimed if the queue runs low or catching up. */
   private void settled() {
-    if (isRunning() && (held.queued() < slots.size() || catchingUp)) {
+    if (isRunning() && (local.size() < slots.size() || catchingUp)) {
       wakeup.poke();
     }
   }
@@ -147,23 +197,30 @@ final class Producer extends LoopService {
   protected long runOnce() {
     if (!prepared) {
       prepareHandlers();
+      declare.run(); // Retried by the loop's backoff until it gets through.
       prepared = true;
     }
     if (wakeup.takeTimedOut() && !listening.getAsBoolean()) {
-      // Without LISTEN no notification announces jobs that other nodes rescued: each poll stands
-      // in for one.
+      // Without LISTEN no notification announces jobs that other nodes rescued, or a pause: each
+      // poll stands in for one.
       wakeup.announce();
+      pauseCheck.set(local.size() > 0);
     }
     long poll = config.pollInterval().toMillis();
     List<String> types = registry.getRegisteredTypes();
     if (types.isEmpty()) {
       return poll;
     }
+    String[] typeArray = types.toArray(new String[0]);
+    if (pauseCheck.getAndSet(false)
+        && repository.nextDue(queue, typeArray).state() == Claims.QueueState.PAUSED) {
+      return afterState(Claims.QueueState.PAUSED, poll);
+    }
     if (rescuedHere.getAndSet(false)) {
       catchingUp = true;
     }
     int live = Math.max(1, slots.size());
-    if (held.queued() >= live && !catchingUp) {
+    if (local.size() >= live && !catchingUp) {
       if (!wakeup.announced()) {
         return poll; // Workers poke when the local queue runs low.
       }
@@ -174,23 +231,27 @@ final class Producer extends LoopService {
       lastAnnouncedCatchUp = System.nanoTime();
       catchingUp = true;
     }
-    int limit = claimLimit(live, slots.size(), held.size());
+    Integer[] keyLimits = keyLimits(types);
+    for (Integer keyLimit : keyLimits) {
+      limited |= keyLimit != null; // A handler's per-key limit needs the limited claim.
+    }
+    int limit = claimLimit(live, slots.size(), local.held());
+    if (limited) {
+      // A claimed job counts against the limits from its claim: take only what starts now.
+      limit = Math.min(limit, slots.bounds().max() - local.held());
+    }
     if (limit <= 0) {
       return poll; // Settling a job pokes.
     }
     wakeup.takeAnnounced(); // This claim takes whatever a notification announced, oldest first.
-    String[] typeArray = types.toArray(new String[0]);
     long sent = System.nanoTime();
-    List<ClaimedJob> claimed =
+    Claims.Result result =
         repository.claimAvailable(
-            JobQueueConfig.DEFAULT_QUEUE,
-            nodeId,
-            typeArray,
-            limit,
-            config.leaseDuration().toMillis());
+            queue, nodeId, typeArray, keyLimits, limited, limit, config.leaseDuration().toMillis());
     long leaseEnds = leases.endsAfter(leases.sentSince(sent));
+    List<ClaimedJob> claimed = result.jobs();
     for (ClaimedJob job : claimed) {
-      held.add(new Execution(job, leaseEnds));
+      held.add(new Execution(job, leaseEnds, local));
     }
     // A full claim that ends with a job given back may have left more of them behind: go on
     // claiming as room comes free. Otherwise none is left (they come first in the claim order,
@@ -198,13 +259,65 @@ final class Producer extends LoopService {
     catchingUp = claimed.size() == limit && claimed.get(claimed.size() - 1).givenBack();
     if (!claimed.isEmpty()) {
       slots.grow();
-      return claimed.size() == limit ? 0 : poll;
+      return claimed.size() == limit ? 0 : limited ? Math.min(poll, LIMITED_RECHECK_MILLIS) : poll;
     }
-    return repository
-        .millisUntilNextDue(JobQueueConfig.DEFAULT_QUEUE, typeArray)
+    if (result.state() != Claims.QueueState.OPEN || limited) {
+      return afterState(result.state(), poll);
+    }
+    Claims.Due due = repository.nextDue(queue, typeArray);
+    if (due.state() != Claims.QueueState.OPEN) {
+      return afterState(due.state(), poll);
+    }
+    return due.millis()
         // Due now but not claimable: other nodes hold the rows' locks for a moment.
         .map(millis -> Math.min(poll, Math.max(millis, MIN_WAIT_MILLIS)))
         .orElse(poll);
+  }
+
+  /**
+   * The wait after a claim that took nothing, by the queue's state: a paused queue gives back the
+   * jobs that wait here for a worker, and waits for its resume (a notification, or the next poll);
+   * a queue found limited, or found no longer limited, is claimed again at once the other way; a
+   * limited queue whose limits leave no room looks again soon, or as soon as one of its jobs here
+   * is settled.
+   */
+  private long afterState(Claims.QueueState state, long poll) {
+    switch (state) {
+      case PAUSED:
+        held.releaseQueued(local);
+        return poll;
+      case OPEN:
+        limited = false;
+        return 0;
+      default:
+        if (!limited) {
+          limited = true;
+          return 0;
+        }
+        return Math.min(poll, LIMITED_RECHECK_MILLIS);
+    }
+  }
+
+  /** Per type, its handler's own per-key limit, or null for the queue's; read once per type. */
+  private Integer[] keyLimits(List<String> types) {
+    Integer[] limits = new Integer[types.size()];
+    for (int i = 0; i < limits.length; i++) {
+      limits[i] =
+          keyLimitByType.computeIfAbsent(
+              types.get(i),
+              type ->
+                  registry
+                      .find(type)
+                      .map(JobInputValidator::policyOf)
+                      .map(policy -> policy.maxRunningPerKey())
+                      .filter(OptionalInt::isPresent)
+                      .map(OptionalInt::getAsInt)
+                      .orElse(NO_KEY_LIMIT));
+      if (limits[i] == 0) {
+        limits[i] = null;
+      }
+    }
+    return limits;
   }
 
   /**
@@ -214,7 +327,7 @@ final class Producer extends LoopService {
    * with {@code maxJobsPerWorker = 1}); and never more than {@value #MAX_CLAIM}.
    */
   private int claimLimit(int live, int workers, int holding) {
-    int slots = live + (workers < config.maxWorkers() ? 1 : 0);
+    int slots = live + (workers < this.slots.bounds().max() ? 1 : 0);
     return Math.min(MAX_CLAIM, slots * config.maxJobsPerWorker() - holding);
   }
 

@@ -16,10 +16,10 @@ final class Watchdog extends LoopService {
   static final long INTERVAL_MILLIS = 50;
 
   private final HeldJobs held;
-  private final WorkerSlots slots;
+  private final Queues queues;
   private final Executor executor;
 
-  Watchdog(HeldJobs held, WorkerSlots slots, Executor executor) {
+  Watchdog(HeldJobs held, Queues queues, Executor executor) {
     super(
         Loop.named("watchdog")
             .logTo(log, "Watchdog")
@@ -27,7 +27,7 @@ final class Watchdog extends LoopService {
             .initialDelay(INTERVAL_MILLIS),
         1_000);
     this.held = held;
-    this.slots = slots;
+    this.queues = queues;
     this.executor = executor;
   }
 
@@ -52,7 +52,9 @@ final class Watchdog extends LoopService {
         executor.timedOut(execution, now);
       }
     }
-    slots.replaceStuck(now);
+    for (QueueRunner runner : queues.all()) {
+      runner.slots.replaceStuck(now);
+    }
     return INTERVAL_MILLIS;
   }
 }

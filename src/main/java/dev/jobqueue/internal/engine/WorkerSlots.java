@@ -15,17 +15,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker slots and their scaling: starts {@code minWorkers} workers, adds one whenever claimed
- * jobs wait and no worker is idle (up to {@code maxWorkers}), retires workers idle for {@code
- * workerIdleTimeout} (down to {@code minWorkers}), and gives the slot of a worker stuck in a
- * handler to a fresh one. On stop it waits up to {@code gracefulShutdownTimeout} for running jobs,
- * then interrupts the rest and gives them back to pending. Thread-safe.
+ * The worker slots of one queue and their scaling: starts the queue's {@code minWorkers} workers,
+ * adds one whenever claimed jobs of the queue wait and no worker is idle (up to its {@code
+ * maxWorkers}), retires workers idle for {@code workerIdleTimeout} (down to {@code minWorkers}),
+ * and gives the slot of a worker stuck in a handler to a fresh one. On stop it waits up to {@code
+ * gracefulShutdownTimeout} for running jobs, then interrupts the rest and gives them back to
+ * pending. Thread-safe.
  */
 final class WorkerSlots implements Service {
   private static final Logger log = LoggerFactory.getLogger(WorkerSlots.class);
   private static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final JobQueueConfig config;
+  private final QueueWorkers bounds;
+  private final LocalQueue local;
   private final HeldJobs held;
   private final Executor executor;
   private final Runnable queueLow;
@@ -38,10 +41,20 @@ final class WorkerSlots implements Service {
   private ThreadFactory threads;
 
   /**
+   * @param bounds how many workers the queue has here
+   * @param local the queue's claimed jobs, which these workers run
    * @param queueLow told when a worker took a job and fewer jobs than workers are left queued
    */
-  WorkerSlots(JobQueueConfig config, HeldJobs held, Executor executor, Runnable queueLow) {
+  WorkerSlots(
+      JobQueueConfig config,
+      QueueWorkers bounds,
+      LocalQueue local,
+      HeldJobs held,
+      Executor executor,
+      Runnable queueLow) {
     this.config = config;
+    this.bounds = bounds;
+    this.local = local;
     this.held = held;
     this.executor = executor;
     this.queueLow = queueLow;
@@ -50,6 +63,11 @@ final class WorkerSlots implements Service {
   @Override
   public String name() {
     return "workers";
+  }
+
+  /** {@return how many workers the queue has here} */
+  QueueWorkers bounds() {
+    return bounds;
   }
 
   /**
@@ -68,15 +86,16 @@ final class WorkerSlots implements Service {
               ? Threads.virtual("jobqueue-worker-")
               : Threads.platform("jobqueue-worker-");
       running = true;
-      for (int i = 0; i < config.minWorkers(); i++) {
+      for (int i = 0; i < bounds.min(); i++) {
         spawn();
       }
     }
   }
 
   /**
-   * Waits for running jobs up to the graceful timeout (or the deadline), then interrupts the rest
-   * and gives them back to pending without counting an attempt; then the workers end.
+   * Waits for the queue's running jobs up to the graceful timeout (or the deadline), then
+   * interrupts the rest and gives them back to pending without counting an attempt; then the
+   * workers end.
    */
   @Override
   public void stop(Deadline deadline) {
@@ -87,12 +106,12 @@ final class WorkerSlots implements Service {
       }
     }
     Deadline grace = deadline.atMost(config.gracefulShutdownTimeout().toMillis());
-    while (held.anyRunning() && !grace.passed()) {
+    while (held.anyRunning(local) && !grace.passed()) {
       sleepQuietly(5);
     }
     List<Execution> interrupted = new ArrayList<>();
     for (Execution execution : held.all()) {
-      if (execution.preempt(Execution.Preemption.RELEASED)) {
+      if (execution.local == local && execution.preempt(Execution.Preemption.RELEASED)) {
         interrupted.add(execution);
       }
     }
@@ -126,7 +145,7 @@ final class WorkerSlots implements Service {
   /** Claimed jobs arrived: start workers for those no idle worker will take. */
   void grow() {
     synchronized (scaling) {
-      int wanted = toAdd(config.maxWorkers(), workers.size(), held.queued(), idle());
+      int wanted = toAdd(bounds.max(), workers.size(), local.size(), idle());
       for (int i = 0; i < wanted && running; i++) {
         spawn();
       }
@@ -204,7 +223,7 @@ final class WorkerSlots implements Service {
   }
 
   private void spawn() {
-    Worker worker = new Worker("worker-" + sequence.incrementAndGet());
+    Worker worker = new Worker(bounds.workerPrefix() + sequence.incrementAndGet());
     Thread thread = threads.newThread(() -> work(worker));
     thread.setName("jobqueue-" + worker.id());
     worker.attach(thread);
@@ -215,10 +234,10 @@ final class WorkerSlots implements Service {
 
   private void work(Worker worker) {
     try {
-      while (running && !held.isClosed() && !worker.isRetiring() && workers.contains(worker)) {
+      while (running && !local.isClosed() && !worker.isRetiring() && workers.contains(worker)) {
         Execution execution;
         try {
-          execution = held.take(idlePollMillis());
+          execution = local.take(idlePollMillis());
         } catch (InterruptedException e) {
           // A preemption's interrupt can land after its job ended; the loop condition decides.
           continue;
@@ -229,7 +248,7 @@ final class WorkerSlots implements Service {
           }
           continue;
         }
-        if (held.queued() < workers.size()) {
+        if (local.size() < workers.size()) {
           queueLow.run();
         }
         executor.execute(worker, execution);
@@ -248,7 +267,7 @@ final class WorkerSlots implements Service {
     long idleNanos = System.nanoTime() - worker.idleSinceNanos();
     synchronized (scaling) {
       if (mayRetire(
-          idleNanos, config.workerIdleTimeout().toNanos(), workers.size(), config.minWorkers())) {
+          idleNanos, config.workerIdleTimeout().toNanos(), workers.size(), bounds.min())) {
         workers.remove(worker);
         log.debug("Worker {} retired after being idle", worker.id());
         return true;

@@ -7,8 +7,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashSet;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -45,7 +48,8 @@ public final class NotificationListener extends LoopService {
 
   private final DataSource dataSource;
   private final String channel;
-  private final Runnable onNewJobs;
+  private final Consumer<String> onNewJobs;
+  private final Consumer<String> onPaused;
   private final LongConsumer onCancel;
   private final long probeIntervalMillis;
   private volatile boolean connected;
@@ -63,12 +67,19 @@ public final class NotificationListener extends LoopService {
    *
    * @param dataSource where its connections come from: the listening one and each probe's
    * @param channel the channel to listen on
-   * @param onNewJobs called when new jobs may be due, and after each (re)connect
+   * @param onNewJobs called with a queue name when new jobs may be due in it (resumed, or jobs
+   *     created), and with {@code ""} for every queue: after each (re)connect, and when jobs were
+   *     given back
+   * @param onPaused called with a queue name when the queue was paused
    * @param onCancel called with a job id when a running job was cancelled
    */
   public NotificationListener(
-      DataSource dataSource, String channel, Runnable onNewJobs, LongConsumer onCancel) {
-    this(dataSource, channel, onNewJobs, onCancel, PROBE_INTERVAL_MILLIS);
+      DataSource dataSource,
+      String channel,
+      Consumer<String> onNewJobs,
+      Consumer<String> onPaused,
+      LongConsumer onCancel) {
+    this(dataSource, channel, onNewJobs, onPaused, onCancel, PROBE_INTERVAL_MILLIS);
   }
 
   /**
@@ -76,14 +87,18 @@ public final class NotificationListener extends LoopService {
    *
    * @param dataSource where its connections come from: the listening one and each probe's
    * @param channel the channel to listen on
-   * @param onNewJobs called when new jobs may be due, and after each (re)connect
+   * @param onNewJobs called with a queue name when new jobs may be due in it (resumed, or jobs
+   *     created), and with {@code ""} for every queue: after each (re)connect, and when jobs were
+   *     given back
+   * @param onPaused called with a queue name when the queue was paused
    * @param onCancel called with a job id when a running job was cancelled
    * @param probeIntervalMillis how often a connected listener sends a probe
    */
   public NotificationListener(
       DataSource dataSource,
       String channel,
-      Runnable onNewJobs,
+      Consumer<String> onNewJobs,
+      Consumer<String> onPaused,
       LongConsumer onCancel,
       long probeIntervalMillis) {
     super(
@@ -95,6 +110,7 @@ public final class NotificationListener extends LoopService {
     this.dataSource = dataSource;
     this.channel = channel;
     this.onNewJobs = onNewJobs;
+    this.onPaused = onPaused;
     this.onCancel = onCancel;
   }
 
@@ -162,7 +178,7 @@ public final class NotificationListener extends LoopService {
     lastCheck = System.nanoTime();
     lastProbe = lastCheck;
     // Anything inserted while we were not listening has sent its notification already.
-    onNewJobs.run();
+    onNewJobs.accept("");
   }
 
   private void receive() throws SQLException {
@@ -192,7 +208,7 @@ public final class NotificationListener extends LoopService {
     if (notifications == null) {
       return;
     }
-    boolean newJobs = false;
+    Set<String> announced = new LinkedHashSet<>();
     for (PGNotification notification : notifications) {
       String payload = notification.getParameter();
       OptionalLong cancelled = Notifications.cancelled(payload);
@@ -200,13 +216,15 @@ public final class NotificationListener extends LoopService {
         awaitedProbe = null;
       } else if (cancelled.isPresent()) {
         onCancel.accept(cancelled.getAsLong());
-      } else if (!Notifications.isProbe(payload)
-          && (payload == null || !payload.startsWith(Notifications.CANCEL_PREFIX))) {
-        newJobs = true;
+      } else if (!Notifications.isProbe(payload)) {
+        Notifications.announcedQueue(payload).ifPresent(announced::add);
+        Notifications.pausedQueue(payload).ifPresent(onPaused);
       }
     }
-    if (newJobs) {
-      onNewJobs.run();
+    if (announced.contains("")) {
+      onNewJobs.accept("");
+    } else {
+      announced.forEach(onNewJobs);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.jobqueue.internal.notify;
 
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -7,7 +8,10 @@ import java.util.OptionalLong;
  * small: never a payload, at most a job id. <strong>Not API.</strong>
  *
  * <ul>
- *   <li>{@value #NEW_JOBS} (empty): new jobs may be due, or a rescue gave jobs back.
+ *   <li>{@value #NEW_JOBS} (empty): new jobs may be due in any queue, or a rescue gave jobs back.
+ *   <li>{@code jobs:<queue>}: new jobs may be due in one queue.
+ *   <li>{@code resume:<queue>}: a queue was resumed; the nodes serving it claim again.
+ *   <li>{@code pause:<queue>}: a queue was paused (claims check the stored state themselves).
  *   <li>{@code cancel:<id>}: a running job was cancelled; the node that runs it interrupts it.
  *   <li>{@code probe:<uuid>}: a listener's own test message, proving that notifications arrive.
  * </ul>
@@ -19,6 +23,15 @@ public final class Notifications {
 
   /** What a cancellation message starts with; the job id follows. */
   public static final String CANCEL_PREFIX = "cancel:";
+
+  /** What a message about new jobs in one queue starts with; the queue follows. */
+  public static final String JOBS_PREFIX = "jobs:";
+
+  /** What a resume message starts with; the queue follows. */
+  static final String RESUME_PREFIX = "resume:";
+
+  /** What a pause message starts with; the queue follows. */
+  static final String PAUSE_PREFIX = "pause:";
 
   /** What a probe starts with; a random id follows. */
   static final String PROBE_PREFIX = "probe:";
@@ -35,6 +48,68 @@ public final class Notifications {
   public static String channel(String schema) {
     String name = "jobqueue_" + schema;
     return name.length() > 63 ? name.substring(0, 63) : name;
+  }
+
+  /**
+   * The message announcing new jobs in one queue.
+   *
+   * @param queue a checked queue name
+   * @return the message
+   */
+  public static String newJobs(String queue) {
+    return JOBS_PREFIX + queue;
+  }
+
+  /**
+   * The message announcing that a queue was paused.
+   *
+   * @param queue a checked queue name
+   * @return the message
+   */
+  public static String paused(String queue) {
+    return PAUSE_PREFIX + queue;
+  }
+
+  /**
+   * The message announcing that a queue was resumed.
+   *
+   * @param queue a checked queue name
+   * @return the message
+   */
+  public static String resumed(String queue) {
+    return RESUME_PREFIX + queue;
+  }
+
+  /**
+   * The queue whose jobs a message announces: new jobs or a resume in one queue, or every queue for
+   * {@link #NEW_JOBS}.
+   *
+   * @param payload a message
+   * @return the queue name, {@code ""} for every queue, or empty when the message announces none
+   */
+  static Optional<String> announcedQueue(String payload) {
+    if (payload == null || payload.equals(NEW_JOBS)) {
+      return Optional.of("");
+    }
+    if (payload.startsWith(JOBS_PREFIX)) {
+      return Optional.of(payload.substring(JOBS_PREFIX.length()));
+    }
+    if (payload.startsWith(RESUME_PREFIX)) {
+      return Optional.of(payload.substring(RESUME_PREFIX.length()));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The queue a pause message names.
+   *
+   * @param payload a message
+   * @return the queue name, or empty when the message is not a pause
+   */
+  static Optional<String> pausedQueue(String payload) {
+    return payload != null && payload.startsWith(PAUSE_PREFIX)
+        ? Optional.of(payload.substring(PAUSE_PREFIX.length()))
+        : Optional.empty();
   }
 
   /**

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobStoreException;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.JdbcUrls;
 import javax.sql.DataSource;
@@ -109,9 +110,23 @@ public final class Database {
   }
 
   /**
+   * The most workers a node with this configuration runs at once: the sum over its queues.
+   *
+   * @param config the configuration
+   * @return the count
+   */
+  public static int workersOf(JobQueueConfig config) {
+    int workers = 0;
+    for (QueueOptions queue : config.queues()) {
+      workers += queue.maxWorkers().orElse(config.maxWorkers());
+    }
+    return workers;
+  }
+
+  /**
    * The pool size an owned pool gets.
    *
-   * @param maxWorkers the setting
+   * @param maxWorkers the node's workers, over all its queues
    * @return {@code maxWorkers + }{@value #CONNECTIONS_BEYOND_WORKERS}
    */
   public static int poolSize(int maxWorkers) {
@@ -184,7 +199,7 @@ public final class Database {
   }
 
   private DataSource openPool(boolean withoutServerPrepares) {
-    owned = newPool("jobqueue", url, poolSize(config.maxWorkers()), withoutServerPrepares);
+    owned = newPool("jobqueue", url, poolSize(workersOf(config)), withoutServerPrepares);
     return owned;
   }
 

@@ -1,18 +1,11 @@
 package dev.jobqueue.internal.store;
 
 import static dev.jobqueue.internal.store.Sql.inTransaction;
-import static dev.jobqueue.internal.store.Sql.instant;
-import static dev.jobqueue.internal.store.Sql.perPriority;
-import static dev.jobqueue.internal.store.Sql.repeatEach;
 import static dev.jobqueue.internal.store.Sql.run;
 
-import dev.jobqueue.JobPriority;
 import java.sql.Connection;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -27,7 +20,7 @@ import org.jooq.impl.DSL;
 public final class ExecutionStore {
 
   private final DSLContext dsl;
-  private final String claimSql;
+  private final Claims claims;
   private final String completeSql;
   private final String completeOneSql;
   private final String failSql;
@@ -36,34 +29,11 @@ public final class ExecutionStore {
   private final String anyExpiredSql;
   private final String expiredSql;
   private final String rescueSql;
-  private final String nextDueSql;
 
-  ExecutionStore(DSLContext dsl, String qualified, String qualifiedQueues) {
+  ExecutionStore(DSLContext dsl, String qualified, String qualifiedQueues, String qualifiedStarts) {
     this.dsl = dsl;
-    // A paused queue's jobs are claimed by no statement that starts after the pause committed.
-    String notPaused =
-        " and not exists (select 1 from " + qualifiedQueues + " where name = ? and paused)";
+    this.claims = new Claims(qualified, qualifiedQueues, qualifiedStarts);
     String fence = " and j.locked_by = ? and j.status = 'running'";
-    // A job claimed before whose run_at is still older than that claim was given back by a rescue
-    // or a release (a failure, retryJob and a new job set run_at to now or later): given_back.
-    this.claimSql =
-        "with claimable as materialized ("
-            + " select id, coalesce(started_at > run_at, false) as given_back from "
-            + qualified
-            + " where queue = ? and status = 'pending' and run_at <= now()"
-            + " and type = any(?::text[])"
-            + notPaused
-            + " order by "
-            + ClaimOrder.SQL
-            + " limit ? for update skip locked)"
-            + " update "
-            + qualified
-            + " j set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
-            + " lease_expires_at = now() + ?::bigint * interval '1 millisecond',"
-            + " started_at = now(), updated_at = now()"
-            + " from claimable c where j.id = c.id"
-            + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
@@ -119,10 +89,16 @@ public final class ExecutionStore {
             + qualified
             + " j set status = 'pending', locked_by = null, lease_expires_at = null,"
             + " updated_at = now() from locked l where j.id = l.id returning j.id";
+    // An expired lease is not renewed: its job's place under a queue's limits is free already,
+    // and another node may hold the job by now (this node's watchdog has given it up, too).
     this.extendSql =
         "with locked as (select j.id from "
             + qualified
-            + String.format(lockHeld, "", "")
+            + String.format(
+                lockHeld.replace(
+                    "j.status = 'running'", "j.status = 'running' and j.lease_expires_at > now()"),
+                "",
+                "")
             + " update "
             + qualified
             + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
@@ -156,62 +132,51 @@ public final class ExecutionStore {
             + " from unnest(?::bigint[], ?::text[], ?::boolean[]) as u(id, holder, retry)"
             + " where j.id = u.id and j.status = 'running'"
             + " returning j.id, u.holder, j.status";
-    // min(run_at) per priority walks jobs_claim_idx from its start, so this stays cheap however
-    // many pending jobs there are (a plain min over all priorities could not use the index).
-    String minRunAt =
-        "(select min(run_at) from "
-            + qualified
-            + " where queue = ? and status = 'pending' and priority = %d"
-            + " and type = any(?::text[])"
-            + notPaused
-            + ")";
-    this.nextDueSql =
-        "select (extract(epoch from (least("
-            + perPriority(minRunAt)
-            + ") - now())) * 1000)::bigint";
   }
 
   /**
    * Claims up to {@code limit} due jobs of the given types in one queue, in claim order (priority,
-   * run_at, id), in one statement; none while the queue is paused. Rows other nodes have locked are
-   * skipped, never waited for.
+   * run_at, id); see {@link Claims} for how. Rows other nodes have locked are skipped, never waited
+   * for. A queue without limits is claimed in one statement, which claims nothing once the queue is
+   * paused or limited; a limited one in a transaction that takes its turn with the other nodes'.
    *
    * @param queue the queue
    * @param node this node's id, stored in {@code locked_by}
    * @param types the types this node has handlers for
+   * @param keyLimits per type, its handler's own per-key limit, or null for the queue's
+   * @param limited whether the queue was limited at the last look
    * @param limit the most jobs to claim
    * @param leaseMillis how long the lease lasts before it must be renewed
-   * @return the claimed jobs, in claim order
+   * @return the claimed jobs, in claim order, and the queue's state; {@link Claims.QueueState#OPEN}
+   *     after a one-statement claim, whatever claimed nothing
    */
-  public List<ClaimedJob> claimAvailable(
-      String queue, String node, String[] types, int limit, long leaseMillis) {
+  public Claims.Result claimAvailable(
+      String queue,
+      String node,
+      String[] types,
+      Integer[] keyLimits,
+      boolean limited,
+      int limit,
+      long leaseMillis) {
     if (limit <= 0 || types.length == 0) {
-      return List.of();
+      return new Claims.Result(List.of(), Claims.QueueState.OPEN);
+    }
+    if (!limited) {
+      return run(
+          "claim jobs",
+          () ->
+              new Claims.Result(
+                  claims.claimOpen(dsl, queue, node, types, limit, leaseMillis),
+                  Claims.QueueState.OPEN));
     }
     return run(
-        "claim jobs",
-        () -> {
-          List<ClaimedJob> claimed =
-              new ArrayList<>(
-                  dsl.resultQuery(claimSql, queue, types, queue, limit, node, leaseMillis)
-                      .fetch(
-                          r ->
-                              new ClaimedJob(
-                                  r.get(0, Long.class),
-                                  r.get(1, String.class),
-                                  r.get(2, String.class),
-                                  r.get(3, Integer.class),
-                                  r.get(4, Integer.class),
-                                  r.get(5, Integer.class),
-                                  r.get(6, Integer.class),
-                                  r.get(7, Integer.class),
-                                  instant(r.get(8, OffsetDateTime.class)),
-                                  instant(r.get(9, OffsetDateTime.class)),
-                                  r.get(10, Boolean.class))));
-          // UPDATE … RETURNING has no order: restore the claim's (cheaper here than in SQL).
-          claimed.sort(ClaimOrder.CLAIMED);
-          return claimed;
-        });
+        "claim jobs of limited queue " + queue,
+        () ->
+            inTransaction(
+                dsl,
+                cfg ->
+                    claims.claimLimited(
+                        cfg.dsl(), queue, node, types, keyLimits, limit, leaseMillis)));
   }
 
   /**
@@ -402,21 +367,16 @@ public final class ExecutionStore {
   }
 
   /**
-   * How long until the next pending job of these types in an unpaused queue falls due, by the
-   * database clock.
+   * How long until the queue's next pending job of these types falls due, by the database clock,
+   * and whether the queue is paused or limited.
    *
    * @param queue the queue
    * @param types the types a node has handlers for
-   * @return milliseconds (zero or negative when one is due now), or empty when none is pending
+   * @return milliseconds (zero or negative when one is due now; empty when none is pending), and
+   *     the queue's state
    */
-  public Optional<Long> millisUntilNextDue(String queue, String[] types) {
-    return run(
-        "find the next due job",
-        () ->
-            Optional.ofNullable(
-                dsl.resultQuery(
-                        nextDueSql, repeatEach(JobPriority.values().length, queue, types, queue))
-                    .fetchOne(0, Long.class)));
+  public Claims.Due nextDue(String queue, String[] types) {
+    return run("find the next due job", () -> claims.nextDue(dsl, queue, types));
   }
 
   /**

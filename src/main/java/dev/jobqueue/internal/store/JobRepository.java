@@ -105,6 +105,7 @@ public final class JobRepository {
   private final String qualifiedJobs;
   private final ExecutionStore executions;
   private final ClusterStore cluster;
+  private final QueueStore queues;
 
   /**
    * Creates a repository over the tables in {@code schema}.
@@ -150,8 +151,11 @@ public final class JobRepository {
             // A running job's node is told at once; the heartbeat would notice it too.
             + " returning t.status, case when t.status = 'running'"
             + " then (select count(*) from pg_notify(?, ? || j.id)) end";
-    this.executions = new ExecutionStore(dsl, qualified, Sql.qualified(schema, "queues"));
+    this.executions =
+        new ExecutionStore(
+            dsl, qualified, Sql.qualified(schema, "queues"), Sql.qualified(schema, "job_starts"));
     this.cluster = new ClusterStore(dsl, schema);
+    this.queues = new QueueStore(dsl, schema, channel);
   }
 
   /**
@@ -161,6 +165,15 @@ public final class JobRepository {
    */
   public ExecutionStore executions() {
     return executions;
+  }
+
+  /**
+   * The SQL of queues: paused state and limits.
+   *
+   * @return the store, sharing this repository's connections
+   */
+  public QueueStore queues() {
+    return queues;
   }
 
   /**

@@ -23,7 +23,7 @@ class ExecutionContextLeaseTest {
 
   @Test
   void cancellationIsRequestedAsSoonAsTheLocalLeaseRanOut() {
-    Execution execution = new Execution(job(), System.nanoTime() - 1);
+    Execution execution = new Execution(job(), System.nanoTime() - 1, new LocalQueue("default"));
     assertThat(execution.start(null, Thread.currentThread())).isTrue();
     ExecutionContext context = new ExecutionContext(execution, "w", null, null);
     // The watchdog has not preempted it: only the lease's expiry says so.
@@ -33,7 +33,9 @@ class ExecutionContextLeaseTest {
 
   @Test
   void aLiveLeaseRequestsNoCancellation() {
-    Execution execution = new Execution(job(), System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+    Execution execution =
+        new Execution(
+            job(), System.nanoTime() + TimeUnit.SECONDS.toNanos(60), new LocalQueue("default"));
     assertThat(execution.start(null, Thread.currentThread())).isTrue();
     ExecutionContext context = new ExecutionContext(execution, "w", null, null);
     assertThat(context.isCancellationRequested()).isFalse();

@@ -40,7 +40,12 @@ class NotificationListenerProbeIT {
     AtomicBoolean lost = new AtomicBoolean();
     listener =
         new NotificationListener(
-            losingNotifications(pool, lost), "jobqueue_probe_test", () -> {}, id -> {}, 300);
+            losingNotifications(pool, lost),
+            "jobqueue_probe_test",
+            queue -> {},
+            queue -> {},
+            id -> {},
+            300);
     listener.start();
     await().atMost(Duration.ofSeconds(10)).until(listener::isConnected);
 

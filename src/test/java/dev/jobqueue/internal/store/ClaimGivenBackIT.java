@@ -35,7 +35,10 @@ class ClaimGivenBackIT {
 
   private static ClaimedJob claimOne() {
     List<ClaimedJob> claimed =
-        repository.executions().claimAvailable("default", NODE, TYPES, 1, 60_000);
+        repository
+            .executions()
+            .claimAvailable("default", NODE, TYPES, new Integer[TYPES.length], false, 1, 60_000)
+            .jobs();
     assertThat(claimed).hasSize(1);
     return claimed.get(0);
   }

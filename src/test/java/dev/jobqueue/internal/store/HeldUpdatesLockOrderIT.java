@@ -44,7 +44,11 @@ class HeldUpdatesLockOrderIT {
       }
       repository.insert(jobs, false);
       List<ClaimedJob> claimed =
-          repository.executions().claimAvailable("default", NODE, new String[] {"t"}, 400, 60_000);
+          repository
+              .executions()
+              .claimAvailable(
+                  "default", NODE, new String[] {"t"}, new Integer[1], false, 400, 60_000)
+              .jobs();
       assertThat(claimed).hasSize(400);
 
       List<HeldJob> held = new ArrayList<>();

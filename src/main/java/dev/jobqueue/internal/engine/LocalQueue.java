@@ -1,0 +1,90 @@
+package dev.jobqueue.internal.engine;
+
+import dev.jobqueue.internal.store.ClaimOrder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The claimed jobs of one queue that wait for one of its workers, in {@link ClaimOrder#LOCAL} even
+ * across claims. Its producer fills it, its workers take from it, and it tells its producer when a
+ * job of the queue is settled. Thread-safe.
+ */
+final class LocalQueue {
+  private final String name;
+  private final PriorityBlockingQueue<Execution> ready =
+      new PriorityBlockingQueue<>(
+          64, Comparator.comparing((Execution e) -> e.job, ClaimOrder.LOCAL));
+
+  /** How many jobs of this queue the node holds, queued or running. */
+  private final AtomicInteger held = new AtomicInteger();
+
+  /** Set when claiming has stopped: workers take no more jobs from the queue. */
+  private volatile boolean closed;
+
+  /** Told whenever a job of this queue is settled: the producer may claim another. */
+  private volatile Runnable onSettled = () -> {};
+
+  LocalQueue(String name) {
+    this.name = name;
+  }
+
+  /** {@return the queue's name} */
+  String name() {
+    return name;
+  }
+
+  void onSettled(Runnable callback) {
+    this.onSettled = callback;
+  }
+
+  /** A job of this queue was claimed: held, and waiting for a worker. */
+  void add(Execution execution) {
+    held.incrementAndGet();
+    ready.add(execution);
+  }
+
+  /** {@return how many jobs of this queue the node holds, queued or running} */
+  int held() {
+    return held.get();
+  }
+
+  /** The next queued job, waiting up to {@code millis}; null if none came or it is closed. */
+  Execution take(long millis) throws InterruptedException {
+    return closed ? null : ready.poll(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Claiming has stopped: no worker starts another queued job. */
+  void close() {
+    closed = true;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** How many jobs wait for a worker. */
+  int size() {
+    return ready.size();
+  }
+
+  void remove(Execution execution) {
+    ready.remove(execution);
+  }
+
+  /** Takes every waiting job out. */
+  List<Execution> drain() {
+    List<Execution> all = new ArrayList<>();
+    ready.drainTo(all);
+    return all;
+  }
+
+  /** A job of this queue was settled: no longer held. */
+  void settled() {
+    held.decrementAndGet();
+    onSettled.run();
+  }
+}
