@@ -71,7 +71,10 @@ public interface JobHandler<P> {
 
   /**
    * How this handler's jobs run where they differ from the configuration: their queue, retries,
-   * timeout, snoozes and per-key limit. Read when a job is created and when one runs.
+   * timeout, snoozes and per-key limit. Read once, when the handler is registered; a {@code
+   * policy()} that throws or returns null fails the registration. The queue, retry budget and
+   * timeout are stored with each job when it is created; the retry strategy and delays and the
+   * snooze cap apply when one of its attempts ends.
    *
    * <p>The default overrides nothing.
    *

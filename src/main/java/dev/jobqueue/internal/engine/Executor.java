@@ -6,6 +6,7 @@ import dev.jobqueue.JobContext;
 import dev.jobqueue.JobEventListener;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobResult;
 import dev.jobqueue.NonRetryableJobException;
 import dev.jobqueue.internal.Json;
@@ -188,7 +189,7 @@ final class Executor {
   private void recordFailure(Execution execution, Outcome.Failed failure, long millis) {
     ClaimedJob job = execution.job;
     Retries.Decision decision =
-        retries.afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
+        rulesFor(job).afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
     if (decision.retry()) {
       log.warn(
           "Job {} attempt {} failed, retrying in {} ms: {}",
@@ -212,6 +213,11 @@ final class Executor {
         new Failure(
             job.id(), job.token(), failure.error(), decision.retry(), decision.delayMillis()));
     finished(execution, decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+  }
+
+  /** The retry rules of a job: the configuration's, with its handler's policy applied. */
+  private Retries rulesFor(ClaimedJob job) {
+    return retries.withPolicy(registry.policy(job.type()).orElse(JobPolicy.defaults()));
   }
 
   /** Counts a finished attempt and tells the listeners. */

@@ -1,14 +1,17 @@
 package dev.jobqueue.internal.retry;
 
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.RetryStrategy;
+import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
  * Every retry decision of the engine, and all its arithmetic: whether a failed or lost attempt may
  * run again (the budget rule), how long it waits (the strategy's delay, capped, then jittered). The
  * executor asks it about failed attempts, the rescuer about attempts lost with their node; the SQL
- * only applies the decision. Immutable and thread-safe. <strong>Not API.</strong>
+ * only applies the decision. The configuration's rules apply unless a handler's {@link JobPolicy}
+ * overrides them ({@link #withPolicy}). Immutable and thread-safe. <strong>Not API.</strong>
  */
 public final class Retries {
 
@@ -54,6 +57,27 @@ public final class Retries {
     this.maxMillis = maxMillis;
     this.jitter = jitter;
     this.random = random;
+  }
+
+  /**
+   * These rules with a handler's policy applied: its retry strategy, base delay and delay cap
+   * replace the configured ones where it sets them. The jitter stays the configuration's.
+   *
+   * @param policy the handler's policy
+   * @return the rules for that handler's jobs; this object when the policy overrides none of them
+   */
+  public Retries withPolicy(JobPolicy policy) {
+    if (policy.retryStrategy().isEmpty()
+        && policy.retryBaseDelay().isEmpty()
+        && policy.retryMaxDelay().isEmpty()) {
+      return this;
+    }
+    return new Retries(
+        policy.retryStrategy().orElse(strategy),
+        policy.retryBaseDelay().map(Duration::toMillis).orElse(baseMillis),
+        policy.retryMaxDelay().map(Duration::toMillis).orElse(maxMillis),
+        jitter,
+        random);
   }
 
   /**

@@ -2,7 +2,9 @@ package dev.jobqueue.internal.retry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.RetryStrategy;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The retry decisions, with a fixed random source: no database, no clock. */
@@ -55,5 +57,44 @@ class RetriesTest {
     assertThat(Retries.delayMillis(RetryStrategy.LINEAR, Integer.MAX_VALUE, Long.MAX_VALUE / 2, 7))
         .isEqualTo(7);
     assertThat(Retries.delayMillis(RetryStrategy.FIXED, 9, 250, 60_000)).isEqualTo(250);
+  }
+
+  @Test
+  void aHandlersPolicyReplacesTheStrategyAndItsDelays() {
+    Retries configured = exponential(0, 0.5);
+    Retries linear =
+        configured.withPolicy(
+            JobPolicy.builder()
+                .retryStrategy(
+                    RetryStrategy.LINEAR, Duration.ofMillis(500), Duration.ofMillis(1_200))
+                .build());
+    assertThat(linear.afterFailure(0, 5, true)).isEqualTo(new Retries.Decision(true, 500));
+    assertThat(linear.afterFailure(1, 5, true)).isEqualTo(new Retries.Decision(true, 1_000));
+    assertThat(linear.afterFailure(2, 5, true)).isEqualTo(new Retries.Decision(true, 1_200));
+    // The budget rule is the job's, whatever the policy's delays.
+    assertThat(linear.afterFailure(5, 5, true).retry()).isFalse();
+    assertThat(linear.afterFailure(0, 5, false).retry()).isFalse();
+    // The configured rules are untouched.
+    assertThat(configured.afterFailure(2, 5, true)).isEqualTo(new Retries.Decision(true, 4_000));
+  }
+
+  @Test
+  void aPolicyWithoutRetryDelaysKeepsTheConfiguredRules() {
+    Retries configured = exponential(0, 0.5);
+    assertThat(configured.withPolicy(JobPolicy.defaults())).isSameAs(configured);
+    assertThat(configured.withPolicy(JobPolicy.builder().maxRetries(9).queue("q").build()))
+        .isSameAs(configured);
+  }
+
+  @Test
+  void aPolicysDelaysGetTheConfiguredJitter() {
+    Retries fixed =
+        exponential(0.5, 0.5)
+            .withPolicy(
+                JobPolicy.builder()
+                    .retryStrategy(
+                        RetryStrategy.FIXED, Duration.ofSeconds(2), Duration.ofSeconds(2))
+                    .build());
+    assertThat(fixed.afterFailure(3, 5, true)).isEqualTo(new Retries.Decision(true, 1_500));
   }
 }
