@@ -216,7 +216,8 @@ public final class Job {
   }
 
   /**
-   * How often a handler snoozed the job.
+   * How often a handler snoozed the job ({@link SnoozeJobException}). Snoozes spend no retry, so
+   * they are not in {@link #retryCount()}; each snoozed run counts in {@link #attempt()}.
    *
    * @return 0 until the first snooze
    */

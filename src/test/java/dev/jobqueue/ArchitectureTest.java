@@ -201,6 +201,7 @@ class ArchitectureTest {
             "NonRetryableJobException",
             "ProcessingStats",
             "RetryStrategy",
+            "SnoozeJobException",
             "TypeStats",
             "ValidationErrors",
             "WorkerPool");

@@ -31,6 +31,7 @@ public final class ExecutionStore {
   private final String completeSql;
   private final String completeOneSql;
   private final String failSql;
+  private final String snoozeSql;
   private final String releaseSql;
   private final String extendSql;
   private final String anyExpiredSql;
@@ -63,7 +64,8 @@ public final class ExecutionStore {
             + " started_at = now(), updated_at = now()"
             + " from claimable c where j.id = c.id"
             + " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
+            + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back,"
+            + " j.snooze_count";
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
@@ -111,6 +113,16 @@ public final class ExecutionStore {
             + errorEntry
             + ", locked_by = null, lease_expires_at = null, updated_at = now()"
             + " from locked l where j.id = l.id returning j.id";
+    // A snooze spends no retry and records no error: back to pending after its delay, counted.
+    this.snoozeSql =
+        "with locked as (select j.id, u.delay from "
+            + qualified
+            + String.format(lockHeld, ", ?::bigint[]", ", delay")
+            + " update "
+            + qualified
+            + " j set status = 'pending', run_at = now() + l.delay * interval '1 millisecond',"
+            + " snooze_count = j.snooze_count + 1, locked_by = null, lease_expires_at = null,"
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
     this.releaseSql =
         "with locked as (select j.id from "
             + qualified
@@ -207,7 +219,8 @@ public final class ExecutionStore {
                                   r.get(7, Integer.class),
                                   instant(r.get(8, OffsetDateTime.class)),
                                   instant(r.get(9, OffsetDateTime.class)),
-                                  r.get(10, Boolean.class))));
+                                  r.get(10, Boolean.class),
+                                  r.get(11, Integer.class))));
           // UPDATE … RETURNING has no order: restore the claim's (cheaper here than in SQL).
           claimed.sort(ClaimOrder.CLAIMED);
           return claimed;
@@ -299,6 +312,36 @@ public final class ExecutionStore {
             new HashSet<>(
                 dsl.resultQuery(failSql, ids, tokens, retries, delays, messages, node)
                     .fetch(0, Long.class)));
+  }
+
+  /**
+   * Records snoozed attempts, in one statement: each job goes back to pending after its delay, its
+   * {@code snooze_count} one higher and its {@code retry_count} unchanged. Fenced like {@link
+   * #completeMany}.
+   *
+   * @param node this node's id
+   * @param snoozes the attempts and their delays
+   * @return the ids that were written; the others were fenced out
+   */
+  public Set<Long> snoozeMany(String node, List<Snooze> snoozes) {
+    int n = snoozes.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    Long[] delays = new Long[n];
+    for (int i = 0; i < n; i++) {
+      Snooze s = snoozes.get(i);
+      ids[i] = s.id();
+      tokens[i] = s.token();
+      delays[i] = s.delayMillis();
+    }
+    return run(
+        "record " + n + " snoozed attempts",
+        () ->
+            new HashSet<>(
+                dsl.resultQuery(snoozeSql, ids, tokens, delays, node).fetch(0, Long.class)));
   }
 
   /**

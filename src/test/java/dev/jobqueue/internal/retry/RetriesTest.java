@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class RetriesTest {
 
   private static Retries exponential(double jitter, double random) {
-    return new Retries(RetryStrategy.EXPONENTIAL, 1_000, 60_000, jitter, () -> random);
+    return new Retries(RetryStrategy.EXPONENTIAL, 1_000, 60_000, jitter, () -> random, 100);
   }
 
   @Test
@@ -84,6 +84,7 @@ class RetriesTest {
     assertThat(configured.withPolicy(JobPolicy.defaults())).isSameAs(configured);
     assertThat(configured.withPolicy(JobPolicy.builder().maxRetries(9).queue("q").build()))
         .isSameAs(configured);
+    assertThat(configured.maxSnoozes()).isEqualTo(100);
   }
 
   @Test
@@ -96,5 +97,23 @@ class RetriesTest {
                         RetryStrategy.FIXED, Duration.ofSeconds(2), Duration.ofSeconds(2))
                     .build());
     assertThat(fixed.afterFailure(3, 5, true)).isEqualTo(new Retries.Decision(true, 1_500));
+  }
+
+  @Test
+  void aJobMaySnoozeUntilTheCapWhichAPolicyMayChange() {
+    Retries configured = exponential(0, 0.5);
+    assertThat(configured.snoozeAllowed(0)).isTrue();
+    assertThat(configured.snoozeAllowed(99)).isTrue();
+    assertThat(configured.snoozeAllowed(100)).isFalse();
+
+    Retries two = configured.withPolicy(JobPolicy.builder().maxSnoozes(2).build());
+    assertThat(two.maxSnoozes()).isEqualTo(2);
+    assertThat(two.snoozeAllowed(1)).isTrue();
+    assertThat(two.snoozeAllowed(2)).isFalse();
+    // A snooze cap alone leaves the retry delays as configured.
+    assertThat(two.afterFailure(1, 3, true)).isEqualTo(new Retries.Decision(true, 2_000));
+
+    Retries never = configured.withPolicy(JobPolicy.builder().maxSnoozes(0).build());
+    assertThat(never.snoozeAllowed(0)).isFalse();
   }
 }
