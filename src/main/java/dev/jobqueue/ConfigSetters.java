@@ -176,6 +176,14 @@ abstract class ConfigSetters {
   }
 
   /**
+   * @param maxSnoozes 0–100,000
+   * @return this builder
+   */
+  public Builder maxSnoozes(int maxSnoozes) {
+    return set(Settings.MAX_SNOOZES, maxSnoozes);
+  }
+
+  /**
    * @param allowUnknownTypes the flag
    * @return this builder
    */

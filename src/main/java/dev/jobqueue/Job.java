@@ -30,6 +30,9 @@ public final class Job {
   private final Instant scheduledAt;
   private final Instant startedAt;
   private final Instant completedAt;
+  private final String queue;
+  private final String concurrencyKey;
+  private final int snoozeCount;
 
   private Job(JobRecord row) {
     this.id = Long.toString(row.id());
@@ -49,6 +52,9 @@ public final class Job {
     this.scheduledAt = row.scheduledAt();
     this.startedAt = row.startedAt();
     this.completedAt = row.completedAt();
+    this.queue = row.queue();
+    this.concurrencyKey = row.concurrencyKey();
+    this.snoozeCount = row.snoozeCount();
   }
 
   static Job from(JobRecord row) {
@@ -89,6 +95,25 @@ public final class Job {
    */
   public JobPriority priority() {
     return priority;
+  }
+
+  /**
+   * The queue the job runs in: the one {@code createJob} named, else its handler's policy's, else
+   * {@value JobQueueConfig#DEFAULT_QUEUE}.
+   *
+   * @return the queue name
+   */
+  public String queue() {
+    return queue;
+  }
+
+  /**
+   * The key the job counts against in its queue's per-key limits.
+   *
+   * @return the key, or empty when {@code createJob} gave none
+   */
+  public Optional<String> concurrencyKey() {
+    return Optional.ofNullable(concurrencyKey);
   }
 
   /**
@@ -188,6 +213,16 @@ public final class Job {
    */
   public int attempt() {
     return attempt;
+  }
+
+  /**
+   * How often a handler snoozed the job ({@link SnoozeJobException}). Snoozes spend no retry, so
+   * they are not in {@link #retryCount()}; each snoozed run counts in {@link #attempt()}.
+   *
+   * @return 0 until the first snooze
+   */
+  public int snoozeCount() {
+    return snoozeCount;
   }
 
   /**

@@ -28,8 +28,8 @@ public interface JobContext {
 
   /**
    * Which try this is against the retry budget: 1 for the first run, 2 for the first retry, and so
-   * on ({@code retryCount + 1}). An attempt interrupted by a graceful shutdown does not count, so
-   * the next run has the same number.
+   * on ({@code retryCount + 1}). An attempt interrupted by a graceful shutdown does not count, and
+   * neither does a snooze ({@link SnoozeJobException}): the next run has the same number.
    *
    * @return the attempt number, at least 1
    */
@@ -41,6 +41,15 @@ public interface JobContext {
    * @return the job's {@code maxRetries}
    */
   int maxRetries();
+
+  /**
+   * How often the job snoozed before this run ({@link SnoozeJobException}): 0 until its first
+   * snooze. A snooze beyond the cap ({@link JobPolicy#maxSnoozes()}, else {@link
+   * JobQueueConfig#maxSnoozes()}) counts as a failed attempt instead.
+   *
+   * @return the job's snooze count, at least 0
+   */
+  int snoozeCount();
 
   /**
    * When the job was scheduled to run, by the database clock.

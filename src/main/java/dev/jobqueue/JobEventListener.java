@@ -21,7 +21,8 @@ public interface JobEventListener {
   default void jobsCreated(String type, int count) {}
 
   /**
-   * An attempt finished on this node.
+   * An attempt finished on this node: it succeeded, failed (retried or not), or snoozed its job
+   * ({@link AttemptOutcome#SNOOZED}, which the processing statistics do not count).
    *
    * @param type the job type
    * @param outcome how it ended

@@ -48,7 +48,16 @@ public interface JobHandler<P> {
    *
    * <p>Returning normally completes the job and stores the returned value as its JSON result
    * ({@code null} stores no result). Throwing an exception fails the attempt; the job is retried
-   * according to its retry budget and the configured retry strategy.
+   * according to its retry budget and the retry strategy (the {@link #policy()}'s, else the
+   * configured one). Two exceptions mean something else:
+   *
+   * <ul>
+   *   <li>a {@link NonRetryableJobException} fails the job at once, whatever retries are left (as
+   *       does returning {@link JobResult#failure(String)});
+   *   <li>a {@link SnoozeJobException} puts the job off for its delay without spending a retry: it
+   *       goes back to pending, counted in {@link JobContext#snoozeCount()}; once the job has
+   *       snoozed its {@code maxSnoozes}, a further snooze fails the attempt instead.
+   * </ul>
    *
    * @param payload the job's payload, converted to {@code P}
    * @param context the job's id, attempt and cancellation signal
@@ -71,7 +80,10 @@ public interface JobHandler<P> {
 
   /**
    * How this handler's jobs run where they differ from the configuration: their queue, retries,
-   * timeout, snoozes and per-key limit. Read when a job is created and when one runs.
+   * timeout, snoozes and per-key limit. Read once, when the handler is registered; a {@code
+   * policy()} that throws or returns null fails the registration. The queue, retry budget and
+   * timeout are stored with each job when it is created; the retry strategy and delays and the
+   * snooze cap apply when one of its attempts ends.
    *
    * <p>The default overrides nothing.
    *

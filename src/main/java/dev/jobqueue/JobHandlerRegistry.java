@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import dev.jobqueue.internal.JobInputValidator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,13 +14,19 @@ import java.util.regex.Pattern;
  * <p>{@code createJob} refuses types that are not registered (unless {@link
  * JobQueueConfig#allowUnknownTypes()} is set), and a node only claims jobs whose type it has a
  * handler for. Thread-safe; handlers may be registered at any time.
+ *
+ * <p>Each handler's {@link JobHandler#policy()} is read once, when it is registered, and that
+ * policy applies to its jobs from then on.
  */
 public final class JobHandlerRegistry {
 
   /** What a job type name must look like. */
   public static final Pattern TYPE_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
-  private final ConcurrentMap<String, JobHandler<?>> handlers = new ConcurrentHashMap<>();
+  /** A registered handler and the policy read from it at registration. */
+  private record Registration(JobHandler<?> handler, JobPolicy policy) {}
+
+  private final ConcurrentMap<String, Registration> handlers = new ConcurrentHashMap<>();
 
   /** Creates an empty registry. */
   public JobHandlerRegistry() {}
@@ -30,7 +37,8 @@ public final class JobHandlerRegistry {
    * @param handler the handler; its type must be new to this registry
    * @return this registry
    * @throws IllegalArgumentException if the type name is malformed, the payload class is missing,
-   *     or a handler for the type is already registered
+   *     its {@link JobHandler#policy()} throws or returns null, or a handler for the type is
+   *     already registered
    */
   public JobHandlerRegistry register(JobHandler<?> handler) {
     Objects.requireNonNull(handler, "handler");
@@ -39,10 +47,11 @@ public final class JobHandlerRegistry {
     if (handler.payloadType() == null) {
       throw new IllegalArgumentException("handler for type '" + type + "' has no payloadType");
     }
-    JobHandler<?> existing = handlers.putIfAbsent(type, handler);
+    JobPolicy policy = JobInputValidator.policyOf(handler);
+    Registration existing = handlers.putIfAbsent(type, new Registration(handler, policy));
     if (existing != null) {
       throw new IllegalArgumentException(
-          "a handler for job type '" + type + "' is already registered: " + existing);
+          "a handler for job type '" + type + "' is already registered: " + existing.handler());
     }
     return this;
   }
@@ -54,6 +63,21 @@ public final class JobHandlerRegistry {
    * @return the handler, or empty when none is registered
    */
   public Optional<JobHandler<?>> find(String type) {
+    return registration(type).map(Registration::handler);
+  }
+
+  /**
+   * The policy of the handler for a type, as its {@link JobHandler#policy()} returned it when it
+   * was registered.
+   *
+   * @param type the job type
+   * @return the policy, or empty when no handler is registered for the type
+   */
+  public Optional<JobPolicy> policy(String type) {
+    return registration(type).map(Registration::policy);
+  }
+
+  private Optional<Registration> registration(String type) {
     return type == null ? Optional.empty() : Optional.ofNullable(handlers.get(type));
   }
 

@@ -167,6 +167,11 @@ public final class JobQueueConfig {
     return Settings.RETRY_JITTER.get(values);
   }
 
+  /** {@return how often one job may snooze, unless its handler's policy says; default 100} */
+  public int maxSnoozes() {
+    return Settings.MAX_SNOOZES.get(values);
+  }
+
   /** {@return whether {@code createJob} accepts types without a handler; default false} */
   public boolean allowUnknownTypes() {
     return Settings.ALLOW_UNKNOWN_TYPES.get(values);

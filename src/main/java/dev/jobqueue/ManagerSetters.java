@@ -117,7 +117,8 @@ abstract class ManagerSetters {
    *
    * @param handler the handler
    * @return this builder
-   * @throws IllegalArgumentException if its type is malformed or already registered
+   * @throws IllegalArgumentException if its type is malformed or already registered, or its {@link
+   *     JobHandler#policy()} throws or returns null
    */
   public JobQueueManager.Builder handler(JobHandler<?> handler) {
     registry.register(handler);

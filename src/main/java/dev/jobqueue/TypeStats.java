@@ -5,7 +5,8 @@ package dev.jobqueue;
  * times of finished attempts; percentiles come from a histogram with four buckets per power of two,
  * so they are within about 19% of the exact value (and never above {@code maxMillis}).
  *
- * @param processed attempts that finished: {@code succeeded + failed + retried}
+ * @param processed attempts that finished: {@code succeeded + failed + retried}; snoozed attempts
+ *     ({@link SnoozeJobException}) are not counted anywhere here
  * @param succeeded attempts that completed their job
  * @param failed attempts that ended their job failed (retries exhausted, or not retryable)
  * @param retried attempts that failed and scheduled their job to run again

@@ -204,6 +204,7 @@ class ArchitectureTest {
             "QueueLimits",
             "QueueOptions",
             "RetryStrategy",
+            "SnoozeJobException",
             "TypeStats",
             "ValidationErrors",
             "WorkerPool");

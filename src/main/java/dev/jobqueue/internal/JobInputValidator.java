@@ -96,7 +96,7 @@ public final class JobInputValidator {
                 type));
       }
     }
-    JobPolicy policy = handler.map(JobInputValidator::policyOf).orElse(JobPolicy.defaults());
+    JobPolicy policy = registry.policy(type).orElse(JobPolicy.defaults());
     String queue = options.queue().or(policy::queue).orElse(JobQueueConfig.DEFAULT_QUEUE);
     if (!QueueOptions.NAME_PATTERN.matcher(queue).matches()) {
       errors.add(
@@ -156,22 +156,23 @@ public final class JobInputValidator {
   }
 
   /**
-   * A handler's policy; a handler whose {@code policy()} throws or returns null is refused.
+   * Reads a handler's policy, as the registry does once when the handler is registered; a handler
+   * whose {@code policy()} throws or returns null is refused.
    *
    * @param handler the handler
    * @return its policy
-   * @throws IllegalStateException naming the handler, if it has none
+   * @throws IllegalArgumentException naming the handler, if it has none
    */
   public static JobPolicy policyOf(JobHandler<?> handler) {
     JobPolicy policy;
     try {
       policy = handler.policy();
     } catch (RuntimeException e) {
-      throw new IllegalStateException(
+      throw new IllegalArgumentException(
           "the policy() of handler " + handler.type() + " threw " + e, e);
     }
     if (policy == null) {
-      throw new IllegalStateException("the policy() of handler " + handler.type() + " is null");
+      throw new IllegalArgumentException("the policy() of handler " + handler.type() + " is null");
     }
     return policy;
   }

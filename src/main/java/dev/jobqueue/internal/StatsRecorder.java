@@ -12,8 +12,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Counts this node's finished attempts per job type and minute, for {@link ProcessingStats}, the
- * health check and the {@code job_stats} table. Minutes are on the database clock: {@code clock} is
- * this JVM's clock corrected by the offset the node heartbeat measures.
+ * health check and the {@code job_stats} table. Snoozed attempts are not counted: they are neither
+ * a success nor a failure, and {@code processed} stays {@code succeeded + failed + retried}.
+ * Minutes are on the database clock: {@code clock} is this JVM's clock corrected by the offset the
+ * node heartbeat measures.
  *
  * <p>Thread-safe; recording takes one short lock per job type. <strong>Not API.</strong>
  */
@@ -38,13 +40,16 @@ public final class StatsRecorder {
   }
 
   /**
-   * Counts one finished attempt.
+   * Counts one finished attempt; a snoozed one is left out.
    *
    * @param type the job type
    * @param outcome how it ended
    * @param millis how long it ran
    */
   public void record(String type, AttemptOutcome outcome, long millis) {
+    if (outcome == AttemptOutcome.SNOOZED) {
+      return;
+    }
     types.computeIfAbsent(type, t -> new TypeRing()).record(clock.getAsLong(), outcome, millis);
     totalProcessed.incrementAndGet();
     totalMillis.addAndGet(millis);

@@ -57,8 +57,10 @@ import java.util.function.ToDoubleFunction;
  *       <td>attempts on this node that failed for good: retries exhausted, or not retryable</td></tr>
  *   <tr><td>{@code jobqueue.jobs.retried}</td><td>counter</td><td>{@code type}</td>
  *       <td>attempts on this node that failed and were scheduled to run again</td></tr>
+ *   <tr><td>{@code jobqueue.jobs.snoozed}</td><td>counter</td><td>{@code type}</td>
+ *       <td>attempts on this node that snoozed their job (neither a success nor a failure)</td></tr>
  *   <tr><td>{@code jobqueue.job.duration}</td><td>timer</td><td>{@code type}, {@code outcome}
- *       ({@code succeeded}, {@code retried}, {@code failed})</td>
+ *       ({@code succeeded}, {@code retried}, {@code failed}, {@code snoozed})</td>
  *       <td>how long each attempt's handler ran on this node</td></tr>
  *   <tr><td>{@code jobqueue.queue.depth}</td><td>gauge</td><td></td>
  *       <td>pending jobs in the table, due or not (an estimate from PostgreSQL's statistics above
@@ -404,6 +406,7 @@ public final class JobQueueMetrics implements MeterBinder, JobEventListener {
     final LongAdder completed = new LongAdder();
     final LongAdder failed = new LongAdder();
     final LongAdder retried = new LongAdder();
+    final LongAdder snoozed = new LongAdder();
 
     /** One timer per bound registry, per outcome; written under {@code registration}. */
     final Map<AttemptOutcome, List<Timer>> timers = new EnumMap<>(AttemptOutcome.class);
@@ -421,6 +424,7 @@ public final class JobQueueMetrics implements MeterBinder, JobEventListener {
         case SUCCEEDED -> completed;
         case RETRIED -> retried;
         case FAILED -> failed;
+        case SNOOZED -> snoozed;
       };
     }
 
@@ -429,6 +433,7 @@ public final class JobQueueMetrics implements MeterBinder, JobEventListener {
       counter(registry, "jobqueue.jobs.completed", "Attempts that completed their job", completed);
       counter(registry, "jobqueue.jobs.failed", "Attempts that failed their job for good", failed);
       counter(registry, "jobqueue.jobs.retried", "Failed attempts scheduled to run again", retried);
+      counter(registry, "jobqueue.jobs.snoozed", "Attempts that snoozed their job", snoozed);
       for (AttemptOutcome outcome : AttemptOutcome.values()) {
         timers
             .get(outcome)

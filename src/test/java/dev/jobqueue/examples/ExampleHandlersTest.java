@@ -196,6 +196,11 @@ class ExampleHandlersTest {
       }
 
       @Override
+      public int snoozeCount() {
+        return 0;
+      }
+
+      @Override
       public Instant scheduledAt() {
         return Instant.EPOCH;
       }

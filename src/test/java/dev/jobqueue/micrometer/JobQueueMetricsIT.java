@@ -126,6 +126,7 @@ class JobQueueMetricsIT {
             "jobqueue.jobs.completed",
             "jobqueue.jobs.failed",
             "jobqueue.jobs.retried",
+            "jobqueue.jobs.snoozed",
             "jobqueue.job.duration",
             "jobqueue.queue.depth",
             "jobqueue.queue.lag",
@@ -161,6 +162,13 @@ class JobQueueMetricsIT {
     assertThat(count(second, "jobqueue.jobs.completed", "mail")).isEqualTo(2);
     assertThat(timer(first, "mail", "succeeded").count()).isEqualTo(2);
     assertThat(timer(second, "mail", "succeeded").count()).isEqualTo(1);
+    // A snooze has a counter and a timer outcome of its own: not a completion, not a failure.
+    metrics.attemptFinished("mail", AttemptOutcome.SNOOZED, Duration.ofMillis(3));
+    assertThat(count(first, "jobqueue.jobs.snoozed", "mail")).isEqualTo(1);
+    assertThat(timer(first, "mail", "snoozed").count()).isEqualTo(1);
+    assertThat(count(first, "jobqueue.jobs.completed", "mail")).isEqualTo(2);
+    assertThat(count(first, "jobqueue.jobs.failed", "mail")).isZero();
+    assertThat(count(first, "jobqueue.jobs.retried", "mail")).isZero();
     // Nothing monitored: the gauges have no value.
     assertThat(first.get("jobqueue.queue.depth").gauge().value()).isNaN();
     assertThat(first.get("jobqueue.workers.active").gauge().value()).isNaN();

@@ -25,6 +25,7 @@ import static java.time.Duration.ofMinutes;
 import static java.time.Duration.ofSeconds;
 
 import dev.jobqueue.CreateJobOptions;
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.QueueOptions;
 import dev.jobqueue.RetryStrategy;
@@ -194,6 +195,14 @@ public final class Settings {
           .meaning(
               "Spreads a delay `d` uniformly over `[d × (1 − jitter), d]`. Off by default so"
                   + " delays are exactly the strategy's.");
+
+  /** The {@code maxSnoozes} setting. */
+  public static final Setting<Integer> MAX_SNOOZES =
+      define(JOBS, "maxSnoozes", "JOB_QUEUE_MAX_SNOOZES", INT, 100)
+          .check(between(0, JobPolicy.MAX_SNOOZES_LIMIT))
+          .meaning(
+              "How often one job may snooze (`SnoozeJobException`), unless its handler's policy"
+                  + " says; a snooze beyond it counts as a failed attempt.");
 
   /** The {@code allowUnknownTypes} setting. */
   public static final Setting<Boolean> ALLOW_UNKNOWN_TYPES =

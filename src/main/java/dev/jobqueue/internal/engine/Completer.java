@@ -8,6 +8,7 @@ import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.Completion;
 import dev.jobqueue.internal.store.ExecutionStore;
 import dev.jobqueue.internal.store.Failure;
+import dev.jobqueue.internal.store.Snooze;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -17,18 +18,21 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes every outcome of an attempt: successes and failures, in batches, on a loop of its own; and
- * a success inside the handler's own transaction ({@link JobContext#completeInTransaction}).
+ * Writes every outcome of an attempt: successes, failures and snoozes, in batches, on a loop of its
+ * own; and a success inside the handler's own transaction ({@link
+ * JobContext#completeInTransaction}).
  *
  * <p>The loop takes whatever has queued up since its last write, up to {@value #MAX_BATCH}, so a
  * lone outcome is written at once (no timer) and a burst is written together: all successes in one
- * statement, all failures in another. A batch that fails (database down) is retried with backoff;
- * until it is written its jobs stay held, so their leases keep being renewed and nothing is lost.
+ * statement, all failures in another, all snoozes in a third. A batch that fails (database down) is
+ * retried with backoff; until it is written its jobs stay held, so their leases keep being renewed
+ * and nothing is lost.
  */
 final class Completer extends LoopService {
   static final int MAX_BATCH = 1_000;
@@ -37,8 +41,9 @@ final class Completer extends LoopService {
   private static final long IDLE_WAIT_MILLIS = 200;
   private static final long DRAIN_MILLIS = 5_000;
 
-  /** An outcome waiting to be written: a completion or a failure (exactly one is set). */
-  private record Pending(Execution execution, Completion completion, Failure failure) {}
+  /** An outcome waiting to be written: a completion, a failure or a snooze (exactly one is set). */
+  private record Pending(
+      Execution execution, Completion completion, Failure failure, Snooze snooze) {}
 
   private final ExecutionStore repository;
   private final DataSource dataSource;
@@ -85,12 +90,23 @@ final class Completer extends LoopService {
         new Pending(
             execution,
             new Completion(execution.job.id(), execution.job.token(), resultJson),
+            null,
             null));
   }
 
   void failed(Execution execution, Failure failure) {
     unwritten.incrementAndGet();
-    queue.add(new Pending(execution, null, failure));
+    queue.add(new Pending(execution, null, failure, null));
+  }
+
+  void snoozed(Execution execution, long delayMillis) {
+    unwritten.incrementAndGet();
+    queue.add(
+        new Pending(
+            execution,
+            null,
+            null,
+            new Snooze(execution.job.id(), execution.job.token(), delayMillis)));
   }
 
   /**
@@ -156,44 +172,41 @@ final class Completer extends LoopService {
   }
 
   /**
-   * Writes the batch: all completions in one statement, then all failures in another. Written items
-   * leave the batch, so a retry after an error writes only what is left.
+   * Writes the batch: all completions in one statement, then all failures in another, then all
+   * snoozes. Written items leave the batch, so a retry after an error writes only what is left.
    */
   private void write() {
-    List<Pending> successes = new ArrayList<>(batch.size());
-    List<Pending> failures = new ArrayList<>();
+    write(
+        p -> p.completion() != null,
+        Pending::completion,
+        rows -> repository.completeMany(node, rows));
+    write(p -> p.failure() != null, Pending::failure, rows -> repository.failMany(node, rows));
+    write(p -> p.snooze() != null, Pending::snooze, rows -> repository.snoozeMany(node, rows));
+  }
+
+  /** Writes the outcomes of one kind in one statement, then takes them out of the batch. */
+  private <T> void write(
+      Predicate<Pending> kind, Function<Pending, T> row, Function<List<T>, Set<Long>> statement) {
+    List<Pending> written = new ArrayList<>();
+    List<T> rows = new ArrayList<>();
     for (Pending pending : batch) {
-      (pending.completion() != null ? successes : failures).add(pending);
+      if (kind.test(pending)) {
+        written.add(pending);
+        rows.add(row.apply(pending));
+      }
     }
-    if (!successes.isEmpty()) {
-      List<Completion> completions = new ArrayList<>(successes.size());
-      for (Pending pending : successes) {
-        completions.add(pending.completion());
-      }
-      Set<Long> written = repository.completeMany(node, completions);
-      for (Pending pending : successes) {
-        if (!written.contains(pending.completion().id())) {
-          fenced(pending.completion().id(), pending.completion().token());
-        }
-      }
-      // Not removeAll(successes): that compares every pair, quadratic in the batch size.
-      batch.removeIf(pending -> pending.completion() != null);
-      done(successes);
+    if (rows.isEmpty()) {
+      return;
     }
-    if (!failures.isEmpty()) {
-      List<Failure> rows = new ArrayList<>(failures.size());
-      for (Pending pending : failures) {
-        rows.add(pending.failure());
+    Set<Long> changed = statement.apply(rows);
+    for (Pending pending : written) {
+      if (!changed.contains(pending.execution().job.id())) {
+        fenced(pending.execution().job.id(), pending.execution().job.token());
       }
-      Set<Long> written = repository.failMany(node, rows);
-      for (Failure failure : rows) {
-        if (!written.contains(failure.id())) {
-          fenced(failure.id(), failure.token());
-        }
-      }
-      batch.clear();
-      done(failures);
     }
+    // Not removeAll(written): that compares every pair, quadratic in the batch size.
+    batch.removeIf(kind);
+    done(written);
   }
 
   private void done(List<Pending> written) {

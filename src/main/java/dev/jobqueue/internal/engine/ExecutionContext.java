@@ -38,6 +38,11 @@ final class ExecutionContext implements JobContext {
   }
 
   @Override
+  public int snoozeCount() {
+    return execution.job.snoozeCount();
+  }
+
+  @Override
   public int maxRetries() {
     return execution.job.maxRetries();
   }

@@ -6,8 +6,10 @@ import dev.jobqueue.JobContext;
 import dev.jobqueue.JobEventListener;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobHandlerRegistry;
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobResult;
 import dev.jobqueue.NonRetryableJobException;
+import dev.jobqueue.SnoozeJobException;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
 import dev.jobqueue.internal.StatsRecorder;
@@ -27,8 +29,8 @@ import org.slf4j.MDC;
 /**
  * Runs one attempt of a job on the calling worker thread and maps what the handler did to an {@link
  * Outcome}, then to the write that records it: a success goes to the completer, a failure goes to
- * the completer with the retry decision. It also records the timeouts the watchdog finds.
- * Thread-safe.
+ * the completer with the retry decision, a snooze goes to the completer unless the job has used up
+ * its snoozes (then it is a failure). It also records the timeouts the watchdog finds. Thread-safe.
  */
 final class Executor {
   private static final Logger log = LoggerFactory.getLogger(Executor.class);
@@ -102,6 +104,8 @@ final class Executor {
       finished(execution, AttemptOutcome.SUCCEEDED, millis);
     } else if (outcome instanceof Outcome.Failed failure) {
       recordFailure(execution, failure, millis);
+    } else if (outcome instanceof Outcome.Snoozed snooze) {
+      recordSnooze(execution, snooze, millis);
     }
   }
 
@@ -110,8 +114,8 @@ final class Executor {
    *
    * <ul>
    *   <li>no handler, or a stored payload that no longer converts: failed, not retryable;
-   *   <li>a {@link NonRetryableJobException}: failed, not retryable; any other throwable: failed,
-   *       retryable;
+   *   <li>a {@link NonRetryableJobException}: failed, not retryable; a {@link SnoozeJobException}:
+   *       snoozed for its delay; any other throwable: failed, retryable;
    *   <li>a failed {@link JobResult}: failed, not retryable;
    *   <li>any other value (a successful {@code JobResult}'s data): succeeded with it as the result,
    *       unless it cannot be stored (then failed, not retryable).
@@ -138,6 +142,8 @@ final class Executor {
       value = handler.execute(payload, context);
     } catch (NonRetryableJobException e) {
       return new Outcome.Failed(describe(e), false, e);
+    } catch (SnoozeJobException e) {
+      return new Outcome.Snoozed(e.delay().toMillis());
     } catch (Throwable e) {
       return new Outcome.Failed(describe(e), true, e);
     }
@@ -188,7 +194,7 @@ final class Executor {
   private void recordFailure(Execution execution, Outcome.Failed failure, long millis) {
     ClaimedJob job = execution.job;
     Retries.Decision decision =
-        retries.afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
+        rulesFor(job).afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
     if (decision.retry()) {
       log.warn(
           "Job {} attempt {} failed, retrying in {} ms: {}",
@@ -212,6 +218,42 @@ final class Executor {
         new Failure(
             job.id(), job.token(), failure.error(), decision.retry(), decision.delayMillis()));
     finished(execution, decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+  }
+
+  /**
+   * Queues a snooze's write; a job that has used up its snoozes fails the attempt instead, as a
+   * retryable failure. Either way no other outcome of this attempt is written.
+   */
+  private void recordSnooze(Execution execution, Outcome.Snoozed snooze, long millis) {
+    ClaimedJob job = execution.job;
+    Retries rules = rulesFor(job);
+    if (!rules.snoozeAllowed(job.snoozeCount())) {
+      recordFailure(
+          execution,
+          new Outcome.Failed(
+              "snooze cap reached: the job has already snoozed "
+                  + job.snoozeCount()
+                  + " times (maxSnoozes = "
+                  + rules.maxSnoozes()
+                  + ")",
+              true,
+              null),
+          millis);
+      return;
+    }
+    log.debug(
+        "Job {} snoozed for {} ms (snooze {} of at most {})",
+        execution.id(),
+        snooze.delayMillis(),
+        job.snoozeCount() + 1,
+        rules.maxSnoozes());
+    completer.snoozed(execution, snooze.delayMillis());
+    finished(execution, AttemptOutcome.SNOOZED, millis);
+  }
+
+  /** The retry rules of a job: the configuration's, with its handler's policy applied. */
+  private Retries rulesFor(ClaimedJob job) {
+    return retries.withPolicy(registry.policy(job.type()).orElse(JobPolicy.defaults()));
   }
 
   /** Counts a finished attempt and tells the listeners. */

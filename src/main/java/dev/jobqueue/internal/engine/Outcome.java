@@ -18,4 +18,12 @@ sealed interface Outcome {
    * @param cause what the handler threw, for the log; null when it threw nothing
    */
   record Failed(String error, boolean retryable, Throwable cause) implements Outcome {}
+
+  /**
+   * The handler snoozed the job: back to pending after the delay, without spending a retry, unless
+   * the job has used up its snoozes (then the attempt fails).
+   *
+   * @param delayMillis how long after now (database clock) it may run again
+   */
+  record Snoozed(long delayMillis) implements Outcome {}
 }

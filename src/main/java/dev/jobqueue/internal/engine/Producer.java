@@ -2,7 +2,6 @@ package dev.jobqueue.internal.engine;
 
 import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobQueueConfig;
-import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Loop;
@@ -307,8 +306,7 @@ final class Producer extends LoopService {
               types.get(i),
               type ->
                   registry
-                      .find(type)
-                      .map(JobInputValidator::policyOf)
+                      .policy(type)
                       .map(policy -> policy.maxRunningPerKey())
                       .filter(OptionalInt::isPresent)
                       .map(OptionalInt::getAsInt)

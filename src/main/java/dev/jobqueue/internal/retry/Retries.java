@@ -1,14 +1,18 @@
 package dev.jobqueue.internal.retry;
 
+import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.RetryStrategy;
+import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
  * Every retry decision of the engine, and all its arithmetic: whether a failed or lost attempt may
- * run again (the budget rule), how long it waits (the strategy's delay, capped, then jittered). The
- * executor asks it about failed attempts, the rescuer about attempts lost with their node; the SQL
- * only applies the decision. Immutable and thread-safe. <strong>Not API.</strong>
+ * run again (the budget rule), how long it waits (the strategy's delay, capped, then jittered), and
+ * whether a job may snooze once more (the snooze cap). The executor asks it about failed and
+ * snoozed attempts, the rescuer about attempts lost with their node; the SQL only applies the
+ * decision. The configuration's rules apply unless a handler's {@link JobPolicy} overrides them
+ * ({@link #withPolicy}). Immutable and thread-safe. <strong>Not API.</strong>
  */
 public final class Retries {
 
@@ -27,11 +31,12 @@ public final class Retries {
   private final long maxMillis;
   private final double jitter;
   private final DoubleSupplier random;
+  private final int maxSnoozes;
 
   /**
    * The retry policy of a configuration.
    *
-   * @param config the strategy, base and maximum delay, and jitter
+   * @param config the strategy, base and maximum delay, jitter, and the snooze cap
    * @param random uniform values in {@code [0, 1)} for the jitter
    */
   public Retries(JobQueueConfig config, DoubleSupplier random) {
@@ -40,7 +45,8 @@ public final class Retries {
         config.retryBaseDelay().toMillis(),
         config.retryMaxDelay().toMillis(),
         config.retryJitter(),
-        random);
+        random,
+        config.maxSnoozes());
   }
 
   Retries(
@@ -48,12 +54,58 @@ public final class Retries {
       long baseMillis,
       long maxMillis,
       double jitter,
-      DoubleSupplier random) {
+      DoubleSupplier random,
+      int maxSnoozes) {
     this.strategy = strategy;
     this.baseMillis = baseMillis;
     this.maxMillis = maxMillis;
     this.jitter = jitter;
     this.random = random;
+    this.maxSnoozes = maxSnoozes;
+  }
+
+  /**
+   * These rules with a handler's policy applied: its retry strategy, base delay, delay cap and
+   * snooze cap replace the configured ones where it sets them. The jitter stays the
+   * configuration's.
+   *
+   * @param policy the handler's policy
+   * @return the rules for that handler's jobs; this object when the policy overrides none of them
+   */
+  public Retries withPolicy(JobPolicy policy) {
+    if (policy.retryStrategy().isEmpty()
+        && policy.retryBaseDelay().isEmpty()
+        && policy.retryMaxDelay().isEmpty()
+        && policy.maxSnoozes().isEmpty()) {
+      return this;
+    }
+    return new Retries(
+        policy.retryStrategy().orElse(strategy),
+        policy.retryBaseDelay().map(Duration::toMillis).orElse(baseMillis),
+        policy.retryMaxDelay().map(Duration::toMillis).orElse(maxMillis),
+        jitter,
+        random,
+        policy.maxSnoozes().orElse(maxSnoozes));
+  }
+
+  /**
+   * The snooze cap: how often one job may snooze. Snoozes spend no retry.
+   *
+   * @return the cap, 0 or more
+   */
+  public int maxSnoozes() {
+    return maxSnoozes;
+  }
+
+  /**
+   * Whether a job that has snoozed {@code snoozeCount} times may snooze once more; if not, the
+   * snooze counts as a failed attempt (see {@link #afterFailure}).
+   *
+   * @param snoozeCount snoozes before this one
+   * @return true while the cap is not reached
+   */
+  public boolean snoozeAllowed(int snoozeCount) {
+    return snoozeCount < maxSnoozes;
   }
 
   /**

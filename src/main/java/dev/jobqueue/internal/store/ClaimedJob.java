@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param givenBack whether an earlier attempt was given back without a failure, by a rescue (its
  *     node died) or a release (its node shut down): the job kept its {@code run_at}, and it was
  *     claimed before, so it has waited longer than jobs claimed for the first time
+ * @param snoozeCount how often the job snoozed before this claim
  */
 public record ClaimedJob(
     long id,
@@ -31,4 +32,5 @@ public record ClaimedJob(
     int priority,
     Instant scheduledAt,
     Instant runAt,
-    boolean givenBack) {}
+    boolean givenBack,
+    int snoozeCount) {}

@@ -56,7 +56,8 @@ public final class Claims {
 
   private static final String RETURNING =
       " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
-          + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back";
+          + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back,"
+          + " j.snooze_count";
 
   private static final String LEASE =
       " set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
@@ -309,7 +310,8 @@ public final class Claims {
               r.get(7, Integer.class),
               instant(r.get(8, OffsetDateTime.class)),
               instant(r.get(9, OffsetDateTime.class)),
-              r.get(10, Boolean.class)));
+              r.get(10, Boolean.class),
+              r.get(11, Integer.class)));
     }
     // UPDATE … RETURNING has no order: restore the claim's (cheaper here than in SQL).
     claimed.sort(ClaimOrder.CLAIMED);

@@ -24,6 +24,7 @@ public final class ExecutionStore {
   private final String completeSql;
   private final String completeOneSql;
   private final String failSql;
+  private final String snoozeSql;
   private final String releaseSql;
   private final String extendSql;
   private final String anyExpiredSql;
@@ -81,6 +82,16 @@ public final class ExecutionStore {
             + errorEntry
             + ", locked_by = null, lease_expires_at = null, updated_at = now()"
             + " from locked l where j.id = l.id returning j.id";
+    // A snooze spends no retry and records no error: back to pending after its delay, counted.
+    this.snoozeSql =
+        "with locked as (select j.id, u.delay from "
+            + qualified
+            + String.format(lockHeld, ", ?::bigint[]", ", delay")
+            + " update "
+            + qualified
+            + " j set status = 'pending', run_at = now() + l.delay * interval '1 millisecond',"
+            + " snooze_count = j.snooze_count + 1, locked_by = null, lease_expires_at = null,"
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
     this.releaseSql =
         "with locked as (select j.id from "
             + qualified
@@ -264,6 +275,36 @@ public final class ExecutionStore {
             new HashSet<>(
                 dsl.resultQuery(failSql, ids, tokens, retries, delays, messages, node)
                     .fetch(0, Long.class)));
+  }
+
+  /**
+   * Records snoozed attempts, in one statement: each job goes back to pending after its delay, its
+   * {@code snooze_count} one higher and its {@code retry_count} unchanged. Fenced like {@link
+   * #completeMany}.
+   *
+   * @param node this node's id
+   * @param snoozes the attempts and their delays
+   * @return the ids that were written; the others were fenced out
+   */
+  public Set<Long> snoozeMany(String node, List<Snooze> snoozes) {
+    int n = snoozes.size();
+    if (n == 0) {
+      return Set.of();
+    }
+    Long[] ids = new Long[n];
+    Integer[] tokens = new Integer[n];
+    Long[] delays = new Long[n];
+    for (int i = 0; i < n; i++) {
+      Snooze s = snoozes.get(i);
+      ids[i] = s.id();
+      tokens[i] = s.token();
+      delays[i] = s.delayMillis();
+    }
+    return run(
+        "record " + n + " snoozed attempts",
+        () ->
+            new HashSet<>(
+                dsl.resultQuery(snoozeSql, ids, tokens, delays, node).fetch(0, Long.class)));
   }
 
   /**

@@ -25,6 +25,9 @@ import java.time.Instant;
  * @param runAt next eligible claim time
  * @param startedAt latest attempt start, or null
  * @param completedAt terminal time, or null
+ * @param queue the queue
+ * @param concurrencyKey the concurrency key, or null
+ * @param snoozeCount how often the job snoozed
  */
 public record JobRecord(
     long id,
@@ -46,4 +49,7 @@ public record JobRecord(
     Instant scheduledAt,
     Instant runAt,
     Instant startedAt,
-    Instant completedAt) {}
+    Instant completedAt,
+    String queue,
+    String concurrencyKey,
+    int snoozeCount) {}

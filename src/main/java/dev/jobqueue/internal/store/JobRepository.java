@@ -70,6 +70,11 @@ public final class JobRepository {
   private static final Field<OffsetDateTime> RUN_AT = timestamp("run_at");
   private static final Field<OffsetDateTime> STARTED_AT = timestamp("started_at");
   private static final Field<OffsetDateTime> COMPLETED_AT = timestamp("completed_at");
+  private static final Field<String> QUEUE = field(name("queue"), SQLDataType.VARCHAR);
+  private static final Field<String> CONCURRENCY_KEY =
+      field(name("concurrency_key"), SQLDataType.VARCHAR);
+  private static final Field<Integer> SNOOZE_COUNT =
+      field(name("snooze_count"), SQLDataType.INTEGER);
 
   private static final List<SelectField<?>> COLUMNS =
       List.of(
@@ -92,7 +97,10 @@ public final class JobRepository {
           SCHEDULED_AT,
           RUN_AT,
           STARTED_AT,
-          COMPLETED_AT);
+          COMPLETED_AT,
+          QUEUE,
+          CONCURRENCY_KEY,
+          SNOOZE_COUNT);
 
   /** Errors longer than this are cut before they are stored. */
   public static final int MAX_ERROR_CHARS = 4_000;
@@ -417,6 +425,9 @@ public final class JobRepository {
         instant(r.get(SCHEDULED_AT)),
         instant(r.get(RUN_AT)),
         instant(r.get(STARTED_AT)),
-        instant(r.get(COMPLETED_AT)));
+        instant(r.get(COMPLETED_AT)),
+        r.get(QUEUE),
+        r.get(CONCURRENCY_KEY),
+        r.get(SNOOZE_COUNT));
   }
 }

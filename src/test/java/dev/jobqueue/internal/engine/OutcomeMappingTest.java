@@ -6,7 +6,9 @@ import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobResult;
 import dev.jobqueue.NonRetryableJobException;
+import dev.jobqueue.SnoozeJobException;
 import dev.jobqueue.internal.store.ClaimedJob;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,8 @@ class OutcomeMappingTest {
       new Executor(new JobHandlerRegistry(), null, null, null, List.of(), null, "node", 1_024);
 
   private static ClaimedJob job(String payload) {
-    return new ClaimedJob(1, "work", payload, 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false);
+    return new ClaimedJob(
+        1, "work", payload, 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false, 0);
   }
 
   private Outcome run(JobHandler<Work> handler, String payload) {
@@ -97,5 +100,45 @@ class OutcomeMappingTest {
     assertThat(((Outcome.Failed) outcome).retryable()).isFalse();
     assertThat(((Outcome.Failed) outcome).error())
         .startsWith("the handler's result cannot be stored");
+  }
+
+  @Test
+  void aSnoozeIsNeitherSuccessNorFailureAndCarriesItsDelay() {
+    assertThat(
+            run(
+                JobHandler.of(
+                    "work",
+                    Work.class,
+                    (p, c) -> {
+                      throw new SnoozeJobException(Duration.ofSeconds(90));
+                    }),
+                "{\"n\":1}"))
+        .isEqualTo(new Outcome.Snoozed(90_000));
+    assertThat(
+            run(
+                JobHandler.of(
+                    "work",
+                    Work.class,
+                    (p, c) -> {
+                      throw new SnoozeJobException(Duration.ZERO);
+                    }),
+                "{\"n\":1}"))
+        .isEqualTo(new Outcome.Snoozed(0));
+  }
+
+  @Test
+  void aSnoozeWrappedInAnotherExceptionIsAnOrdinaryFailure() {
+    RuntimeException wrapped =
+        new IllegalStateException("wrapped", new SnoozeJobException(Duration.ofSeconds(1)));
+    assertThat(
+            run(
+                JobHandler.of(
+                    "work",
+                    Work.class,
+                    (p, c) -> {
+                      throw wrapped;
+                    }),
+                "{\"n\":1}"))
+        .isEqualTo(new Outcome.Failed("IllegalStateException: wrapped", true, wrapped));
   }
 }
