@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobqueue.JobQueueConfig;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.RetryStrategy;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +76,7 @@ class SettingsTest {
     Object sample = sample(setting);
     JobQueueConfig.Builder builder = JobQueueConfig.builder();
 
-    setter(setting).invoke(builder, sample);
+    setter(setting, sample).invoke(builder, sample);
     JobQueueConfig config = builder.build();
 
     assertThat(unwrap(JobQueueConfig.class.getMethod(setting.name()).invoke(config)))
@@ -102,7 +104,7 @@ class SettingsTest {
   void toStringShowsEverySettingAndNoSecret(Setting<?> setting) throws Exception {
     Object sample = sample(setting);
     JobQueueConfig.Builder builder = JobQueueConfig.builder();
-    setter(setting).invoke(builder, sample);
+    setter(setting, sample).invoke(builder, sample);
 
     String shown = builder.build().toString();
 
@@ -122,7 +124,8 @@ class SettingsTest {
   void toStringListsTheSettingsInTableOrder() {
     assertThat(defaults().toString())
         .startsWith(
-            "JobQueueConfig[maxWorkers=5, minWorkers=1, maxJobsPerWorker=10, pollInterval=PT1S,")
+            "JobQueueConfig[maxWorkers=5, minWorkers=1, queues=default, maxJobsPerWorker=10,"
+                + " pollInterval=PT1S,")
         .contains(", retryStrategy=exponential,", ", completedJobRetention=PT168H,")
         .endsWith(", databaseUrl=null, databaseUser=null, databasePassword=null]");
   }
@@ -275,6 +278,8 @@ class SettingsTest {
       case "databaseUrl" -> "jdbc:postgresql://db.example/app?password=pw";
       case "databaseUser" -> "app_user";
       case "databasePassword" -> "s3cr3t-Pa55word";
+      case "queues" ->
+          List.of(QueueOptions.of("default"), QueueOptions.builder("emails").maxWorkers(4).build());
       default -> {
         if (value instanceof Integer i) {
           yield i + 1;
@@ -300,20 +305,35 @@ class SettingsTest {
     if (value instanceof RetryStrategy s) {
       return s.wireName();
     }
-    return String.valueOf(value);
+    return shownInToString(value);
   }
 
   private static String shownInToString(Object value) {
+    if (value instanceof List<?> list) {
+      return list.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
     return value instanceof RetryStrategy s ? s.wireName() : String.valueOf(value);
   }
 
-  private static Method setter(Setting<?> setting) {
+  private static Method setter(Setting<?> setting, Object sample) {
     for (Method method : JobQueueConfig.Builder.class.getMethods()) {
-      if (method.getName().equals(setting.name()) && method.getParameterCount() == 1) {
+      if (method.getName().equals(setting.name())
+          && method.getParameterCount() == 1
+          && boxed(method.getParameterTypes()[0]).isInstance(sample)) {
         return method;
       }
     }
     throw new AssertionError("no builder setter " + setting.name());
+  }
+
+  private static Class<?> boxed(Class<?> type) {
+    if (type == int.class) {
+      return Integer.class;
+    }
+    if (type == boolean.class) {
+      return Boolean.class;
+    }
+    return type == double.class ? Double.class : type;
   }
 
   private static Object unwrap(Object value) {
