@@ -4,6 +4,8 @@ import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.QueueLimits;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.bench.Results.Unit;
 import java.io.BufferedReader;
 import java.io.File;
@@ -98,6 +100,7 @@ final class Workloads {
     switch (workload) {
       case "W1" -> w1(run);
       case "W2" -> w2(run);
+      case "W2Q" -> w2q(run);
       case "W3" -> w3(run);
       case "W4" -> w4(run);
       case "W5" -> w5(run);
@@ -206,6 +209,104 @@ final class Workloads {
     measure("W2", eight, run, () -> drain("W2", eight, run, n, 8, 0, false));
     measure("W2", sixteen, run, () -> drain("W2", sixteen, run, n, 16, 0, false));
     measure("W2", large, run, () -> drain("W2", large, run, big, 8, 0, false));
+  }
+
+  // ---- W2Q drain through named queues and limits ---------------------------------------------
+
+  /**
+   * W2's 8-worker drain four ways in one run: the default queue; one named queue; one queue whose
+   * jobs carry 1,000 concurrency keys with a per-key limit of 2 (every claim takes the locked,
+   * limited path); and one queue while another, paused queue holds as many jobs.
+   */
+  private void w2q(int run) {
+    int n = sizes.w2Jobs();
+    String base = "drain " + thousands(n) + " no-op, 8 workers, ";
+    String[] figures = {
+      base + "default queue",
+      base + "named queue",
+      base + "1,000 keys at limit 2",
+      base + "next to a paused queue"
+    };
+    for (String figure : figures) {
+      results.define("W2Q", figure, Unit.JOBS_PER_S);
+    }
+    measure("W2Q", figures[0], run, () -> drainQueue("W2Q", run, n, "default", 0, false));
+    measure("W2Q", figures[1], run, () -> drainQueue("W2Q", run, n, "work", 0, false));
+    measure("W2Q", figures[2], run, () -> drainQueue("W2Q", run, n, "work", 1_000, false));
+    measure("W2Q", figures[3], run, () -> drainQueue("W2Q", run, n, "work", 0, true));
+  }
+
+  /**
+   * Like {@link #drain} with 8 workers, for jobs in {@code queue}: with {@code keys > 0} the jobs
+   * cycle through that many concurrency keys and the queue allows 2 running per key; with {@code
+   * pausedNeighbour} a paused queue, also served by the pool, holds another {@code n} jobs.
+   */
+  private Double drainQueue(
+      String workload, int run, int n, String queue, int keys, boolean pausedNeighbour)
+      throws Exception {
+    String schema = newSchema(workload.toLowerCase(Locale.ROOT));
+    try (Connection admin = db.connect()) {
+      try (JobQueueManager manager = enqueueManager(schema)) {
+        manager.initialize();
+        if (keys > 0) {
+          manager.setQueueLimits(queue, QueueLimits.builder().maxRunningPerKey(2).build());
+        }
+        enqueue(manager, n, 1_000, i -> options(i, queue, keys == 0 ? null : "key-" + i % keys));
+        if (pausedNeighbour) {
+          manager.pauseQueue("held");
+          enqueue(manager, n, 1_000, i -> options(i, "held", null));
+        }
+      }
+      analyzeAndCheckpoint(admin, schema);
+      CountDownLatch done = new CountDownLatch(n);
+      List<QueueOptions> served = new ArrayList<>();
+      served.add(QueueOptions.of(queue));
+      if (pausedNeighbour) {
+        served.add(QueueOptions.of("held"));
+      }
+      long t0;
+      long t1;
+      try (JobQueueManager manager =
+          workerManager(schema, 8, t -> done.countDown(), c -> c.queues(served))) {
+        long deadline = TimeUnit.SECONDS.toNanos(60) + TimeUnit.MILLISECONDS.toNanos(n);
+        t0 = System.nanoTime();
+        manager.initialize();
+        if (!done.await(deadline, TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException(
+              "handlers saw " + (n - done.getCount()) + " of " + n + " jobs before the deadline");
+        }
+        while (count(
+                admin,
+                "select count(*) from "
+                    + schema
+                    + ".jobs where status in ('pending', 'running') and queue = '"
+                    + queue
+                    + "'")
+            > 0) {
+          if (System.nanoTime() > t0 + deadline) {
+            throw new TimeoutException("jobs still pending or running in the database");
+          }
+          Thread.sleep(2);
+        }
+        t1 = System.nanoTime();
+      }
+      long completed =
+          count(admin, "select count(*) from " + schema + ".jobs where status = 'completed'");
+      if (completed != n) {
+        throw new IllegalStateException(completed + " of " + n + " jobs are completed");
+      }
+      return perSecond(n, t1 - t0);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  private static CreateJobOptions options(int i, String queue, String key) {
+    CreateJobOptions.Builder options = CreateJobOptions.builder(TYPE, new Tick(i, 0)).queue(queue);
+    if (key != null) {
+      options.concurrencyKey(key);
+    }
+    return options.build();
   }
 
   /**
@@ -1164,9 +1265,18 @@ final class Workloads {
 
   /** Enqueues {@code n} jobs with the library, {@code perCall} per createJobs call. */
   private static void enqueue(JobQueueManager manager, int n, int perCall) {
+    enqueue(manager, n, perCall, i -> CreateJobOptions.of(TYPE, new Tick(i, 0)));
+  }
+
+  /** Enqueues the jobs {@code job} makes of 0 to {@code n - 1}, {@code perCall} per call. */
+  private static void enqueue(
+      JobQueueManager manager,
+      int n,
+      int perCall,
+      java.util.function.IntFunction<CreateJobOptions> job) {
     List<CreateJobOptions> batch = new ArrayList<>(perCall);
     for (int i = 0; i < n; i++) {
-      batch.add(CreateJobOptions.of(TYPE, new Tick(i, 0)));
+      batch.add(job.apply(i));
       if (batch.size() == perCall || i == n - 1) {
         manager.createJobs(batch);
         batch = new ArrayList<>(perCall);

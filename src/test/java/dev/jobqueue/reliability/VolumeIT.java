@@ -314,6 +314,7 @@ class VolumeIT {
               new Integer[TYPES.length],
               false,
               CLAIM_SIZE,
+              CLAIM_SIZE,
               60_000);
     }
     List<Long> nanos = new ArrayList<>();
@@ -328,6 +329,7 @@ class VolumeIT {
                   TYPES,
                   new Integer[TYPES.length],
                   false,
+                  CLAIM_SIZE,
                   CLAIM_SIZE,
                   60_000)
               .jobs();

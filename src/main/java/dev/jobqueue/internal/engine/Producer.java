@@ -235,10 +235,6 @@ final class Producer extends LoopService {
       limited |= keyLimit != null; // A handler's per-key limit needs the limited claim.
     }
     int limit = claimLimit(live, slots.size(), local.held());
-    if (limited) {
-      // A claimed job counts against the limits from its claim: take only what starts now.
-      limit = Math.min(limit, slots.bounds().max() - local.held());
-    }
     if (limit <= 0) {
       return poll; // Settling a job pokes.
     }
@@ -246,7 +242,14 @@ final class Producer extends LoopService {
     long sent = System.nanoTime();
     Claims.Result result =
         repository.claimAvailable(
-            queue, nodeId, typeArray, keyLimits, limited, limit, config.leaseDuration().toMillis());
+            queue,
+            nodeId,
+            typeArray,
+            keyLimits,
+            limited,
+            limit,
+            slots.bounds().max() - local.held(),
+            config.leaseDuration().toMillis());
     long leaseEnds = leases.endsAfter(leases.sentSince(sent));
     List<ClaimedJob> claimed = result.jobs();
     for (ClaimedJob job : claimed) {

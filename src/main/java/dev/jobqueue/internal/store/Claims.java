@@ -201,6 +201,11 @@ public final class Claims {
    *
    * @param keyLimits per type (in the order of {@code types}): its own per-key limit, or null for
    *     the queue's
+   * @param limit the most jobs to claim, with those queued ahead of free workers
+   * @param startable the free workers: with a limit on the queue's running jobs, or on starts, no
+   *     more than these are claimed, since a claimed job counts as running (and as started) from
+   *     its claim; one waiting in this node's queue would hold a place another node could use, or
+   *     start later than it was counted. Per-key limits alone claim up to {@code limit}.
    */
   Result claimLimited(
       DSLContext tx,
@@ -209,6 +214,7 @@ public final class Claims {
       String[] types,
       Integer[] keyLimits,
       int limit,
+      int startable,
       long leaseMillis) {
     Record row = tx.resultQuery(lockSql, queue).fetchOne();
     if (row != null && Boolean.TRUE.equals(row.get(0, Boolean.class))) {
@@ -230,7 +236,11 @@ public final class Claims {
     long rateWindow = limits.rateWindow().map(Duration::toMillis).orElse(0L);
     long keyWindow = limits.ratePerKeyWindow().map(Duration::toMillis).orElse(0L);
     boolean logStarts = rate != null || keyRate != null;
-    int scan = (int) Math.min(Integer.MAX_VALUE, (long) limit * SCAN_FACTOR + 64);
+    int take = logStarts || maxRunning != null ? Math.min(limit, startable) : limit;
+    if (take <= 0) {
+      return new Result(List.of(), QueueState.LIMITED);
+    }
+    int scan = (int) Math.min(Integer.MAX_VALUE, (long) take * SCAN_FACTOR + 64);
     List<Record> rows =
         tx.resultQuery(
                 limitedSql,
@@ -239,7 +249,7 @@ public final class Claims {
                 keyWindow,
                 types,
                 keyLimits,
-                limit,
+                take,
                 maxRunning,
                 rate,
                 queue,

@@ -157,6 +157,8 @@ public final class ExecutionStore {
    * @param keyLimits per type, its handler's own per-key limit, or null for the queue's
    * @param limited whether the queue was limited at the last look
    * @param limit the most jobs to claim
+   * @param startable the most jobs that start at once (free workers): a queue with a limit on its
+   *     running jobs or on its starts claims no more than these, see {@link Claims}
    * @param leaseMillis how long the lease lasts before it must be renewed
    * @return the claimed jobs, in claim order, and the queue's state; {@link Claims.QueueState#OPEN}
    *     after a one-statement claim, whatever claimed nothing
@@ -168,6 +170,7 @@ public final class ExecutionStore {
       Integer[] keyLimits,
       boolean limited,
       int limit,
+      int startable,
       long leaseMillis) {
     if (limit <= 0 || types.length == 0) {
       return new Claims.Result(List.of(), Claims.QueueState.OPEN);
@@ -187,7 +190,7 @@ public final class ExecutionStore {
                 dsl,
                 cfg ->
                     claims.claimLimited(
-                        cfg.dsl(), queue, node, types, keyLimits, limit, leaseMillis)));
+                        cfg.dsl(), queue, node, types, keyLimits, limit, startable, leaseMillis)));
   }
 
   /**

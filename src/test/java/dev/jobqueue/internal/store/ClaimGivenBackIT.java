@@ -37,7 +37,7 @@ class ClaimGivenBackIT {
     List<ClaimedJob> claimed =
         repository
             .executions()
-            .claimAvailable("default", NODE, TYPES, new Integer[TYPES.length], false, 1, 60_000)
+            .claimAvailable("default", NODE, TYPES, new Integer[TYPES.length], false, 1, 1, 60_000)
             .jobs();
     assertThat(claimed).hasSize(1);
     return claimed.get(0);

@@ -47,7 +47,7 @@ class HeldUpdatesLockOrderIT {
           repository
               .executions()
               .claimAvailable(
-                  "default", NODE, new String[] {"t"}, new Integer[1], false, 400, 60_000)
+                  "default", NODE, new String[] {"t"}, new Integer[1], false, 400, 400, 60_000)
               .jobs();
       assertThat(claimed).hasSize(400);
 
