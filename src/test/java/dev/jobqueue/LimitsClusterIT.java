@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.jobqueue.testing.LedgerCluster;
+import dev.jobqueue.testing.Overlaps;
 import dev.jobqueue.testing.WorkerProcess;
 import dev.jobqueue.testing.WorkerProcess.Node;
 import dev.jobqueue.testing.WorkerProcess.Task;

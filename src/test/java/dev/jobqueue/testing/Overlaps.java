@@ -1,6 +1,5 @@
-package dev.jobqueue;
+package dev.jobqueue.testing;
 
-import dev.jobqueue.testing.LedgerCluster;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,11 +18,16 @@ import java.util.TreeMap;
  * time its job held a place under the limits: from its claim to its outcome's commit, or to the
  * expiry of its lease.
  */
-final class Overlaps {
+public final class Overlaps {
 
   private final LedgerCluster cluster;
 
-  Overlaps(LedgerCluster cluster) {
+  /**
+   * Reads a cluster's record.
+   *
+   * @param cluster the cluster
+   */
+  public Overlaps(LedgerCluster cluster) {
     this.cluster = cluster;
   }
 
@@ -34,7 +38,7 @@ final class Overlaps {
    * @param groupBy a column of the jobs table, such as {@code queue} or {@code concurrency_key}
    * @return per group, the most at once
    */
-  Map<String, Long> maxRunning(String where, String groupBy) {
+  public Map<String, Long> maxRunning(String where, String groupBy) {
     String sql =
         "with e as (select j."
             + groupBy
@@ -66,7 +70,7 @@ final class Overlaps {
    * @param window the window
    * @return per group, the most claims in one window
    */
-  Map<String, Long> maxStarts(String where, String groupBy, Duration window) {
+  public Map<String, Long> maxStarts(String where, String groupBy, Duration window) {
     String starts =
         "(select "
             + groupBy
@@ -92,7 +96,7 @@ final class Overlaps {
    * @param where a condition on the jobs table's columns
    * @return milliseconds
    */
-  long startSpanMillis(String where) {
+  public long startSpanMillis(String where) {
     return cluster
         .db()
         .queryLong(
