@@ -1,5 +1,6 @@
 package dev.jobqueue;
 
+import static dev.jobqueue.testing.Handlers.withPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +10,6 @@ import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -256,34 +256,5 @@ class HandlerPolicyIT {
         .hasMessage("the policy() of handler null-policy is null");
     assertThat(registry.getRegisteredTypes()).isEmpty();
     assertThat(registry.policy("null-policy")).isEmpty();
-  }
-
-  private static <P> JobHandler<P> withPolicy(JobHandler<P> handler, JobPolicy policy) {
-    return withPolicy(handler, () -> policy);
-  }
-
-  /** {@code handler} with a {@code policy()} that {@code policy} answers, on every call. */
-  private static <P> JobHandler<P> withPolicy(JobHandler<P> handler, Supplier<JobPolicy> policy) {
-    return new JobHandler<>() {
-      @Override
-      public String type() {
-        return handler.type();
-      }
-
-      @Override
-      public Class<P> payloadType() {
-        return handler.payloadType();
-      }
-
-      @Override
-      public Object execute(P payload, JobContext context) throws Exception {
-        return handler.execute(payload, context);
-      }
-
-      @Override
-      public JobPolicy policy() {
-        return policy.get();
-      }
-    };
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.jobqueue.testing.Handlers;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
 import java.time.Duration;
@@ -131,28 +132,15 @@ class NamedQueuesIT {
   @Test
   void aHandlersPolicyNamesItsDefaultQueueAndAnOptionOverridesIt() {
     JobHandler<Work> mailer =
-        new JobHandler<>() {
-          @Override
-          public String type() {
-            return "mailer";
-          }
-
-          @Override
-          public Class<Work> payloadType() {
-            return Work.class;
-          }
-
-          @Override
-          public Object execute(Work payload, JobContext context) {
-            ranBy.put(context.jobId(), context.workerId());
-            return null;
-          }
-
-          @Override
-          public JobPolicy policy() {
-            return JobPolicy.builder().queue("mail").build();
-          }
-        };
+        Handlers.withPolicy(
+            JobHandler.of(
+                "mailer",
+                Work.class,
+                (payload, context) -> {
+                  ranBy.put(context.jobId(), context.workerId());
+                  return null;
+                }),
+            JobPolicy.builder().queue("mail").build());
     JobQueueManager node =
         jobqueue.start(
             "node",

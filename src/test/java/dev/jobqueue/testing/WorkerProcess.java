@@ -2,7 +2,6 @@ package dev.jobqueue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.jobqueue.JobContext;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
@@ -292,7 +291,7 @@ public final class WorkerProcess {
                     .build())
             .dataSource(pool)
             .handler(
-                withPolicy(
+                withKeyLimit(
                     JobHandler.of(
                         LEDGER_TYPE,
                         Task.class,
@@ -339,32 +338,12 @@ public final class WorkerProcess {
     return queues;
   }
 
-  private static <P> JobHandler<P> withPolicy(JobHandler<P> handler, String keyLimit) {
+  private static <P> JobHandler<P> withKeyLimit(JobHandler<P> handler, String keyLimit) {
     if (keyLimit == null || keyLimit.isBlank()) {
       return handler;
     }
-    JobPolicy policy = JobPolicy.builder().maxRunningPerKey(Integer.parseInt(keyLimit)).build();
-    return new JobHandler<>() {
-      @Override
-      public String type() {
-        return handler.type();
-      }
-
-      @Override
-      public Class<P> payloadType() {
-        return handler.payloadType();
-      }
-
-      @Override
-      public Object execute(P payload, JobContext context) throws Exception {
-        return handler.execute(payload, context);
-      }
-
-      @Override
-      public JobPolicy policy() {
-        return policy;
-      }
-    };
+    return Handlers.withPolicy(
+        handler, JobPolicy.builder().maxRunningPerKey(Integer.parseInt(keyLimit)).build());
   }
 
   private static void print(PrintStream out, String line) {

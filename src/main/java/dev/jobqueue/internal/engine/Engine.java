@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,11 +256,7 @@ public final class Engine {
    * @return the count
    */
   public int activeWorkers() {
-    int active = 0;
-    for (QueueRunner runner : queues.all()) {
-      active += runner.slots.active();
-    }
-    return active;
+    return sum(WorkerSlots::active);
   }
 
   /**
@@ -268,11 +265,7 @@ public final class Engine {
    * @return the count
    */
   public int idleWorkers() {
-    int idle = 0;
-    for (QueueRunner runner : queues.all()) {
-      idle += runner.slots.idle();
-    }
-    return idle;
+    return sum(WorkerSlots::idle);
   }
 
   /**
@@ -282,11 +275,7 @@ public final class Engine {
    * @return the count
    */
   public int stuckWorkers() {
-    int stuck = 0;
-    for (QueueRunner runner : queues.all()) {
-      stuck += runner.slots.stuck();
-    }
-    return stuck;
+    return sum(WorkerSlots::stuck);
   }
 
   /**
@@ -295,11 +284,7 @@ public final class Engine {
    * @return the count
    */
   public int maxWorkers() {
-    int max = 0;
-    for (QueueRunner runner : queues.all()) {
-      max += runner.slots.bounds().max();
-    }
-    return max;
+    return sum(slots -> slots.bounds().max());
   }
 
   /**
@@ -393,6 +378,15 @@ public final class Engine {
    */
   public boolean isLeader() {
     return leader.isLeader();
+  }
+
+  /** A figure summed over the queues' worker slots. */
+  private int sum(ToIntFunction<WorkerSlots> figure) {
+    int sum = 0;
+    for (QueueRunner runner : queues.all()) {
+      sum += figure.applyAsInt(runner.slots);
+    }
+    return sum;
   }
 
   /** Writes the limits a served queue declares, or makes sure it has a row. */
