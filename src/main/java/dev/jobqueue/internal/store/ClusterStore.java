@@ -194,8 +194,8 @@ public final class ClusterStore {
   }
 
   /**
-   * Writes per-minute figures; a row already there for the same minute, node and type is replaced
-   * (the figures are running totals, so writing them again is harmless).
+   * Writes per-minute figures; a row already there for the same minute, node, queue and type is
+   * replaced (the figures are running totals, so writing them again is harmless).
    *
    * @param rows the rows
    */
@@ -206,6 +206,7 @@ public final class ClusterStore {
     }
     Long[] minutes = new Long[n];
     String[] nodes = new String[n];
+    String[] queues = new String[n];
     String[] types = new String[n];
     Long[][] numbers = new Long[7][n];
     String[] histograms = new String[n];
@@ -213,6 +214,7 @@ public final class ClusterStore {
       StatRow row = rows.get(i);
       minutes[i] = row.minuteMillis();
       nodes[i] = row.nodeId();
+      queues[i] = row.queue();
       types[i] = row.type();
       numbers[0][i] = row.processed();
       numbers[1][i] = row.succeeded();
@@ -232,13 +234,13 @@ public final class ClusterStore {
             dsl.query(
                     "insert into "
                         + qualifiedStats
-                        + " (minute, node_id, type, processed, succeeded, failed, retried,"
+                        + " (minute, node_id, queue, type, processed, succeeded, failed, retried,"
                         + " total_millis, max_millis, histogram)"
-                        + " select to_timestamp(u.m / 1000.0), u.n, u.t, u.p, u.s, u.f, u.r,"
+                        + " select to_timestamp(u.m / 1000.0), u.n, u.q, u.t, u.p, u.s, u.f, u.r,"
                         + " u.tm, u.mx, u.h::bigint[]"
-                        + " from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[],"
+                        + " from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
                         + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
-                        + " ?::text[]) as u(m, n, t, p, s, f, r, tm, mx, h)"
+                        + " ?::text[]) as u(m, n, q, t, p, s, f, r, tm, mx, h)"
                         + " on conflict (minute, node_id, queue, type) do update set"
                         + " processed = excluded.processed, succeeded = excluded.succeeded,"
                         + " failed = excluded.failed, retried = excluded.retried,"
@@ -246,6 +248,7 @@ public final class ClusterStore {
                         + " max_millis = excluded.max_millis, histogram = excluded.histogram",
                     minutes,
                     nodes,
+                    queues,
                     types,
                     numbers[0],
                     numbers[1],
@@ -270,28 +273,29 @@ public final class ClusterStore {
         () -> {
           long[] now = {0};
           dsl.resultQuery(
-                  "select (extract(epoch from minute) * 1000)::bigint, node_id, type, processed,"
-                      + " succeeded, failed, retried, total_millis, max_millis, histogram::text,"
-                      + " (extract(epoch from now()) * 1000)::bigint from "
+                  "select (extract(epoch from minute) * 1000)::bigint, node_id, queue, type,"
+                      + " processed, succeeded, failed, retried, total_millis, max_millis,"
+                      + " histogram::text, (extract(epoch from now()) * 1000)::bigint from "
                       + qualifiedStats
                       + " where minute >= date_trunc('minute', now()) - ?::integer"
                       + " * interval '1 minute'",
                   minutes)
               .forEach(
                   r -> {
-                    now[0] = r.get(10, Long.class);
+                    now[0] = r.get(11, Long.class);
                     rowsOut.add(
                         new StatRow(
                             r.get(0, Long.class),
                             r.get(1, String.class),
                             r.get(2, String.class),
-                            r.get(3, Long.class),
+                            r.get(3, String.class),
                             r.get(4, Long.class),
                             r.get(5, Long.class),
                             r.get(6, Long.class),
                             r.get(7, Long.class),
                             r.get(8, Long.class),
-                            parseHistogram(r.get(9, String.class))));
+                            r.get(9, Long.class),
+                            parseHistogram(r.get(10, String.class))));
                   });
           if (now[0] == 0) {
             now[0] =
