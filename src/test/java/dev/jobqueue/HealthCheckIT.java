@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
+import dev.jobqueue.testing.OutageDataSource;
 import dev.jobqueue.testing.StuckHandlers;
 import dev.jobqueue.testing.TestDatabase;
-import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -24,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -323,102 +318,9 @@ class HealthCheckIT {
     assertThat(paused.queue()).isEqualTo(new HealthCheckResult.Queue(0, 0));
   }
 
-  /** A data source that works until told to refuse connections or hang. */
-  static final class SwitchableDataSource implements DataSource {
-    enum Mode {
-      NORMAL,
-      REFUSE,
-      BLOCK
-    }
-
-    private final DataSource delegate;
-    private volatile Mode mode = Mode.NORMAL;
-    private volatile CountDownLatch unblock = new CountDownLatch(1);
-
-    SwitchableDataSource(DataSource delegate) {
-      this.delegate = delegate;
-    }
-
-    void set(Mode next) {
-      if (next == Mode.BLOCK) {
-        unblock = new CountDownLatch(1);
-      }
-      mode = next;
-      if (next != Mode.BLOCK) {
-        unblock.countDown();
-      }
-    }
-
-    private void check() throws SQLException {
-      switch (mode) {
-        case REFUSE -> throw new SQLException("Connection refused (test switch)", "08001");
-        case BLOCK -> {
-          try {
-            // A server that accepts the TCP connection and never answers.
-            if (!unblock.await(60, TimeUnit.SECONDS)) {
-              throw new SQLException("connection attempt timed out (test switch)", "08001");
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while connecting (test switch)", "08001", e);
-          }
-        }
-        case NORMAL -> {}
-      }
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      check();
-      return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      check();
-      return delegate.getConnection(username, password);
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      return delegate.unwrap(type);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) throws SQLException {
-      return delegate.isWrapperFor(type);
-    }
-  }
-
   @Test
   void unreachableDatabaseIsUnhealthyWithinTheTimeoutAndNeverThrows() {
-    SwitchableDataSource dataSource =
-        new SwitchableDataSource(jobqueue.newPool("switchable", 4 + 8));
+    OutageDataSource dataSource = new OutageDataSource(jobqueue.newPool("switchable", 4 + 8));
     JobQueueManager manager =
         jobqueue.start(
             config().maxWorkers(4).healthCheckTimeout(Duration.ofSeconds(1)).build(),
@@ -426,8 +328,8 @@ class HealthCheckIT {
             ok());
     awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
     try {
-      for (SwitchableDataSource.Mode mode :
-          List.of(SwitchableDataSource.Mode.REFUSE, SwitchableDataSource.Mode.BLOCK)) {
+      for (OutageDataSource.Mode mode :
+          List.of(OutageDataSource.Mode.DOWN, OutageDataSource.Mode.HUNG)) {
         dataSource.set(mode);
         // Twice: a check whose database thread is still stuck must not delay the next one.
         for (int round = 1; round <= 2; round++) {
@@ -446,12 +348,12 @@ class HealthCheckIT {
           assertThat(millis).as("answered within timeout + 1 s").isLessThan(2_000);
           assertThat(health.jobs()).isEqualTo(new HealthCheckResult.Jobs(0, 0, 0, 0, 0, false));
         }
-        dataSource.set(SwitchableDataSource.Mode.NORMAL);
+        dataSource.set(OutageDataSource.Mode.UP);
         HealthCheckResult back = awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
         assertThat(back.reasons()).isEmpty();
       }
     } finally {
-      dataSource.set(SwitchableDataSource.Mode.NORMAL);
+      dataSource.set(OutageDataSource.Mode.UP);
     }
   }
 
