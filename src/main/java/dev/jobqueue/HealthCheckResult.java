@@ -3,8 +3,11 @@ package dev.jobqueue;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What {@link JobQueueManager#healthCheck()} found. It serializes with Jackson (or any JSON library
@@ -19,6 +22,10 @@ import java.util.Objects;
  *   "metrics": {"totalJobsProcessed": 152, "averageProcessingTime": 1250,
  *               "registeredTypes": ["data-processing", "email-notification"]},
  *   "queue": {"lagMillis": 40, "duePending": 12},
+ *   "queues": {
+ *     "default": {"paused": false, "duePending": 12, "lagMillis": 40, "running": 3},
+ *     "emails": {"paused": true, "duePending": 250, "lagMillis": 600000, "running": 0}
+ *   },
  *   "cluster": {"liveNodes": 2, "listening": true, "wakeup": "notify", "leader": "web-1"},
  *   "reasons": [],
  *   "checkedAt": "2026-11-28T08:00:00Z"
@@ -29,15 +36,21 @@ import java.util.Objects;
  * answer within {@link JobQueueConfig#healthCheckTimeout()}, or when this node should run workers
  * ({@link JobQueueConfig#runWorkers()}) but its pool is not running, or when its pool's last three
  * or more claims in a row failed (it runs nothing); <b>degraded</b> when a worker is stuck, or the
- * oldest due pending job has waited longer than {@link JobQueueConfig#healthMaxQueueLag()}, or jobs
- * are due and no node is alive to run them; <b>healthy</b> otherwise. {@code reasons} says which
- * rule applied.
+ * oldest due pending job of a queue that is not paused has waited longer than {@link
+ * JobQueueConfig#healthMaxQueueLag()}, or jobs of such a queue are due and no node is alive to run
+ * them; <b>healthy</b> otherwise. {@code reasons} says which rule applied.
+ *
+ * <p>A paused queue ({@link JobQueueManager#pauseQueue(String)}) waits on purpose: its jobs are
+ * listed under {@code queues}, but they never make the status {@code degraded}, and {@code queue}
+ * leaves them out.
  *
  * @param status the verdict
  * @param workers this node's workers
  * @param jobs jobs in the table by status
  * @param metrics this node's processing since it started
- * @param queue how far behind the queue is
+ * @param queue how far behind the queues that are not paused are, together
+ * @param queues each queue that has a row in the {@code queues} table (it was declared, paused or
+ *     limited) or holds pending or running jobs, by name
  * @param cluster the nodes sharing the schema
  * @param reasons why the status is not healthy; empty when it is
  * @param checkedAt when the check ran, by this JVM's clock
@@ -48,6 +61,7 @@ public record HealthCheckResult(
     Jobs jobs,
     Metrics metrics,
     Queue queue,
+    Map<String, QueueHealth> queues,
     Cluster cluster,
     List<String> reasons,
     @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt) {
@@ -60,6 +74,7 @@ public record HealthCheckResult(
    * @param jobs jobs by status
    * @param metrics processing figures
    * @param queue queue lag
+   * @param queues per queue
    * @param cluster cluster figures
    * @param reasons why not healthy
    * @param checkedAt when
@@ -70,6 +85,7 @@ public record HealthCheckResult(
     Objects.requireNonNull(jobs, "jobs");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(queue, "queue");
+    queues = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(queues, "queues")));
     Objects.requireNonNull(cluster, "cluster");
     reasons = List.copyOf(reasons);
     Objects.requireNonNull(checkedAt, "checkedAt");
@@ -124,12 +140,25 @@ public record HealthCheckResult(
   }
 
   /**
-   * How far behind the queue is, by the database clock.
+   * How far behind the queues that are not paused are, together, by the database clock: the figures
+   * of {@link #queues()} over the queues that are not paused.
    *
-   * @param lagMillis how long the oldest due pending job has been due; 0 when none is
-   * @param duePending how many pending jobs are due now (exact up to 10,000, then 10,000)
+   * @param lagMillis how long the oldest due pending job of those queues has been due; 0 when none
+   *     is
+   * @param duePending how many of their pending jobs are due now (exact up to 10,000, then 10,000)
    */
   public record Queue(long lagMillis, long duePending) {}
+
+  /**
+   * One queue, by the database clock. A queue no node serves, or whose jobs have no handler, shows
+   * here like any other.
+   *
+   * @param paused whether the queue is paused: no node claims its jobs until it is resumed
+   * @param duePending how many of its pending jobs are due now (exact up to 10,000, then 10,000)
+   * @param lagMillis how long its oldest due pending job has been due; 0 when none is
+   * @param running how many of its jobs are running (exact up to 10,000, then 10,000)
+   */
+  public record QueueHealth(boolean paused, long duePending, long lagMillis, long running) {}
 
   /**
    * The nodes sharing this schema.

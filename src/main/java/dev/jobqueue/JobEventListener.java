@@ -22,7 +22,24 @@ public interface JobEventListener {
 
   /**
    * An attempt finished on this node: it succeeded, failed (retried or not), or snoozed its job
-   * ({@link AttemptOutcome#SNOOZED}, which the processing statistics do not count).
+   * ({@link AttemptOutcome#SNOOZED}, which the processing statistics do not count). This is the
+   * method the library calls; by default it calls {@link #attemptFinished(String, AttemptOutcome,
+   * Duration)}, so a listener that does not need the queue may implement that one instead.
+   *
+   * @param queue the queue the job ran in
+   * @param type the job type
+   * @param outcome how it ended
+   * @param duration how long the handler ran
+   */
+  default void attemptFinished(
+      String queue, String type, AttemptOutcome outcome, Duration duration) {
+    attemptFinished(type, outcome, duration);
+  }
+
+  /**
+   * An attempt finished on this node, without its queue: called by the default {@link
+   * #attemptFinished(String, String, AttemptOutcome, Duration)}, and never by the library directly.
+   * A listener overriding that method need not implement this one.
    *
    * @param type the job type
    * @param outcome how it ended

@@ -1,9 +1,10 @@
 package dev.jobqueue;
 
 /**
- * Processing figures for one job type, or for all, over the last 15 minutes. Durations are handler
- * times of finished attempts; percentiles come from a histogram with four buckets per power of two,
- * so they are within about 19% of the exact value (and never above {@code maxMillis}).
+ * Processing figures over the last 15 minutes for one job type, for one queue, or for all of them
+ * (see {@link ProcessingStats.Scope}). Durations are handler times of finished attempts;
+ * percentiles come from a histogram with four buckets per power of two, so they are within about
+ * 19% of the exact value (and never above {@code maxMillis}).
  *
  * @param processed attempts that finished: {@code succeeded + failed + retried}; snoozed attempts
  *     ({@link SnoozeJobException}) are not counted anywhere here

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>The mix, with {@code created_at} spread over the last 8 days: 900,000 completed, 40,000
  * failed, 10,000 cancelled, 45,000 pending (5,000 due over the last 10 minutes, 40,000 scheduled
  * between 1 and 24 hours ahead) and 5,000 running under live leases held by three nodes, whose
- * heartbeat rows are written too.
+ * heartbeat rows are written too. The pending and running jobs are spread evenly over four queues,
+ * one of them paused.
  */
 @Tag("heavy")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -87,11 +88,15 @@ class HealthCheckCostHeavyIT {
             + " cross join lateral (select case when i <= 900000 then 'completed'"
             + " when i <= 940000 then 'failed' else 'cancelled' end as status) s"
             + " cross join lateral (select now() - interval '8 days' * random() as created) c");
+    // Pending and running jobs are spread over four queues, one of them paused.
+    String queued = columns.replace(" (type,", " (queue, type,");
+    String queue = "(array['default','emails','reports','webhooks'])[1 + i % 4], ";
     // Pending: 5,000 due over the last 10 minutes, 40,000 scheduled over the next day.
     insert(
         table
-            + columns
+            + queued
             + " select "
+            + queue
             + types
             + ", 'pending', 1 + i % 3, "
             + payload
@@ -105,8 +110,9 @@ class HealthCheckCostHeavyIT {
     // Running: 5,000 under live leases of three nodes.
     insert(
         table
-            + columns
+            + queued
             + " select "
+            + queue
             + types
             + ", 'running', 1 + i % 3, "
             + payload
@@ -121,6 +127,10 @@ class HealthCheckCostHeavyIT {
             + " select 'node-' || n, 'host-' || n, 1000 + n,"
             + " array['email-notification','report','webhook','image-resize'], 10, 10, 0"
             + " from generate_series(0, 2) n");
+    db.execute(
+        "insert into \""
+            + schema
+            + "\".queues (name, paused, paused_at) values ('reports', true, now())");
     System.out.printf(
         Locale.ROOT,
         "HealthCheckCostHeavyIT: inserted %,d jobs in %d ms (PostgreSQL %s, from %s, %d CPUs)%n",
@@ -187,22 +197,40 @@ class HealthCheckCostHeavyIT {
     assertThat(health.status()).isNotEqualTo(HealthStatus.UNHEALTHY);
     assertThat(health.jobs().estimated()).isTrue();
     assertThat(health.jobs().running()).isEqualTo(5_000); // under 10,000: exact
-    assertThat(health.queue().duePending()).isEqualTo(5_000);
+    assertThat(health.queues().keySet())
+        .containsExactly("default", "emails", "reports", "webhooks");
+    assertThat(health.queues().values().stream().mapToLong(q -> q.duePending()).sum())
+        .isEqualTo(5_000);
+    assertThat(health.queues().values().stream().mapToLong(q -> q.running()).sum())
+        .isEqualTo(5_000);
+    assertThat(health.queues().get("reports").paused()).isTrue();
+    assertThat(health.queue().duePending())
+        .as("the paused queue left out")
+        .isEqualTo(5_000 - health.queues().get("reports").duePending());
     assertThat(health.cluster().liveNodes()).isEqualTo(3);
     assertThat(health.queue().lagMillis()).isGreaterThan(0);
     assertThat(exact.byStatus().get("completed")).isEqualTo(900_000);
   }
 
   /**
-   * The statements {@code JobRepository.health} runs, with this schema and sample binds, so that
-   * their plans can be printed. Kept in step with the repository by hand.
+   * The statements {@code ClusterStore.health} runs, with this schema and sample binds, so that
+   * their plans can be printed. Kept in step with the store by hand.
    */
   private List<String> healthQueries() {
     String jobsTable = rows.table();
-    String oldestDue =
-        "(select min(run_at) from "
-            + jobsTable
-            + " where status = 'pending' and priority = %d and run_at <= now())";
+    String queuesTable = "\"" + schema + "\".queues";
+    String oldestDue = "";
+    String due = "";
+    for (JobPriority priority : JobPriority.values()) {
+      String range =
+          " from "
+              + jobsTable
+              + " j where j.status = 'pending' and j.queue = n.name and j.priority = "
+              + priority.rank()
+              + " and j.run_at <= now()";
+      oldestDue += (oldestDue.isEmpty() ? "" : ", ") + "(select min(j.run_at)" + range + ")";
+      due += (due.isEmpty() ? "" : " union all ") + "(select 1" + range + ")";
+    }
     return List.of(
         "select s.v, (s.f * greatest(c.reltuples, 0))::bigint from pg_class c"
             + " join pg_namespace n on n.oid = c.relnamespace"
@@ -213,22 +241,52 @@ class HealthCheckCostHeavyIT {
             + " where n.nspname = '"
             + schema
             + "' and c.relname = 'jobs' and c.reltuples > 0",
-        // The capped exact count the repository runs for each small status.
+        // The capped exact count the store runs for each small status.
         "select (select count(*) from (select 1 from "
             + jobsTable
             + " where status = 'running' limit 10000) c)",
-        "select coalesce((extract(epoch from now() - least("
-            + String.format(Locale.ROOT, oldestDue, 1)
-            + ", "
-            + String.format(Locale.ROOT, oldestDue, 2)
-            + ", "
-            + String.format(Locale.ROOT, oldestDue, 3)
-            + ")) * 1000)::bigint, 0), (select count(*) from (select 1 from "
+        // Every queue's figures.
+        "with recursive pending_queues(q) as ("
+            + distinctQueues(jobsTable, "pending", "pending_queues")
+            + "), running_queues(q) as ("
+            + distinctQueues(jobsTable, "running", "running_queues")
+            + "), names(name) as (select name from "
+            + queuesTable
+            + " union select q from pending_queues where q is not null"
+            + " union select q from running_queues where q is not null)"
+            + " select n.name, coalesce(qs.paused, false),"
+            + " coalesce((extract(epoch from now() - least("
+            + oldestDue
+            + ")) * 1000)::bigint, 0),"
+            + " (select count(*) from ("
+            + due
+            + " limit 10000) d),"
+            + " (select count(*) from (select 1 from "
             + jobsTable
-            + " where status = 'pending' and run_at <= now() limit 10000) due),"
-            + " (select count(*) from \""
+            + " j where j.status = 'running' and j.queue = n.name limit 10000) r)"
+            + " from names n left join "
+            + queuesTable
+            + " qs on qs.name = n.name",
+        "select (select count(*) from \""
             + schema
-            + "\".nodes where heartbeat_at > now() - 15000 * interval '1 millisecond')");
+            + "\".nodes where heartbeat_at > now() - 15000 * interval '1 millisecond'),"
+            + " (select node_id from \""
+            + schema
+            + "\".leader where name = 'default' and expires_at > now())");
+  }
+
+  private static String distinctQueues(String jobs, String status, String cte) {
+    return "(select queue from "
+        + jobs
+        + " where status = '"
+        + status
+        + "' order by queue limit 1) union all select (select j.queue from "
+        + jobs
+        + " j where j.status = '"
+        + status
+        + "' and j.queue > p.q order by j.queue limit 1) from "
+        + cte
+        + " p where p.q is not null";
   }
 
   private void explain(String sql) {

@@ -9,22 +9,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
+import dev.jobqueue.testing.OutageDataSource;
 import dev.jobqueue.testing.StuckHandlers;
 import dev.jobqueue.testing.TestDatabase;
-import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -56,6 +52,9 @@ class HealthCheckIT {
     stuck.releaseAndAwait();
     rows.truncate();
     db.execute("truncate table \"" + schema + "\".nodes, \"" + schema + "\".job_stats");
+    // Back to the queues table as migrated: the default queue's row, unpaused.
+    db.execute("delete from \"" + schema + "\".queues where name <> 'default'");
+    db.execute("update \"" + schema + "\".queues set paused = false, paused_at = null");
     // Fresh statistics, so that no test sees estimates left by the large-table test.
     db.execute("analyze \"" + schema + "\".jobs");
   }
@@ -144,6 +143,8 @@ class HealthCheckIT {
     assertThat(health.metrics().registeredTypes()).containsExactly("fail", "ok");
     assertThat(health.queue().lagMillis()).isZero();
     assertThat(health.queue().duePending()).isZero();
+    assertThat(health.queues())
+        .containsExactly(Map.entry("default", new HealthCheckResult.QueueHealth(false, 0, 0, 0)));
     assertThat(health.cluster().liveNodes()).isGreaterThanOrEqualTo(1);
     assertThat(health.cluster().listening()).isTrue();
     assertThat(health.cluster().wakeup()).isEqualTo("notify");
@@ -189,104 +190,137 @@ class HealthCheckIT {
     assertThat(Instant.parse(root.get("checkedAt").asText())).isEqualTo(health.checkedAt());
     assertThat(root.get("reasons").isArray()).isTrue();
     assertThat(root.get("reasons")).isEmpty();
+    assertThat(root.at("/queue/lagMillis").isIntegralNumber()).isTrue();
+    assertThat(root.at("/queue/duePending").isIntegralNumber()).isTrue();
+    assertThat(root.get("queues").toString())
+        .isEqualTo(
+            "{\"default\":{\"paused\":false,\"duePending\":0,\"lagMillis\":0,\"running\":0}}");
   }
 
-  /** A data source that works until told to refuse connections or hang. */
-  static final class SwitchableDataSource implements DataSource {
-    enum Mode {
-      NORMAL,
-      REFUSE,
-      BLOCK
-    }
-
-    private final DataSource delegate;
-    private volatile Mode mode = Mode.NORMAL;
-    private volatile CountDownLatch unblock = new CountDownLatch(1);
-
-    SwitchableDataSource(DataSource delegate) {
-      this.delegate = delegate;
-    }
-
-    void set(Mode next) {
-      if (next == Mode.BLOCK) {
-        unblock = new CountDownLatch(1);
+  @Test
+  void everyQueueHasItsFiguresAndAPausedQueueWaitsWithoutDegrading() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocking = new CountDownLatch(1);
+    JobQueueManager manager =
+        jobqueue.start(
+            "worker",
+            config()
+                .queues(
+                    QueueOptions.of("default"),
+                    QueueOptions.of("emails"),
+                    QueueOptions.of("reports"))
+                .healthMaxQueueLag(Duration.ofSeconds(1))
+                .build(),
+            ok(),
+            JobHandler.of(
+                "blocker",
+                Work.class,
+                (payload, ctx) -> {
+                  blocking.countDown();
+                  release.await(30, TimeUnit.SECONDS);
+                  return null;
+                }));
+    try {
+      manager.pauseQueue("reports");
+      for (int i = 0; i < 3; i++) {
+        manager.createJob(CreateJobOptions.builder("ok", new Work(i)).queue("reports").build());
       }
-      mode = next;
-      if (next != Mode.BLOCK) {
-        unblock.countDown();
+      manager.createJob(CreateJobOptions.builder("blocker", new Work(1)).queue("emails").build());
+      assertThat(blocking.await(10, TimeUnit.SECONDS)).isTrue();
+      Instant later = Instant.now().plus(1, ChronoUnit.HOURS);
+      for (int i = 0; i < 2; i++) {
+        manager.createJob(CreateJobOptions.builder("ok", new Work(i)).scheduledAt(later).build());
       }
-    }
+      // A queue with a row (its limits) and no job.
+      manager.setQueueLimits("limited", QueueLimits.builder().maxRunning(2).build());
 
-    private void check() throws SQLException {
-      switch (mode) {
-        case REFUSE -> throw new SQLException("Connection refused (test switch)", "08001");
-        case BLOCK -> {
-          try {
-            // A server that accepts the TCP connection and never answers.
-            if (!unblock.await(60, TimeUnit.SECONDS)) {
-              throw new SQLException("connection attempt timed out (test switch)", "08001");
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while connecting (test switch)", "08001", e);
-          }
-        }
-        case NORMAL -> {}
-      }
-    }
+      HealthCheckResult health =
+          awaitHealth(
+              manager,
+              h ->
+                  h.queues().containsKey("reports")
+                      && h.queues().get("reports").lagMillis() > 1_500
+                      && h.cluster().liveNodes() >= 1);
 
-    @Override
-    public Connection getConnection() throws SQLException {
-      check();
-      return delegate.getConnection();
-    }
+      assertThat(health.status())
+          .as("a paused queue's lag is on purpose")
+          .isEqualTo(HealthStatus.HEALTHY);
+      assertThat(health.reasons()).isEmpty();
+      assertThat(health.queues().keySet())
+          .containsExactly("default", "emails", "limited", "reports");
+      HealthCheckResult.QueueHealth reports = health.queues().get("reports");
+      assertThat(reports.paused()).isTrue();
+      assertThat(reports.duePending()).isEqualTo(3);
+      assertThat(reports.running()).isZero();
+      assertThat(health.queues().get("emails"))
+          .isEqualTo(new HealthCheckResult.QueueHealth(false, 0, 0, 1));
+      assertThat(health.queues().get("default"))
+          .as("scheduled jobs are not due")
+          .isEqualTo(new HealthCheckResult.QueueHealth(false, 0, 0, 0));
+      assertThat(health.queues().get("limited"))
+          .isEqualTo(new HealthCheckResult.QueueHealth(false, 0, 0, 0));
+      assertThat(health.queue())
+          .as("the overall figures leave the paused queue out")
+          .isEqualTo(new HealthCheckResult.Queue(0, 0));
+      assertThat(health.jobs().pending()).isEqualTo(5);
+      assertThat(health.jobs().running()).isEqualTo(1);
 
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      check();
-      return delegate.getConnection(username, password);
-    }
+      JsonNode root = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(health));
+      assertThat(root.at("/queues/reports/paused").asBoolean()).isTrue();
+      assertThat(root.at("/queues/reports/duePending").asLong()).isEqualTo(3);
+      assertThat(root.at("/queues/reports/lagMillis").asLong()).isGreaterThan(1_500);
+      assertThat(root.at("/queues/emails/running").asLong()).isEqualTo(1);
 
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      return delegate.unwrap(type);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) throws SQLException {
-      return delegate.isWrapperFor(type);
+      // Resumed, the queue's jobs run, and its figures drop to zero.
+      manager.resumeQueue("reports");
+      HealthCheckResult resumed =
+          awaitHealth(
+              manager,
+              h -> h.queues().get("reports").duePending() == 0 && h.jobs().completed() == 3);
+      assertThat(resumed.queues().get("reports"))
+          .isEqualTo(new HealthCheckResult.QueueHealth(false, 0, 0, 0));
+      assertThat(resumed.status()).isEqualTo(HealthStatus.HEALTHY);
+    } finally {
+      release.countDown();
     }
   }
 
   @Test
+  void aLaggingQueueIsNamedAndPausingItEndsTheDegradation() {
+    JobQueueManager manager =
+        jobqueue.start("worker", config().healthMaxQueueLag(Duration.ofSeconds(1)).build(), ok());
+    // No node serves "archive": its jobs stay due, and it has no row in the queues table.
+    manager.createJob(CreateJobOptions.builder("ok", new Work(1)).queue("archive").build());
+    manager.createJob(CreateJobOptions.builder("ok", new Work(2)).queue("archive").build());
+    assertThat(rows.count("queue = 'archive' and status = 'pending'")).isEqualTo(2);
+
+    HealthCheckResult lagging = awaitHealth(manager, h -> h.status() == HealthStatus.DEGRADED);
+    assertThat(lagging.reasons())
+        .singleElement()
+        .satisfies(
+            reason ->
+                assertThat(reason)
+                    .startsWith("queue archive: the oldest due job has waited")
+                    .endsWith("over the limit of 1000 ms"));
+    HealthCheckResult.QueueHealth archive = lagging.queues().get("archive");
+    assertThat(archive.paused()).isFalse();
+    assertThat(archive.duePending()).isEqualTo(2);
+    assertThat(archive.lagMillis()).isGreaterThan(1_000);
+    assertThat(lagging.queue().duePending()).isEqualTo(2);
+    assertThat(lagging.queue().lagMillis()).isEqualTo(archive.lagMillis());
+
+    manager.pauseQueue("archive");
+    HealthCheckResult paused = manager.healthCheck();
+    assertThat(paused.status()).isEqualTo(HealthStatus.HEALTHY);
+    assertThat(paused.reasons()).isEmpty();
+    assertThat(paused.queues().get("archive").paused()).isTrue();
+    assertThat(paused.queues().get("archive").lagMillis()).isGreaterThan(1_000);
+    assertThat(paused.queue()).isEqualTo(new HealthCheckResult.Queue(0, 0));
+  }
+
+  @Test
   void unreachableDatabaseIsUnhealthyWithinTheTimeoutAndNeverThrows() {
-    SwitchableDataSource dataSource =
-        new SwitchableDataSource(jobqueue.newPool("switchable", 4 + 8));
+    OutageDataSource dataSource = new OutageDataSource(jobqueue.newPool("switchable", 4 + 8));
     JobQueueManager manager =
         jobqueue.start(
             config().maxWorkers(4).healthCheckTimeout(Duration.ofSeconds(1)).build(),
@@ -294,8 +328,8 @@ class HealthCheckIT {
             ok());
     awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
     try {
-      for (SwitchableDataSource.Mode mode :
-          List.of(SwitchableDataSource.Mode.REFUSE, SwitchableDataSource.Mode.BLOCK)) {
+      for (OutageDataSource.Mode mode :
+          List.of(OutageDataSource.Mode.DOWN, OutageDataSource.Mode.HUNG)) {
         dataSource.set(mode);
         // Twice: a check whose database thread is still stuck must not delay the next one.
         for (int round = 1; round <= 2; round++) {
@@ -314,12 +348,12 @@ class HealthCheckIT {
           assertThat(millis).as("answered within timeout + 1 s").isLessThan(2_000);
           assertThat(health.jobs()).isEqualTo(new HealthCheckResult.Jobs(0, 0, 0, 0, 0, false));
         }
-        dataSource.set(SwitchableDataSource.Mode.NORMAL);
+        dataSource.set(OutageDataSource.Mode.UP);
         HealthCheckResult back = awaitHealth(manager, h -> h.status() == HealthStatus.HEALTHY);
         assertThat(back.reasons()).isEmpty();
       }
     } finally {
-      dataSource.set(SwitchableDataSource.Mode.NORMAL);
+      dataSource.set(OutageDataSource.Mode.UP);
     }
   }
 
@@ -366,7 +400,11 @@ class HealthCheckIT {
     assertThat(health.reasons())
         .singleElement()
         .satisfies(
-            reason -> assertThat(reason).contains("oldest due job has waited").contains("1000 ms"));
+            reason ->
+                assertThat(reason)
+                    .startsWith("queue default: the oldest due job has waited")
+                    .contains("1000 ms"));
+    assertThat(health.queues().get("default").lagMillis()).isEqualTo(health.queue().lagMillis());
     assertThat(health.jobs().pending()).isEqualTo(1);
   }
 

@@ -161,6 +161,8 @@ class ProcessingStatsIT {
 
     ProcessingStats.Scope node = stats.node();
     assertThat(node.byType()).containsOnlyKeys("ok", "flaky", "bad");
+    assertThat(node.byQueue()).containsOnlyKeys("default");
+    assertThat(node.byQueue().get("default")).isEqualTo(node.overall());
     TypeStats ok = node.byType().get("ok");
     assertCounts(ok, 40, 40, 0, 0);
     assertCounts(node.byType().get("flaky"), 20, 10, 0, 10);
@@ -199,6 +201,8 @@ class ProcessingStatsIT {
       assertSameFigures(cluster.byType().get(type), clustered.node().byType().get(type));
     }
     assertSameFigures(cluster.overall(), clustered.node().overall());
+    assertThat(cluster.byQueue()).containsOnlyKeys("default");
+    assertSameFigures(cluster.byQueue().get("default"), clustered.node().overall());
     assertThat(cluster.overall().throughputLast15m()).isGreaterThan(0);
 
     JobMetrics metrics = manager.getJobMetrics();
@@ -222,6 +226,77 @@ class ProcessingStatsIT {
     assertThat(metricsJson.at("/byStatus/completed").asLong()).isEqualTo(50);
     assertThat(metricsJson.at("/byTypeAndStatus/bad/failed").asLong()).isEqualTo(5);
     assertThat(metricsJson.get("computedAt").isTextual()).isTrue();
+  }
+
+  @Test
+  void figuresPerQueueSumTheTypesThatRanInEachQueueOnTheNodeAndInTheCluster() throws Exception {
+    JobQueueManager manager =
+        jobqueue.start(
+            "worker",
+            config()
+                .queues(QueueOptions.of("default"), QueueOptions.of("emails"))
+                .maxWorkers(3)
+                .build(),
+            ok(),
+            flaky(),
+            bad());
+    List<CreateJobOptions> jobs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      jobs.add(CreateJobOptions.of("ok", new Work(i))); // default
+    }
+    for (int i = 0; i < 3; i++) {
+      jobs.add(CreateJobOptions.builder("bad", new Work(i)).maxRetries(0).build()); // default
+    }
+    for (int i = 0; i < 6; i++) {
+      jobs.add(CreateJobOptions.builder("ok", new Work(i)).queue("emails").build());
+    }
+    for (int i = 0; i < 4; i++) {
+      jobs.add(
+          CreateJobOptions.builder("flaky", new Work(i)).queue("emails").maxRetries(3).build());
+    }
+    manager.createJobs(jobs);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> rows.count("status in ('completed', 'failed')") == 23);
+
+    // default: 10 ok + 3 bad attempts; emails: 6 ok + 4 flaky jobs of two attempts each.
+    ProcessingStats stats = awaitStats(manager, s -> s.node().overall().processed() == 27);
+    ProcessingStats.Scope node = stats.node();
+    assertThat(node.byQueue()).containsOnlyKeys("default", "emails");
+    assertThat(node.byQueue().keySet()).containsExactly("default", "emails");
+    assertCounts(node.byQueue().get("default"), 13, 10, 3, 0);
+    assertCounts(node.byQueue().get("emails"), 14, 10, 0, 4);
+    // The per-type figures cover both queues, as before.
+    assertCounts(node.byType().get("ok"), 16, 16, 0, 0);
+    assertCounts(node.byType().get("flaky"), 8, 4, 0, 4);
+    assertCounts(node.byType().get("bad"), 3, 0, 3, 0);
+    assertCounts(node.overall(), 27, 20, 3, 4);
+    // Both queues ran the 20 ms handler.
+    assertThat(node.byQueue().get("default").maxMillis()).isGreaterThanOrEqualTo(20);
+    assertThat(node.byQueue().get("emails").maxMillis()).isGreaterThanOrEqualTo(20);
+
+    // job_stats holds a row per queue and type, and the cluster's figures match the node's.
+    ProcessingStats clustered = awaitStats(manager, s -> s.cluster().overall().processed() == 27);
+    for (String queue : List.of("default", "emails")) {
+      assertSameFigures(
+          clustered.cluster().byQueue().get(queue), clustered.node().byQueue().get(queue));
+    }
+    assertThat(clustered.cluster().byQueue()).containsOnlyKeys("default", "emails");
+    assertThat(
+            db.queryLong(
+                "select sum(processed) from \""
+                    + schema
+                    + "\".job_stats where queue = 'emails' and type = 'flaky'"))
+        .isEqualTo(8);
+    assertThat(
+            db.queryLong("select count(distinct (queue, type)) from \"" + schema + "\".job_stats"))
+        .isEqualTo(4);
+
+    ObjectMapper mapper = new ObjectMapper();
+    JsonNode json = mapper.readTree(mapper.writeValueAsString(clustered));
+    assertThat(json.at("/node/byQueue/emails/retried").asLong()).isEqualTo(4);
+    assertThat(json.at("/cluster/byQueue/default/failed").asLong()).isEqualTo(3);
   }
 
   private static Map<String, Long> statusCounts(long completed, long failed) {
@@ -300,7 +375,8 @@ class ProcessingStatsIT {
     long[] histogram = new long[Stats.BUCKETS];
     histogram[Stats.bucket(20)] = 600;
     StatRow previous =
-        new StatRow(minute - 60_000, "node", "ok", 600, 600, 0, 0, 600 * 20, 25, histogram);
+        new StatRow(
+            minute - 60_000, "node", "default", "ok", 600, 600, 0, 0, 600 * 20, 25, histogram);
 
     TypeStats stats = Stats.aggregate(List.of(previous), minute + 200).overall();
 

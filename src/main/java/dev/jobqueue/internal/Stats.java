@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Turns per-minute rows into {@link TypeStats}: the same arithmetic for one node's rows (from
- * memory) and for the cluster's (from {@code job_stats}).
+ * Turns per-minute rows into {@link TypeStats}, overall, per job type and per queue: the same
+ * arithmetic for one node's rows (from memory) and for the cluster's (from {@code job_stats}).
  *
  * <p>Handler times go into {@value #BUCKETS} buckets: bucket 0 holds times under 1 ms, and bucket
  * {@code i ≥ 1} holds times in {@code [2^((i-1)/4), 2^(i/4))} ms, four buckets per power of two, so
@@ -55,14 +55,15 @@ public final class Stats {
    * Sums rows into a scope's figures for the {@value #WINDOW_MINUTES} minutes ending at {@code
    * nowMillis}; rows outside that window are ignored.
    *
-   * @param rows per-minute rows, any nodes and types
+   * @param rows per-minute rows, any nodes, queues and types
    * @param nowMillis now, epoch milliseconds on the clock the rows' minutes use
-   * @return the figures, overall and per type
+   * @return the figures, overall, per type and per queue
    */
   public static ProcessingStats.Scope aggregate(Iterable<StatRow> rows, long nowMillis) {
     long currentMinute = Math.floorDiv(nowMillis, MINUTE) * MINUTE;
     Totals overall = new Totals();
     Map<String, Totals> byType = new HashMap<>();
+    Map<String, Totals> byQueue = new HashMap<>();
     for (StatRow row : rows) {
       long minutesAgo = (currentMinute - row.minuteMillis()) / MINUTE;
       if (minutesAgo < 0 || minutesAgo >= WINDOW_MINUTES) {
@@ -70,14 +71,20 @@ public final class Stats {
       }
       overall.add(row, (int) minutesAgo);
       byType.computeIfAbsent(row.type(), t -> new Totals()).add(row, (int) minutesAgo);
+      byQueue.computeIfAbsent(row.queue(), q -> new Totals()).add(row, (int) minutesAgo);
     }
     double intoMinute = Math.max(1, (nowMillis - currentMinute) / 1000.0);
-    Map<String, TypeStats> types = new HashMap<>();
-    byType.forEach((type, totals) -> types.put(type, totals.toStats(intoMinute)));
-    return new ProcessingStats.Scope(overall.toStats(intoMinute), types);
+    return new ProcessingStats.Scope(
+        overall.toStats(intoMinute), figures(byType, intoMinute), figures(byQueue, intoMinute));
   }
 
-  /** Running sums for one scope or type. */
+  private static Map<String, TypeStats> figures(Map<String, Totals> totals, double intoMinute) {
+    Map<String, TypeStats> figures = new HashMap<>();
+    totals.forEach((key, sums) -> figures.put(key, sums.toStats(intoMinute)));
+    return figures;
+  }
+
+  /** Running sums for one scope, type or queue. */
   private static final class Totals {
     private long processed;
     private long succeeded;

@@ -11,20 +11,23 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Counts this node's finished attempts per job type and minute, for {@link ProcessingStats}, the
- * health check and the {@code job_stats} table. Snoozed attempts are not counted: they are neither
- * a success nor a failure, and {@code processed} stays {@code succeeded + failed + retried}.
- * Minutes are on the database clock: {@code clock} is this JVM's clock corrected by the offset the
- * node heartbeat measures.
+ * Counts this node's finished attempts per queue, job type and minute, for {@link ProcessingStats},
+ * the health check and the {@code job_stats} table. Snoozed attempts are not counted: they are
+ * neither a success nor a failure, and {@code processed} stays {@code succeeded + failed +
+ * retried}. Minutes are on the database clock: {@code clock} is this JVM's clock corrected by the
+ * offset the node heartbeat measures.
  *
- * <p>Thread-safe; recording takes one short lock per job type. <strong>Not API.</strong>
+ * <p>Thread-safe; recording takes one short lock per queue and job type. <strong>Not API.</strong>
  */
 public final class StatsRecorder {
   private static final long MINUTE = 60_000;
 
+  /** What the figures are kept by: a queue and a job type. */
+  private record Key(String queue, String type) {}
+
   private final String nodeId;
   private final LongSupplier clock;
-  private final Map<String, TypeRing> types = new ConcurrentHashMap<>();
+  private final Map<Key, TypeRing> rings = new ConcurrentHashMap<>();
   private final AtomicLong totalProcessed = new AtomicLong();
   private final AtomicLong totalMillis = new AtomicLong();
 
@@ -42,15 +45,18 @@ public final class StatsRecorder {
   /**
    * Counts one finished attempt; a snoozed one is left out.
    *
+   * @param queue the queue the job ran in
    * @param type the job type
    * @param outcome how it ended
    * @param millis how long it ran
    */
-  public void record(String type, AttemptOutcome outcome, long millis) {
+  public void record(String queue, String type, AttemptOutcome outcome, long millis) {
     if (outcome == AttemptOutcome.SNOOZED) {
       return;
     }
-    types.computeIfAbsent(type, t -> new TypeRing()).record(clock.getAsLong(), outcome, millis);
+    rings
+        .computeIfAbsent(new Key(queue, type), k -> new TypeRing())
+        .record(clock.getAsLong(), outcome, millis);
     totalProcessed.incrementAndGet();
     totalMillis.addAndGet(millis);
   }
@@ -99,7 +105,7 @@ public final class StatsRecorder {
    */
   public void unsaved(List<StatRow> rows) {
     for (StatRow row : rows) {
-      TypeRing ring = types.get(row.type());
+      TypeRing ring = rings.get(new Key(row.queue(), row.type()));
       if (ring != null) {
         ring.markChanged(row.minuteMillis());
       }
@@ -108,11 +114,14 @@ public final class StatsRecorder {
 
   private List<StatRow> rows(boolean onlyChanged) {
     List<StatRow> rows = new ArrayList<>();
-    types.forEach((type, ring) -> ring.collect(nodeId, type, onlyChanged, rows));
+    rings.forEach((key, ring) -> ring.collect(nodeId, key, onlyChanged, rows));
     return rows;
   }
 
-  /** The last {@value Stats#WINDOW_MINUTES} minutes of one type, as a ring of minute slots. */
+  /**
+   * The last {@value Stats#WINDOW_MINUTES} minutes of one type in one queue, as a ring of minute
+   * slots.
+   */
   private static final class TypeRing {
     private final Minute[] slots = new Minute[Stats.WINDOW_MINUTES + 1];
 
@@ -144,7 +153,7 @@ public final class StatsRecorder {
       }
     }
 
-    synchronized void collect(String nodeId, String type, boolean onlyChanged, List<StatRow> out) {
+    synchronized void collect(String nodeId, Key key, boolean onlyChanged, List<StatRow> out) {
       for (Minute slot : slots) {
         if (slot == null || (onlyChanged && !slot.changed)) {
           continue;
@@ -156,7 +165,8 @@ public final class StatsRecorder {
             new StatRow(
                 slot.start,
                 nodeId,
-                type,
+                key.queue(),
+                key.type(),
                 slot.processed,
                 slot.succeeded,
                 slot.failed,

@@ -12,6 +12,7 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.NonRetryableJobException;
+import dev.jobqueue.QueueOptions;
 import dev.jobqueue.testing.EngineTestSupport;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
@@ -23,9 +24,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,8 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -130,17 +126,30 @@ class JobQueueMetricsIT {
             "jobqueue.job.duration",
             "jobqueue.queue.depth",
             "jobqueue.queue.lag",
+            "jobqueue.queues.due",
+            "jobqueue.queues.lag",
+            "jobqueue.queues.running",
+            "jobqueue.queues.paused",
             "jobqueue.workers.active",
             "jobqueue.workers.idle",
             "jobqueue.workers.stuck");
     for (Meter meter : registry.getMeters()) {
       assertThat(meter.getId().getTag("app")).as(meter.getId().toString()).isEqualTo("test");
-      if (meter.getId().getName().startsWith("jobqueue.job")) {
+      String name = meter.getId().getName();
+      if (name.startsWith("jobqueue.job")) {
         assertThat(meter.getId().getTag("type")).as(meter.getId().toString()).isNotNull();
       }
+      // Per-attempt meters and the per-queue gauges carry the queue; jobs.created does not.
+      if (name.startsWith("jobqueue.job") && !name.equals("jobqueue.jobs.created")
+          || name.startsWith("jobqueue.queues.")) {
+        assertThat(meter.getId().getTag("queue")).as(meter.getId().toString()).isEqualTo("default");
+      } else {
+        assertThat(meter.getId().getTag("queue")).as(meter.getId().toString()).isNull();
+      }
     }
-    assertThat(registry.get("jobqueue.queue.lag").gauge().getId().getBaseUnit())
-        .isEqualTo(BaseUnits.MILLISECONDS);
+    for (String lag : List.of("jobqueue.queue.lag", "jobqueue.queues.lag")) {
+      assertThat(registry.get(lag).gauge().getId().getBaseUnit()).isEqualTo(BaseUnits.MILLISECONDS);
+    }
   }
 
   @Test
@@ -151,10 +160,10 @@ class JobQueueMetricsIT {
     metrics.bindTo(first);
     metrics.bindTo(first);
     metrics.jobsCreated("mail", 3);
-    metrics.attemptFinished("mail", AttemptOutcome.SUCCEEDED, Duration.ofMillis(7));
+    metrics.attemptFinished("default", "mail", AttemptOutcome.SUCCEEDED, Duration.ofMillis(7));
     SimpleMeterRegistry second = new SimpleMeterRegistry();
     metrics.bindTo(second);
-    metrics.attemptFinished("mail", AttemptOutcome.SUCCEEDED, Duration.ofMillis(9));
+    metrics.attemptFinished("default", "mail", AttemptOutcome.SUCCEEDED, Duration.ofMillis(9));
 
     assertThat(count(first, "jobqueue.jobs.created", "mail")).isEqualTo(3);
     assertThat(count(second, "jobqueue.jobs.created", "mail")).isEqualTo(3);
@@ -163,12 +172,18 @@ class JobQueueMetricsIT {
     assertThat(timer(first, "mail", "succeeded").count()).isEqualTo(2);
     assertThat(timer(second, "mail", "succeeded").count()).isEqualTo(1);
     // A snooze has a counter and a timer outcome of its own: not a completion, not a failure.
-    metrics.attemptFinished("mail", AttemptOutcome.SNOOZED, Duration.ofMillis(3));
+    metrics.attemptFinished("default", "mail", AttemptOutcome.SNOOZED, Duration.ofMillis(3));
     assertThat(count(first, "jobqueue.jobs.snoozed", "mail")).isEqualTo(1);
     assertThat(timer(first, "mail", "snoozed").count()).isEqualTo(1);
     assertThat(count(first, "jobqueue.jobs.completed", "mail")).isEqualTo(2);
     assertThat(count(first, "jobqueue.jobs.failed", "mail")).isZero();
     assertThat(count(first, "jobqueue.jobs.retried", "mail")).isZero();
+    // The same type in another queue has meters of its own.
+    metrics.attemptFinished("bulk", "mail", AttemptOutcome.FAILED, Duration.ofMillis(5));
+    assertThat(count(first, "jobqueue.jobs.failed", "bulk", "mail")).isEqualTo(1);
+    assertThat(count(first, "jobqueue.jobs.failed", "default", "mail")).isZero();
+    assertThat(count(second, "jobqueue.jobs.completed", "bulk", "mail")).isZero();
+    assertThat(timer(second, "bulk", "mail", "failed").count()).isEqualTo(1);
     // Nothing monitored: the gauges have no value.
     assertThat(first.get("jobqueue.queue.depth").gauge().value()).isNaN();
     assertThat(first.get("jobqueue.workers.active").gauge().value()).isNaN();
@@ -239,9 +254,116 @@ class JobQueueMetricsIT {
       assertThat(gauge(registry, "jobqueue.queue.depth")).isEqualTo(8);
       assertThat(gauge(registry, "jobqueue.queue.lag"))
           .isBetween(3_600_000.0, 3_600_000.0 + WAIT.toMillis());
+      // All in the default queue, the one this node serves.
+      assertThat(queueGauge(registry, "jobqueue.queues.lag", "default"))
+          .isEqualTo(gauge(registry, "jobqueue.queue.lag"));
+      assertThat(queueGauge(registry, "jobqueue.queues.due", "default")).isEqualTo(1);
+      assertThat(queueGauge(registry, "jobqueue.queues.running", "default")).isEqualTo(1);
+      assertThat(queueGauge(registry, "jobqueue.queues.paused", "default")).isZero();
       assertThat(jobs.healthCheck().status()).isEqualTo(HealthStatus.DEGRADED);
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void attemptsAreCountedPerQueueAndEachQueueHasItsGaugesAPausedOneIncluded() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    JobQueueMetrics metrics = new JobQueueMetrics(Tags.empty(), Duration.ofSeconds(10), clock::get);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocking = new CountDownLatch(1);
+    JobHandler<?>[] handlers = {
+      handlers()[0], // ok
+      handlers()[2], // broken
+      JobHandler.of(
+          "blocker",
+          Work.class,
+          (payload, ctx) -> {
+            blocking.countDown();
+            release.await(30, TimeUnit.SECONDS);
+            return null;
+          })
+    };
+    JobQueueManager jobs =
+        start(
+            metrics,
+            EngineTestSupport.fastConfig(schema)
+                .queues(QueueOptions.of("default"), QueueOptions.of("emails"))
+                .maxWorkers(3)
+                .build(),
+            jobqueue.newPool("per-queue", 11),
+            handlers);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    metrics.monitor(jobs).bindTo(registry);
+    try {
+      // The served queues have their gauges from monitor() on; "reports" not yet.
+      assertThat(registry.find("jobqueue.queues.due").tag("queue", "emails").gauge()).isNotNull();
+      assertThat(registry.find("jobqueue.queues.due").tag("queue", "reports").gauge()).isNull();
+
+      jobs.pauseQueue("reports");
+      List<String> done = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        done.add(jobs.createJob(ok(i)));
+        jobs.createJob(CreateJobOptions.builder("ok", new Work(i)).queue("reports").build());
+      }
+      for (int i = 0; i < 3; i++) {
+        done.add(
+            jobs.createJob(CreateJobOptions.builder("ok", new Work(i)).queue("emails").build()));
+      }
+      String broken =
+          jobs.createJob(
+              CreateJobOptions.builder("broken", new Work(1))
+                  .queue("emails")
+                  .maxRetries(0)
+                  .build());
+      done.forEach(id -> awaitStatus(jobs, id, JobStatus.COMPLETED));
+      awaitStatus(jobs, broken, JobStatus.FAILED);
+      jobs.createJob(CreateJobOptions.builder("blocker", new Work(1)).queue("emails").build());
+      assertThat(blocking.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(count(registry, "jobqueue.jobs.completed", "default", "ok"))
+                    .isEqualTo(2);
+                assertThat(count(registry, "jobqueue.jobs.completed", "emails", "ok")).isEqualTo(3);
+                assertThat(count(registry, "jobqueue.jobs.failed", "emails", "broken"))
+                    .isEqualTo(1);
+              });
+      assertThat(timer(registry, "emails", "ok", "succeeded").count()).isEqualTo(3);
+      assertThat(timer(registry, "default", "ok", "succeeded").count()).isEqualTo(2);
+      assertThat(registry.find("jobqueue.jobs.completed").tag("queue", "reports").meters())
+          .as("nothing ran in the paused queue")
+          .isEmpty();
+      // Created jobs are counted per type, whatever their queue.
+      assertThat(count(registry, "jobqueue.jobs.created", "ok")).isEqualTo(7);
+      assertThat(registry.get("jobqueue.jobs.created").tag("type", "ok").meters()).hasSize(1);
+
+      // The first check after the interval finds "reports" (it has a row since the pause) and
+      // registers its gauges; one check serves every gauge.
+      Thread.sleep(1_200); // so that the paused jobs' lag is over a second
+      clock.addAndGet(Duration.ofSeconds(11).toNanos());
+      assertThat(gauge(registry, "jobqueue.queue.depth")).isEqualTo(2);
+      assertThat(queueGauge(registry, "jobqueue.queues.paused", "reports")).isEqualTo(1);
+      assertThat(queueGauge(registry, "jobqueue.queues.due", "reports")).isEqualTo(2);
+      assertThat(queueGauge(registry, "jobqueue.queues.lag", "reports")).isGreaterThan(1_000);
+      assertThat(queueGauge(registry, "jobqueue.queues.running", "reports")).isZero();
+      assertThat(queueGauge(registry, "jobqueue.queues.running", "emails")).isEqualTo(1);
+      assertThat(queueGauge(registry, "jobqueue.queues.due", "emails")).isZero();
+      assertThat(queueGauge(registry, "jobqueue.queues.paused", "emails")).isZero();
+      assertThat(queueGauge(registry, "jobqueue.queues.paused", "default")).isZero();
+      // The overall lag leaves the paused queue out.
+      assertThat(gauge(registry, "jobqueue.queue.lag")).isZero();
+
+      // A second registry bound now gets every queue's gauges, "reports" included.
+      SimpleMeterRegistry late = new SimpleMeterRegistry();
+      metrics.bindTo(late);
+      assertThat(queueGauge(late, "jobqueue.queues.due", "reports")).isEqualTo(2);
+      assertThat(count(late, "jobqueue.jobs.completed", "emails", "ok")).isEqualTo(3);
+    } finally {
+      release.countDown();
+      db.execute("delete from \"" + schema + "\".queues where name <> 'default'");
     }
   }
 
@@ -411,44 +533,26 @@ class JobQueueMetricsIT {
     return registry.get("jobqueue.job.duration").tag("type", type).tag("outcome", outcome).timer();
   }
 
+  private static double count(
+      SimpleMeterRegistry registry, String name, String queue, String type) {
+    return registry.get(name).tag("queue", queue).tag("type", type).functionCounter().count();
+  }
+
+  private static Timer timer(
+      SimpleMeterRegistry registry, String queue, String type, String outcome) {
+    return registry
+        .get("jobqueue.job.duration")
+        .tag("queue", queue)
+        .tag("type", type)
+        .tag("outcome", outcome)
+        .timer();
+  }
+
   private static double gauge(SimpleMeterRegistry registry, String name) {
     return registry.get(name).gauge().value();
   }
 
-  /**
-   * Counts the health checks that reach the database (connections taken on the manager's {@code
-   * jobqueue-health-} threads, which run nothing else), and fails every connection on demand.
-   */
-  static final class CountingDataSource {
-    final AtomicInteger healthChecks = new AtomicInteger();
-    final AtomicBoolean failing = new AtomicBoolean();
-    private final DataSource proxy;
-
-    DataSource dataSource() {
-      return proxy;
-    }
-
-    CountingDataSource(DataSource delegate) {
-      this.proxy =
-          (DataSource)
-              Proxy.newProxyInstance(
-                  JobQueueMetricsIT.class.getClassLoader(),
-                  new Class<?>[] {DataSource.class},
-                  (self, method, args) -> {
-                    if (method.getName().equals("getConnection")) {
-                      if (Thread.currentThread().getName().startsWith("jobqueue-health-")) {
-                        healthChecks.incrementAndGet();
-                      }
-                      if (failing.get()) {
-                        throw new SQLException("connection refused by the test");
-                      }
-                    }
-                    try {
-                      return method.invoke(delegate, args);
-                    } catch (InvocationTargetException e) {
-                      throw e.getCause();
-                    }
-                  });
-    }
+  private static double queueGauge(SimpleMeterRegistry registry, String name, String queue) {
+    return registry.get(name).tag("queue", queue).gauge().value();
   }
 }

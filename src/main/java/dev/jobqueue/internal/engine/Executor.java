@@ -258,10 +258,11 @@ final class Executor {
 
   /** Counts a finished attempt and tells the listeners. */
   private void finished(Execution execution, AttemptOutcome outcome, long millis) {
-    stats.record(execution.job.type(), outcome, millis);
+    String queue = execution.local.name();
+    stats.record(queue, execution.job.type(), outcome, millis);
     for (JobEventListener listener : listeners) {
       try {
-        listener.attemptFinished(execution.job.type(), outcome, Duration.ofMillis(millis));
+        listener.attemptFinished(queue, execution.job.type(), outcome, Duration.ofMillis(millis));
       } catch (RuntimeException e) {
         log.warn("Job event listener {} failed: {}", listener, e.toString());
       }

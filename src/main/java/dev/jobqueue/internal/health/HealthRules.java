@@ -4,11 +4,13 @@ import dev.jobqueue.HealthCheckResult;
 import dev.jobqueue.HealthStatus;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.internal.WallClock;
+import dev.jobqueue.internal.store.ClusterStore;
 import dev.jobqueue.internal.store.HealthSnapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The rules of the health check, in order, as a pure function of what was observed: no database, no
@@ -18,10 +20,13 @@ import java.util.Optional;
  *   <li><b>unhealthy</b>: the job queue is not initialized or was shut down; the database failed or
  *       did not answer in time; this node should run workers but its pool is not running; or the
  *       last {@value #CLAIM_FAILURES_UNHEALTHY} or more claims in a row failed (it runs nothing);
- *   <li><b>degraded</b>: a worker is stuck; the oldest due pending job has waited longer than the
- *       allowed lag; or jobs are due and no node is alive to run them;
+ *   <li><b>degraded</b>: a worker is stuck; the oldest due pending job of a queue has waited longer
+ *       than the allowed lag; or jobs are due and no node is alive to run them;
  *   <li><b>healthy</b> otherwise.
  * </ol>
+ *
+ * <p>Paused queues wait on purpose: their jobs count in neither rule, nor in the overall queue
+ * figures ({@link #overall}).
  */
 public final class HealthRules {
 
@@ -83,18 +88,44 @@ public final class HealthRules {
     if (seen.workers().stuck() > 0) {
       reasons.add(seen.workers().stuck() + " worker thread(s) are stuck");
     }
-    if (snapshot.lagMillis() > seen.maxQueueLagMillis()) {
-      reasons.add(
-          "the oldest due job has waited "
-              + snapshot.lagMillis()
-              + " ms, over the limit of "
-              + seen.maxQueueLagMillis()
-              + " ms");
-    }
-    if (snapshot.duePending() > 0 && snapshot.liveNodes() == 0) {
+    new TreeMap<>(snapshot.queues())
+        .forEach(
+            (name, queue) -> {
+              if (!queue.paused() && queue.lagMillis() > seen.maxQueueLagMillis()) {
+                reasons.add(
+                    "queue "
+                        + name
+                        + ": the oldest due job has waited "
+                        + queue.lagMillis()
+                        + " ms, over the limit of "
+                        + seen.maxQueueLagMillis()
+                        + " ms");
+              }
+            });
+    if (overall(snapshot.queues()).duePending() > 0 && snapshot.liveNodes() == 0) {
       reasons.add("jobs are due but no worker node is alive");
     }
     return new Verdict(reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED, reasons);
+  }
+
+  /**
+   * The queues that are not paused, together: the largest lag, and the due jobs summed (capped at
+   * {@value ClusterStore#EXACT_COUNT_LIMIT}, as each queue's count is, so the sum stays exact below
+   * the cap).
+   *
+   * @param queues every queue's figures
+   * @return the overall figures
+   */
+  public static HealthCheckResult.Queue overall(Map<String, HealthCheckResult.QueueHealth> queues) {
+    long lag = 0;
+    long due = 0;
+    for (HealthCheckResult.QueueHealth queue : queues.values()) {
+      if (!queue.paused()) {
+        lag = Math.max(lag, queue.lagMillis());
+        due += queue.duePending();
+      }
+    }
+    return new HealthCheckResult.Queue(lag, Math.min(due, ClusterStore.EXACT_COUNT_LIMIT));
   }
 
   /**
@@ -138,6 +169,8 @@ public final class HealthRules {
                 node.workers(),
                 config.healthMaxQueueLag().toMillis()));
     Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
+    Map<String, HealthCheckResult.QueueHealth> queues =
+        snapshot == null ? Map.of() : snapshot.queues();
     return new HealthCheckResult(
         verdict.status(),
         node.workers(),
@@ -149,9 +182,8 @@ public final class HealthRules {
             counts.getOrDefault("cancelled", 0L),
             snapshot != null && snapshot.estimated()),
         new HealthCheckResult.Metrics(node.processed(), node.averageMillis(), types),
-        new HealthCheckResult.Queue(
-            snapshot == null ? 0 : snapshot.lagMillis(),
-            snapshot == null ? 0 : snapshot.duePending()),
+        overall(queues),
+        queues,
         new HealthCheckResult.Cluster(
             snapshot == null ? 0 : snapshot.liveNodes(),
             node.running() && node.listening(),

@@ -1,9 +1,10 @@
 package dev.jobqueue.internal.store;
 
 import static dev.jobqueue.internal.store.Sql.inTransaction;
-import static dev.jobqueue.internal.store.Sql.perPriority;
 import static dev.jobqueue.internal.store.Sql.run;
 
+import dev.jobqueue.HealthCheckResult;
+import dev.jobqueue.JobPriority;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class ClusterStore {
   private final String qualifiedNodes;
   private final String qualifiedStats;
   private final String qualifiedLeader;
+  private final String queueHealthSql;
 
   ClusterStore(DSLContext dsl, String schema) {
     this.dsl = dsl;
@@ -41,6 +43,83 @@ public final class ClusterStore {
     this.qualifiedNodes = Sql.qualified(schema, "nodes");
     this.qualifiedStats = Sql.qualified(schema, "job_stats");
     this.qualifiedLeader = Sql.qualified(schema, "leader");
+    this.queueHealthSql = queueHealthSql(qualifiedJobs, Sql.qualified(schema, "queues"));
+  }
+
+  /**
+   * The health of every queue that has a row in {@code queues} or pending or running jobs, one row
+   * per queue: name, paused, lag in ms, due pending jobs, running jobs. The queues with jobs are
+   * found by skipping through the partial indexes of pending jobs ({@code jobs_claim_idx}, led by
+   * the queue) and of running ones ({@code jobs_running_key_idx}), one descent per queue; each
+   * queue's figures are index ranges too: the lag one descent per priority, the due count one range
+   * per priority and the running count one range, both capped at {@value #EXACT_COUNT_LIMIT}. No
+   * statement reads finished rows, or a queue's jobs that are not yet due.
+   */
+  private static String queueHealthSql(String jobs, String queues) {
+    StringBuilder oldestDue = new StringBuilder();
+    StringBuilder due = new StringBuilder();
+    for (JobPriority priority : JobPriority.values()) {
+      String range =
+          " from "
+              + jobs
+              + " j where j.status = 'pending' and j.queue = n.name and j.priority = "
+              + priority.rank() // a constant, not input
+              + " and j.run_at <= now()";
+      oldestDue
+          .append(oldestDue.length() == 0 ? "" : ", ")
+          .append("(select min(j.run_at)")
+          .append(range)
+          .append(')');
+      due.append(due.length() == 0 ? "" : " union all ")
+          .append("(select 1")
+          .append(range)
+          .append(')');
+    }
+    return "with recursive pending_queues(q) as ("
+        + distinctQueues(jobs, "pending", "pending_queues")
+        + "), running_queues(q) as ("
+        + distinctQueues(jobs, "running", "running_queues")
+        + "), names(name) as (select name from "
+        + queues
+        + " union select q from pending_queues where q is not null"
+        + " union select q from running_queues where q is not null)"
+        + " select n.name, coalesce(qs.paused, false),"
+        + " coalesce((extract(epoch from now() - least("
+        + oldestDue
+        + ")) * 1000)::bigint, 0),"
+        + " (select count(*) from ("
+        + due
+        + " limit "
+        + EXACT_COUNT_LIMIT
+        + ") d),"
+        + " (select count(*) from (select 1 from "
+        + jobs
+        + " j where j.status = 'running' and j.queue = n.name limit "
+        + EXACT_COUNT_LIMIT
+        + ") r)"
+        + " from names n left join "
+        + queues
+        + " qs on qs.name = n.name";
+  }
+
+  /**
+   * The distinct queues of the jobs in {@code status}, as the body of the recursive CTE {@code
+   * cte}: the first queue, then each next one above the last, one index descent each (and a last
+   * row of null).
+   */
+  private static String distinctQueues(String jobs, String status, String cte) {
+    // status and cte are constants of this class, not input.
+    return "(select queue from "
+        + jobs
+        + " where status = '"
+        + status
+        + "' order by queue limit 1) union all select (select j.queue from "
+        + jobs
+        + " j where j.status = '"
+        + status
+        + "' and j.queue > p.q order by j.queue limit 1) from "
+        + cte
+        + " p where p.q is not null";
   }
 
   /**
@@ -48,7 +127,8 @@ public final class ClusterStore {
    * Counts under {@value #EXACT_COUNT_LIMIT} (by PostgreSQL's estimate) are exact; larger ones are
    * the estimate, read from {@code pg_stats}. Exact counts are capped at {@value
    * #EXACT_COUNT_LIMIT}, so no statement here reads more than about that many index entries per
-   * status, however large the table and however stale its statistics.
+   * status (per queue, for the queues' figures), however large the table and however stale its
+   * statistics.
    *
    * @param timeoutMillis the statement timeout
    * @param liveWithinMillis a node is live if its heartbeat is this recent
@@ -113,21 +193,20 @@ public final class ClusterStore {
                       counts.put(status, count);
                     }
                   }
-                  String oldestDue =
-                      "(select min(run_at) from "
-                          + qualifiedJobs
-                          + " where status = 'pending' and priority = %d and run_at <= now())";
-                  Record queue =
+                  Map<String, HealthCheckResult.QueueHealth> queues = new HashMap<>();
+                  tx.resultQuery(queueHealthSql)
+                      .forEach(
+                          r ->
+                              queues.put(
+                                  r.get(0, String.class),
+                                  new HealthCheckResult.QueueHealth(
+                                      r.get(1, Boolean.class),
+                                      r.get(3, Long.class),
+                                      Math.max(0, r.get(2, Long.class)),
+                                      r.get(4, Long.class))));
+                  Record cluster =
                       tx.resultQuery(
-                              "select coalesce((extract(epoch from now() - least("
-                                  + perPriority(oldestDue)
-                                  + ")) * 1000)::bigint, 0),"
-                                  + " (select count(*) from (select 1 from "
-                                  + qualifiedJobs
-                                  + " where status = 'pending' and run_at <= now() limit "
-                                  + EXACT_COUNT_LIMIT
-                                  + ") due),"
-                                  + " (select count(*) from "
+                              "select (select count(*) from "
                                   + qualifiedNodes
                                   + " where heartbeat_at > now() - ?::bigint"
                                   + " * interval '1 millisecond'),"
@@ -140,10 +219,9 @@ public final class ClusterStore {
                   return new HealthSnapshot(
                       counts,
                       estimated,
-                      Math.max(0, queue.get(0, Long.class)),
-                      queue.get(1, Long.class),
-                      queue.get(2, Integer.class),
-                      queue.get(3, String.class));
+                      queues,
+                      cluster.get(0, Integer.class),
+                      cluster.get(1, String.class));
                 }));
   }
 
@@ -194,8 +272,8 @@ public final class ClusterStore {
   }
 
   /**
-   * Writes per-minute figures; a row already there for the same minute, node and type is replaced
-   * (the figures are running totals, so writing them again is harmless).
+   * Writes per-minute figures; a row already there for the same minute, node, queue and type is
+   * replaced (the figures are running totals, so writing them again is harmless).
    *
    * @param rows the rows
    */
@@ -206,6 +284,7 @@ public final class ClusterStore {
     }
     Long[] minutes = new Long[n];
     String[] nodes = new String[n];
+    String[] queues = new String[n];
     String[] types = new String[n];
     Long[][] numbers = new Long[7][n];
     String[] histograms = new String[n];
@@ -213,6 +292,7 @@ public final class ClusterStore {
       StatRow row = rows.get(i);
       minutes[i] = row.minuteMillis();
       nodes[i] = row.nodeId();
+      queues[i] = row.queue();
       types[i] = row.type();
       numbers[0][i] = row.processed();
       numbers[1][i] = row.succeeded();
@@ -232,13 +312,13 @@ public final class ClusterStore {
             dsl.query(
                     "insert into "
                         + qualifiedStats
-                        + " (minute, node_id, type, processed, succeeded, failed, retried,"
+                        + " (minute, node_id, queue, type, processed, succeeded, failed, retried,"
                         + " total_millis, max_millis, histogram)"
-                        + " select to_timestamp(u.m / 1000.0), u.n, u.t, u.p, u.s, u.f, u.r,"
+                        + " select to_timestamp(u.m / 1000.0), u.n, u.q, u.t, u.p, u.s, u.f, u.r,"
                         + " u.tm, u.mx, u.h::bigint[]"
-                        + " from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[],"
+                        + " from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
                         + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
-                        + " ?::text[]) as u(m, n, t, p, s, f, r, tm, mx, h)"
+                        + " ?::text[]) as u(m, n, q, t, p, s, f, r, tm, mx, h)"
                         + " on conflict (minute, node_id, queue, type) do update set"
                         + " processed = excluded.processed, succeeded = excluded.succeeded,"
                         + " failed = excluded.failed, retried = excluded.retried,"
@@ -246,6 +326,7 @@ public final class ClusterStore {
                         + " max_millis = excluded.max_millis, histogram = excluded.histogram",
                     minutes,
                     nodes,
+                    queues,
                     types,
                     numbers[0],
                     numbers[1],
@@ -270,28 +351,29 @@ public final class ClusterStore {
         () -> {
           long[] now = {0};
           dsl.resultQuery(
-                  "select (extract(epoch from minute) * 1000)::bigint, node_id, type, processed,"
-                      + " succeeded, failed, retried, total_millis, max_millis, histogram::text,"
-                      + " (extract(epoch from now()) * 1000)::bigint from "
+                  "select (extract(epoch from minute) * 1000)::bigint, node_id, queue, type,"
+                      + " processed, succeeded, failed, retried, total_millis, max_millis,"
+                      + " histogram::text, (extract(epoch from now()) * 1000)::bigint from "
                       + qualifiedStats
                       + " where minute >= date_trunc('minute', now()) - ?::integer"
                       + " * interval '1 minute'",
                   minutes)
               .forEach(
                   r -> {
-                    now[0] = r.get(10, Long.class);
+                    now[0] = r.get(11, Long.class);
                     rowsOut.add(
                         new StatRow(
                             r.get(0, Long.class),
                             r.get(1, String.class),
                             r.get(2, String.class),
-                            r.get(3, Long.class),
+                            r.get(3, String.class),
                             r.get(4, Long.class),
                             r.get(5, Long.class),
                             r.get(6, Long.class),
                             r.get(7, Long.class),
                             r.get(8, Long.class),
-                            parseHistogram(r.get(9, String.class))));
+                            r.get(9, Long.class),
+                            parseHistogram(r.get(10, String.class))));
                   });
           if (now[0] == 0) {
             now[0] =

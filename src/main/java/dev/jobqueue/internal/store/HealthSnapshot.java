@@ -1,5 +1,6 @@
 package dev.jobqueue.internal.store;
 
+import dev.jobqueue.HealthCheckResult;
 import java.util.Map;
 
 /**
@@ -7,15 +8,14 @@ import java.util.Map;
  *
  * @param counts jobs by status wire name
  * @param estimated whether any count came from PostgreSQL's statistics
- * @param lagMillis how long the oldest due pending job has been due, 0 when none is
- * @param duePending due pending jobs, counted up to 10,000
+ * @param queues every queue that has a row in {@code queues} or pending or running jobs, by name;
+ *     each count up to {@value ClusterStore#EXACT_COUNT_LIMIT}
  * @param liveNodes nodes with a recent heartbeat
  * @param leader the node whose leader lease is valid by the database clock, or null when none is
  */
 public record HealthSnapshot(
     Map<String, Long> counts,
     boolean estimated,
-    long lagMillis,
-    long duePending,
+    Map<String, HealthCheckResult.QueueHealth> queues,
     int liveNodes,
     String leader) {}

@@ -1,10 +1,11 @@
 package dev.jobqueue.internal.store;
 
 /**
- * One node's figures for one job type in one minute, as stored in {@code job_stats}.
+ * One node's figures for one job type in one queue in one minute, as stored in {@code job_stats}.
  *
  * @param minuteMillis the minute's start, epoch milliseconds by the database clock
  * @param nodeId the node
+ * @param queue the queue the attempts ran in
  * @param type the job type
  * @param processed finished attempts
  * @param succeeded attempts that completed their job
@@ -17,6 +18,7 @@ package dev.jobqueue.internal.store;
 public record StatRow(
     long minuteMillis,
     String nodeId,
+    String queue,
     String type,
     long processed,
     long succeeded,
