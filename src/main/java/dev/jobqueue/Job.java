@@ -30,6 +30,7 @@ public final class Job {
   private final Instant scheduledAt;
   private final Instant startedAt;
   private final Instant completedAt;
+  private final String uniqueKey;
 
   private Job(JobRecord row) {
     this.id = Long.toString(row.id());
@@ -49,6 +50,7 @@ public final class Job {
     this.scheduledAt = row.scheduledAt();
     this.startedAt = row.startedAt();
     this.completedAt = row.completedAt();
+    this.uniqueKey = row.uniqueKey();
   }
 
   static Job from(JobRecord row) {
@@ -242,6 +244,17 @@ public final class Job {
    */
   public Optional<Instant> completedAt() {
     return Optional.ofNullable(completedAt);
+  }
+
+  /**
+   * The unique key the job was created with (see {@link UniqueOptions}), as stored: a given key, or
+   * the canonical JSON of payload fields, either with a time bucket, or {@code sha256:} and a
+   * digest. The job holds it only while it is in one of the states its options count.
+   *
+   * @return the key, or empty for a job created without one, or one that gave it up to a later job
+   */
+  public Optional<String> uniqueKey() {
+    return Optional.ofNullable(uniqueKey);
   }
 
   @Override

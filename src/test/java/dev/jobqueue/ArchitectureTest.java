@@ -176,6 +176,7 @@ class ArchitectureTest {
         .containsExactlyInAnyOrder(
             "AttemptOutcome",
             "CreateJobOptions",
+            "EnqueueResult",
             "FieldError",
             "HealthCheckResult",
             "HealthStatus",
@@ -202,6 +203,7 @@ class ArchitectureTest {
             "ProcessingStats",
             "RetryStrategy",
             "TypeStats",
+            "UniqueOptions",
             "ValidationErrors",
             "WorkerPool");
   }

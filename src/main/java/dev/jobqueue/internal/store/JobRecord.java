@@ -25,6 +25,7 @@ import java.time.Instant;
  * @param runAt next eligible claim time
  * @param startedAt latest attempt start, or null
  * @param completedAt terminal time, or null
+ * @param uniqueKey the unique key the job holds, or null
  */
 public record JobRecord(
     long id,
@@ -46,4 +47,5 @@ public record JobRecord(
     Instant scheduledAt,
     Instant runAt,
     Instant startedAt,
-    Instant completedAt) {}
+    Instant completedAt,
+    String uniqueKey) {}
