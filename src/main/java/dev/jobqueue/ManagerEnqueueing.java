@@ -46,7 +46,8 @@ abstract class ManagerEnqueueing {
    * @param options the job
    * @return the new job's id, or the id of the job that holds its unique key
    * @throws JobValidationException if the type, payload or an option is invalid; nothing is written
-   * @throws JobStoreException if the statement fails; the caller's transaction is then aborted
+   * @throws JobStoreException if a statement fails (the caller's transaction is then aborted), or a
+   *     unique key changed hands too often while it was inserted (roll the transaction back)
    */
   public String createJob(Connection transaction, CreateJobOptions options) {
     return enqueue(transaction, options).id();
@@ -73,7 +74,8 @@ abstract class ManagerEnqueueing {
    * @param options the jobs
    * @return their ids (or their keys' holders'), in the same order
    * @throws JobValidationException listing every problem; nothing is written
-   * @throws JobStoreException if the statement fails
+   * @throws JobStoreException if a statement fails; see {@link #enqueue(Connection,
+   *     CreateJobOptions)}
    */
   public List<String> createJobs(Connection transaction, List<CreateJobOptions> options) {
     return ids(enqueueAll(transaction, options));
@@ -104,7 +106,8 @@ abstract class ManagerEnqueueing {
    * @param options the job
    * @return the id and what happened
    * @throws JobValidationException if the type, payload or an option is invalid; nothing is written
-   * @throws JobStoreException if the statement fails; the caller's transaction is then aborted
+   * @throws JobStoreException if a statement fails (the caller's transaction is then aborted), or a
+   *     unique key changed hands too often while it was inserted (roll the transaction back)
    */
   public EnqueueResult enqueue(Connection transaction, CreateJobOptions options) {
     Objects.requireNonNull(transaction, "transaction must not be null");
@@ -135,7 +138,8 @@ abstract class ManagerEnqueueing {
    * @param options the jobs
    * @return what happened to each, in the same order
    * @throws JobValidationException listing every problem; nothing is written
-   * @throws JobStoreException if the statement fails
+   * @throws JobStoreException if a statement fails; see {@link #enqueue(Connection,
+   *     CreateJobOptions)}
    */
   public List<EnqueueResult> enqueueAll(Connection transaction, List<CreateJobOptions> options) {
     Objects.requireNonNull(transaction, "transaction must not be null");
