@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,6 +232,46 @@ class UniqueJobsBatchIT {
 
     assertThat(replaced).isEqualTo(new EnqueueResult(held, Outcome.REPLACED));
     assertThat(note(held)).isEqualTo("new");
+  }
+
+  @Test
+  void retryJobWaitsForAnOpenInsertOfItsKeyAndAnswersByItsOutcome() throws Exception {
+    String failed = manager.createJob(sync("k14", "a"));
+    db.execute(
+        "update "
+            + rows.table()
+            + " set status = 'failed', completed_at = now() where id = "
+            + failed);
+    EnqueueResult open = manager.enqueue(tx, sync("k14", "b"));
+
+    CompletableFuture<Boolean> retry =
+        CompletableFuture.supplyAsync(() -> manager.retryJob(failed));
+    Thread.sleep(300);
+    assertThat(retry).as("waits on the unique index").isNotDone();
+    tx.commit();
+
+    Throwable refused = catchThrowableOfType(ExecutionException.class, retry::get).getCause();
+    assertThat(refused)
+        .isInstanceOf(JobValidationException.class)
+        .hasMessageContaining("uniqueKey")
+        .hasMessageContaining("job " + open.id() + " (pending)");
+    assertThat(rows.get(failed).status()).isEqualTo("failed");
+
+    // The same race, rolled back: the retry takes the key.
+    String failedToo = manager.createJob(sync("k15", "a"));
+    db.execute(
+        "update "
+            + rows.table()
+            + " set status = 'failed', completed_at = now() where id = "
+            + failedToo);
+    manager.enqueue(tx, sync("k15", "b"));
+    CompletableFuture<Boolean> retried =
+        CompletableFuture.supplyAsync(() -> manager.retryJob(failedToo));
+    Thread.sleep(300);
+    assertThat(retried).isNotDone();
+    tx.rollback();
+    assertThat(retried.get(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(rows.get(failedToo).status()).isEqualTo("pending");
   }
 
   private void insertOrder(String id) throws SQLException {
