@@ -36,6 +36,7 @@ public final class CreateJobOptions {
   private final Instant scheduledAt;
   private final String queue;
   private final String concurrencyKey;
+  private final UniqueOptions unique;
 
   private CreateJobOptions(Builder builder) {
     this.type = builder.type;
@@ -46,6 +47,7 @@ public final class CreateJobOptions {
     this.scheduledAt = builder.scheduledAt;
     this.queue = builder.queue;
     this.concurrencyKey = builder.concurrencyKey;
+    this.unique = builder.unique;
   }
 
   /**
@@ -146,6 +148,17 @@ public final class CreateJobOptions {
     return Optional.ofNullable(concurrencyKey);
   }
 
+  /**
+   * What makes the job unique, if set: while another job of the type holds the same key, nothing is
+   * created and the call returns that job's id (or, with {@link UniqueOptions#replacingPending()},
+   * updates it).
+   *
+   * @return the unique options, or empty
+   */
+  public Optional<UniqueOptions> unique() {
+    return Optional.ofNullable(unique);
+  }
+
   @Override
   public String toString() {
     // The payload is left out on purpose: it may carry personal data.
@@ -163,6 +176,7 @@ public final class CreateJobOptions {
         + queue
         + ", concurrencyKey="
         + concurrencyKey
+        + (unique == null ? "" : ", unique=" + unique)
         + "]";
   }
 
@@ -176,6 +190,7 @@ public final class CreateJobOptions {
     private Instant scheduledAt;
     private String queue;
     private String concurrencyKey;
+    private UniqueOptions unique;
 
     private Builder(String type, Object payload) {
       this.type = Objects.requireNonNull(type, "type must not be null");
@@ -252,6 +267,22 @@ public final class CreateJobOptions {
     public Builder concurrencyKey(String concurrencyKey) {
       this.concurrencyKey =
           Objects.requireNonNull(concurrencyKey, "concurrencyKey must not be null");
+      return this;
+    }
+
+    /**
+     * Makes the job unique by a key: see {@link UniqueOptions}. {@code createJob} checks the key
+     * and the options.
+     *
+     * <pre>{@code
+     * .unique(UniqueOptions.byPayload("accountId"))
+     * }</pre>
+     *
+     * @param unique the key and the states that count
+     * @return this builder
+     */
+    public Builder unique(UniqueOptions unique) {
+      this.unique = Objects.requireNonNull(unique, "unique must not be null");
       return this;
     }
 

@@ -33,6 +33,7 @@ public final class Job {
   private final String queue;
   private final String concurrencyKey;
   private final int snoozeCount;
+  private final String uniqueKey;
 
   private Job(JobRecord row) {
     this.id = Long.toString(row.id());
@@ -55,6 +56,7 @@ public final class Job {
     this.queue = row.queue();
     this.concurrencyKey = row.concurrencyKey();
     this.snoozeCount = row.snoozeCount();
+    this.uniqueKey = row.uniqueKey();
   }
 
   static Job from(JobRecord row) {
@@ -277,6 +279,17 @@ public final class Job {
    */
   public Optional<Instant> completedAt() {
     return Optional.ofNullable(completedAt);
+  }
+
+  /**
+   * The unique key the job was created with (see {@link UniqueOptions}), as stored: a given key, or
+   * the canonical JSON of payload fields, either with a time bucket, or {@code sha256:} and a
+   * digest. The job holds it only while it is in one of the states its options count.
+   *
+   * @return the key, or empty for a job created without one, or one that gave it up to a later job
+   */
+  public Optional<String> uniqueKey() {
+    return Optional.ofNullable(uniqueKey);
   }
 
   @Override

@@ -16,6 +16,7 @@ import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.RetryResult;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: one instance is meant to be shared by the whole application.
  */
-public final class JobQueueManager implements AutoCloseable {
+public final class JobQueueManager extends ManagerEnqueueing implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JobQueueManager.class);
 
@@ -132,7 +133,8 @@ public final class JobQueueManager implements AutoCloseable {
       JobRepository store = new JobRepository(database.dataSource(), config.schema());
       repository = store;
       notifier = new Notifier(store::notifyNewJobs);
-      enqueuer = new Enqueuer(validator, store, notifier, () -> workerPool.wakeUp(), listeners);
+      enqueuer =
+          new Enqueuer(validator, store, notifier, queue -> workerPool.wakeUp(queue), listeners);
       healthReader = new HealthReader(store.cluster(), config.healthCheckTimeout().toMillis());
       workerPool =
           new WorkerPool(
@@ -195,63 +197,8 @@ public final class JobQueueManager implements AutoCloseable {
     shutdown();
   }
 
-  /**
-   * Enqueues one job, committed when this method returns.
-   *
-   * @param options the job
-   * @return the new job's id
-   * @throws JobValidationException if the type, payload or an option is invalid; nothing is stored
-   * @throws JobStoreException if the database fails; nothing is stored
-   */
-  public String createJob(CreateJobOptions options) {
-    return createJobs(List.of(requireOptions(options)), false, null).get(0);
-  }
-
-  /**
-   * Enqueues one job inside the caller's transaction. The job becomes visible to workers when the
-   * caller commits, and disappears if the caller rolls back. The connection is neither committed
-   * nor closed here.
-   *
-   * @param transaction the caller's connection, normally with auto-commit off
-   * @param options the job
-   * @return the new job's id
-   * @throws JobValidationException if the type, payload or an option is invalid; nothing is written
-   * @throws JobStoreException if the statement fails; the caller's transaction is then aborted
-   */
-  public String createJob(Connection transaction, CreateJobOptions options) {
-    Objects.requireNonNull(transaction, "transaction must not be null");
-    return createJobs(List.of(requireOptions(options)), false, transaction).get(0);
-  }
-
-  /**
-   * Enqueues many jobs in one statement: all are stored, or none is.
-   *
-   * @param options the jobs
-   * @return their ids, in the same order
-   * @throws JobValidationException listing every problem (fields prefixed with {@code jobs[i].});
-   *     nothing is stored
-   * @throws JobStoreException if the database fails; nothing is stored
-   */
-  public List<String> createJobs(List<CreateJobOptions> options) {
-    return createJobs(requireList(options), true, null);
-  }
-
-  /**
-   * Enqueues many jobs in one statement inside the caller's transaction; see {@link
-   * #createJob(Connection, CreateJobOptions)}.
-   *
-   * @param transaction the caller's connection
-   * @param options the jobs
-   * @return their ids, in the same order
-   * @throws JobValidationException listing every problem; nothing is written
-   * @throws JobStoreException if the statement fails
-   */
-  public List<String> createJobs(Connection transaction, List<CreateJobOptions> options) {
-    Objects.requireNonNull(transaction, "transaction must not be null");
-    return createJobs(requireList(options), true, transaction);
-  }
-
-  private List<String> createJobs(
+  @Override
+  List<EnqueueResult> enqueueChecked(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     requireRunning();
     return enqueuer.enqueue(options, indexed, transaction);
@@ -326,22 +273,43 @@ public final class JobQueueManager implements AutoCloseable {
   /**
    * Puts a failed or cancelled job back to pending, due now, with a fresh retry budget ({@code
    * retryCount} back to 0). Its error history is kept; the attempt numbers of later entries start
-   * again at 1, as {@link JobContext#attempt()} does.
+   * again at 1, as {@link JobContext#attempt()} does. A job with a {@linkplain UniqueOptions unique
+   * key} takes its key back; it cannot while another job holds the key pending, running, or in a
+   * state this job counts.
    *
    * @param id the job's id
    * @return true when the job was failed or cancelled and is now pending; false for any other
    *     state, an unknown id or a malformed one
+   * @throws JobValidationException naming {@code uniqueKey}, the key and the job that holds it,
+   *     when that job keeps this one from taking its key back; nothing changes
    * @throws JobStoreException if the database fails
    */
   public boolean retryJob(String id) {
     JobRepository store = requireRunning();
     OptionalLong numeric = JobIds.parse(id);
-    boolean retried = numeric.isPresent() && store.retry(numeric.getAsLong());
-    if (retried) {
+    if (numeric.isEmpty()) {
+      return false;
+    }
+    RetryResult result = store.retry(numeric.getAsLong());
+    if (result.keyHeld()) {
+      throw new JobValidationException(
+          List.of(
+              FieldError.of(
+                  "uniqueKey",
+                  "is held by job "
+                      + result.holderId()
+                      + " ("
+                      + result.holderStatus()
+                      + "), so job "
+                      + id
+                      + " stays as it is",
+                  result.heldKey())));
+    }
+    if (result.retried()) {
       workerPool.wakeUp();
       log.info("Job {} put back to pending by retryJob", id);
     }
-    return retried;
+    return result.retried();
   }
 
   /**
@@ -371,7 +339,7 @@ public final class JobQueueManager implements AutoCloseable {
     requireRunning().queues().setPaused(checkedQueue(queue), false);
     WorkerPool pool = workerPool;
     if (pool != null) {
-      pool.wakeUp();
+      pool.wakeUp(queue);
     }
     log.info("Queue {} resumed", queue);
   }
@@ -526,14 +494,6 @@ public final class JobQueueManager implements AutoCloseable {
         current == State.NEW
             ? "JobQueueManager is not initialized; call initialize() first"
             : "JobQueueManager has been shut down");
-  }
-
-  private static CreateJobOptions requireOptions(CreateJobOptions options) {
-    return Objects.requireNonNull(options, "options must not be null");
-  }
-
-  private static List<CreateJobOptions> requireList(List<CreateJobOptions> options) {
-    return Objects.requireNonNull(options, "options must not be null");
   }
 
   /** Builds a {@link JobQueueManager}. Not thread-safe. */

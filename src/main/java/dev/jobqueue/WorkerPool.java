@@ -268,7 +268,12 @@ public final class WorkerPool {
 
   /** New jobs may be due: claim now rather than at the next poll. */
   void wakeUp() {
-    engine.wakeUp();
+    engine.wakeUp("");
+  }
+
+  /** New jobs may be due in {@code queue} (in every queue for {@code ""}): claim now. */
+  void wakeUp(String queue) {
+    engine.wakeUp(queue);
   }
 
   /** A job was cancelled: if this node runs it, interrupt it. Nothing is written. */

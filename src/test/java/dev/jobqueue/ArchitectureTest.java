@@ -176,6 +176,7 @@ class ArchitectureTest {
         .containsExactlyInAnyOrder(
             "AttemptOutcome",
             "CreateJobOptions",
+            "EnqueueResult",
             "FieldError",
             "HealthCheckResult",
             "HealthStatus",
@@ -206,6 +207,7 @@ class ArchitectureTest {
             "RetryStrategy",
             "SnoozeJobException",
             "TypeStats",
+            "UniqueOptions",
             "ValidationErrors",
             "WorkerPool");
   }

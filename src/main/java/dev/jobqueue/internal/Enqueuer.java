@@ -1,21 +1,26 @@
 package dev.jobqueue.internal;
 
 import dev.jobqueue.CreateJobOptions;
+import dev.jobqueue.EnqueueResult;
 import dev.jobqueue.JobEventListener;
+import dev.jobqueue.internal.notify.Notifications;
 import dev.jobqueue.internal.notify.Notifier;
+import dev.jobqueue.internal.store.Inserted;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.store.NewJob;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Enqueues jobs: validates them, inserts them in one statement, announces them (debounced NOTIFY,
- * and the local pool directly) and tells the event listeners. Thread-safe. <strong>Not
- * API.</strong>
+ * Enqueues jobs: validates them, inserts them (one statement, or one transaction for unique jobs),
+ * announces them (debounced NOTIFY, and the local pool directly) and tells the event listeners
+ * about the jobs created. Thread-safe. <strong>Not API.</strong>
  */
 public final class Enqueuer {
   private static final Logger log = LoggerFactory.getLogger("dev.jobqueue.JobQueueManager");
@@ -23,7 +28,7 @@ public final class Enqueuer {
   private final JobInputValidator validator;
   private final JobRepository repository;
   private final Notifier notifier;
-  private final Runnable wakeLocalPool;
+  private final Consumer<String> wakeLocalPool;
   private final List<JobEventListener> listeners;
 
   /**
@@ -32,14 +37,16 @@ public final class Enqueuer {
    * @param validator checks every job before any SQL runs
    * @param repository the store
    * @param notifier debounces the notifications of inserts outside a caller's transaction
-   * @param wakeLocalPool wakes this JVM's pool
-   * @param listeners told how many jobs of each type were created
+   * @param wakeLocalPool wakes this JVM's pool: the producer of the queue named, or every one for
+   *     {@code ""}
+   * @param listeners told how many jobs of each type were created (duplicates and replaced jobs are
+   *     not)
    */
   public Enqueuer(
       JobInputValidator validator,
       JobRepository repository,
       Notifier notifier,
-      Runnable wakeLocalPool,
+      Consumer<String> wakeLocalPool,
       List<JobEventListener> listeners) {
     this.validator = validator;
     this.repository = repository;
@@ -49,35 +56,77 @@ public final class Enqueuer {
   }
 
   /**
-   * Validates and inserts jobs, all or none.
+   * Validates and inserts jobs, all or none. A batch without unique keys is one statement; with
+   * them, one transaction (or the caller's) in which a held key is an answer, not an error.
    *
    * @param options the jobs
    * @param indexed whether error fields carry the job's index ({@code jobs[i].})
    * @param transaction the caller's connection, or null to commit here
-   * @return the new ids, in input order
+   * @return what happened to each job, in input order
    */
-  public List<String> enqueue(
+  public List<EnqueueResult> enqueue(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     List<NewJob> rows = validator.toNewJobs(options, indexed);
-    List<Long> ids;
-    if (transaction == null) {
-      boolean notify = notifier.leading();
-      ids = repository.insert(rows, notify);
-      if (!notify) {
+    List<EnqueueResult> results;
+    if (!hasUniqueKey(rows)) {
+      results = created(insertPlain(rows, transaction));
+    } else if (transaction == null) {
+      boolean[] notified = {false};
+      List<Inserted> stored = repository.insertUnique(rows, () -> notified[0] = notifier.leading());
+      results = results(stored);
+      if (changed(stored) && !notified[0]) {
         notifier.trailing();
       }
     } else {
-      ids = repository.insert(transaction, rows); // Notifies on the caller's commit.
+      results = results(repository.insertUnique(transaction, rows)); // Notifies on commit.
     }
-    wakeLocalPool.run();
+    announce(rows, results);
+    return results;
+  }
+
+  private List<Long> insertPlain(List<NewJob> rows, Connection transaction) {
+    if (transaction != null) {
+      return repository.insert(transaction, rows); // Notifies on the caller's commit.
+    }
+    boolean notify = notifier.leading();
+    List<Long> ids = repository.insert(rows, notify);
+    if (!notify) {
+      notifier.trailing();
+    }
+    return ids;
+  }
+
+  /** Wakes the local pool and tells the listeners, about the jobs created (or replaced). */
+  private void announce(List<NewJob> rows, List<EnqueueResult> results) {
+    List<String> changed = new ArrayList<>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      if (!results.get(i).isDuplicate()) {
+        changed.add(rows.get(i).queue());
+      }
+    }
+    if (!changed.isEmpty()) {
+      wakeLocalPool.accept(Notifications.commonQueue(changed.toArray(new String[0])));
+    }
     if (log.isDebugEnabled()) {
-      for (int i = 0; i < ids.size(); i++) {
-        log.debug("Job {} created with type {}", ids.get(i), rows.get(i).type());
+      for (int i = 0; i < results.size(); i++) {
+        EnqueueResult result = results.get(i);
+        log.debug(
+            switch (result.outcome()) {
+              case CREATED -> "Job {} created with type {}";
+              case REPLACED -> "Job {} of type {} replaced by a job with its key";
+              case DUPLICATE -> "Job {} of type {} holds the key: nothing created";
+            },
+            result.id(),
+            rows.get(i).type());
       }
     }
     if (!listeners.isEmpty()) {
       Map<String, Integer> byType = new TreeMap<>();
-      rows.forEach(row -> byType.merge(row.type(), 1, Integer::sum));
+      for (int i = 0; i < results.size(); i++) {
+        if (results.get(i).outcome() == EnqueueResult.Outcome.CREATED) {
+          byType.merge(rows.get(i).type(), 1, Integer::sum);
+        }
+      }
       for (JobEventListener listener : listeners) {
         byType.forEach(
             (type, count) -> {
@@ -89,6 +138,39 @@ public final class Enqueuer {
             });
       }
     }
-    return ids.stream().map(String::valueOf).toList();
+  }
+
+  private static boolean hasUniqueKey(List<NewJob> rows) {
+    for (NewJob row : rows) {
+      if (row.unique() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean changed(List<Inserted> stored) {
+    for (Inserted inserted : stored) {
+      if (inserted.changed()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<EnqueueResult> created(List<Long> ids) {
+    List<EnqueueResult> results = new ArrayList<>(ids.size());
+    for (Long id : ids) {
+      results.add(new EnqueueResult(String.valueOf(id), EnqueueResult.Outcome.CREATED));
+    }
+    return results;
+  }
+
+  private static List<EnqueueResult> results(List<Inserted> stored) {
+    List<EnqueueResult> results = new ArrayList<>(stored.size());
+    for (Inserted inserted : stored) {
+      results.add(new EnqueueResult(String.valueOf(inserted.id()), inserted.outcome()));
+    }
+    return results;
   }
 }

@@ -9,12 +9,15 @@ import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobValidationException;
 import dev.jobqueue.QueueOptions;
+import dev.jobqueue.UniqueOptions;
 import dev.jobqueue.ValidationErrors;
 import dev.jobqueue.internal.store.JobQuery;
 import dev.jobqueue.internal.store.NewJob;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -60,15 +63,36 @@ public final class JobInputValidator {
   public List<NewJob> toNewJobs(List<CreateJobOptions> options, boolean indexed) {
     List<FieldError> errors = new ArrayList<>();
     List<NewJob> rows = new ArrayList<>(options.size());
+    Instant now = null; // One time bucket for the whole batch, read only when a job needs one.
+    Map<String, Integer> firstWithKey = null;
     for (int i = 0; i < options.size(); i++) {
       String prefix = indexed ? "jobs[" + i + "]." : "";
       CreateJobOptions option = options.get(i);
       if (option == null) {
         errors.add(
             FieldError.of(indexed ? "jobs[" + i + "]" : "options", "must not be null", null));
+        rows.add(null); // Keeps rows aligned with the options; the batch is refused anyway.
         continue;
       }
-      rows.add(toNewJob(option, prefix, errors));
+      if (now == null && option.unique().flatMap(UniqueOptions::period).isPresent()) {
+        now = WallClock.now();
+      }
+      NewJob row = toNewJob(option, prefix, now, errors);
+      rows.add(row);
+      if (row != null && row.unique() != null) {
+        firstWithKey = firstWithKey == null ? new HashMap<>() : firstWithKey;
+        Integer first = firstWithKey.putIfAbsent(row.type() + '\0' + row.unique().key(), i);
+        if (first != null && !sameRules(rows.get(first).unique(), row.unique())) {
+          errors.add(
+              FieldError.of(
+                  prefix + "unique",
+                  "has the key of jobs["
+                      + first
+                      + "] but other unique options; jobs of one batch with one key are"
+                      + " treated as one and must agree",
+                  option.unique().get()));
+        }
+      }
     }
     if (!errors.isEmpty()) {
       throw new JobValidationException(errors);
@@ -76,7 +100,14 @@ public final class JobInputValidator {
     return rows;
   }
 
-  private NewJob toNewJob(CreateJobOptions options, String prefix, List<FieldError> errors) {
+  private static boolean sameRules(NewJob.Unique a, NewJob.Unique b) {
+    return a.states().equals(b.states())
+        && a.completedWithinMillis() == b.completedWithinMillis()
+        && a.replace() == b.replace();
+  }
+
+  private NewJob toNewJob(
+      CreateJobOptions options, String prefix, Instant now, List<FieldError> errors) {
     int before = errors.size();
     String type = options.type();
     Optional<JobHandler<?>> handler = Optional.empty();
@@ -141,6 +172,10 @@ public final class JobInputValidator {
               scheduledAt));
     }
     String payloadJson = encodePayload(options.payload(), handler, prefix + "payload", errors);
+    NewJob.Unique unique =
+        options.unique().isEmpty()
+            ? null
+            : UniqueKeys.resolve(options.unique().get(), payloadJson, now, prefix, errors);
     if (errors.size() > before) {
       return null;
     }
@@ -152,7 +187,8 @@ public final class JobInputValidator {
         timeoutSeconds,
         scheduledAt,
         queue,
-        concurrencyKey);
+        concurrencyKey,
+        unique);
   }
 
   /**

@@ -5,10 +5,11 @@ import java.time.Instant;
 /**
  * The one place the library reads this JVM's wall clock. <strong>Not API.</strong>
  *
- * <p>The library decides nothing by the wall clock: schedules, leases and rescue compare against
- * the database's {@code now()}. The wall clock only stamps values meant for people (when a health
- * check or a metrics snapshot was taken) and measures this node's offset from the database clock.
- * Routing every read through this class lets a test prove that: a child JVM started with the system
+ * <p>The library runs nothing by the wall clock: schedules, leases and rescue compare against the
+ * database's {@code now()}. The wall clock stamps values meant for people (when a health check or a
+ * metrics snapshot was taken), measures this node's offset from the database clock, and picks the
+ * time bucket of a unique job's key ({@code UniqueOptions.period}) at {@code createJob}. Routing
+ * every read through this class lets a test prove that: a child JVM started with the system
  * property {@value #SKEW_PROPERTY} (milliseconds, may be negative) sees a wall clock that far ahead
  * or behind, as on a node whose clock is wrong. It is a test facility; applications have no reason
  * to set it.

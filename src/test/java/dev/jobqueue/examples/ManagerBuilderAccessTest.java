@@ -1,6 +1,7 @@
 package dev.jobqueue.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
@@ -9,9 +10,10 @@ import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The builder's options live in a package-private superclass: from another package they must still
- * be callable, and reachable by reflection on {@code JobQueueManager.Builder} itself (a framework
- * that configures the builder by reflection must not meet an IllegalAccessException).
+ * The builder's options, and the manager's enqueue methods, live in package-private superclasses:
+ * from another package they must still be callable, and reachable by reflection on {@code
+ * JobQueueManager.Builder} and {@code JobQueueManager} themselves (a framework that calls them by
+ * reflection must not meet an IllegalAccessException).
  */
 class ManagerBuilderAccessTest {
 
@@ -38,6 +40,32 @@ class ManagerBuilderAccessTest {
       }
       assertThat(found).as(name).isTrue();
     }
+  }
+
+  /** The enqueue methods live in a package-private superclass of the manager, the same way. */
+  @Test
+  void everyEnqueueMethodIsAPublicMethodOfTheManagerItself() throws Exception {
+    int found = 0;
+    for (Method method : JobQueueManager.class.getMethods()) {
+      if (method.getName().startsWith("enqueue") || method.getName().startsWith("createJob")) {
+        found++;
+        assertThat(method.getDeclaringClass())
+            .as(method.toString())
+            .isEqualTo(JobQueueManager.class);
+        assertThat(Modifier.isPublic(method.getModifiers())).as(method.toString()).isTrue();
+      }
+    }
+    assertThat(found).as("createJob, createJobs, enqueue, enqueueAll, two of each").isEqualTo(8);
+    JobQueueManager manager =
+        JobQueueManager.builder().jdbcUrl("jdbc:postgresql://localhost:1/none", "u", "p").build();
+    Method enqueue =
+        JobQueueManager.class.getMethod("enqueue", dev.jobqueue.CreateJobOptions.class);
+    assertThatThrownBy(
+            () ->
+                enqueue.invoke(manager, dev.jobqueue.CreateJobOptions.of("t", java.util.Map.of())))
+        .as("reached the method, which refuses an uninitialized manager")
+        .hasRootCauseInstanceOf(IllegalStateException.class)
+        .hasRootCauseMessage("JobQueueManager is not initialized; call initialize() first");
   }
 
   @Test

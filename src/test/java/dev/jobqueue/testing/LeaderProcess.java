@@ -7,9 +7,7 @@ import dev.jobqueue.internal.store.LeaderStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,9 +21,8 @@ import java.util.concurrent.TimeUnit;
  * <nodeId>} when it is demoted. It exits when its standard input closes (the parent died or closed
  * it) or after {@link #MAX_LIFETIME}, so a crashed test never leaves it behind.
  *
- * <p>{@link #launch} runs in the parent: it starts the child with the parent's {@code java} binary
- * and class path, like {@link WorkerProcess}, and returns a {@link WorkerProcess.Child} that
- * collects its output.
+ * <p>{@link #launch} runs in the parent: it starts the child with {@link WorkerProcess#launchJvm}
+ * and returns a {@link WorkerProcess.Child} that collects its output.
  */
 public final class LeaderProcess {
 
@@ -113,25 +110,11 @@ public final class LeaderProcess {
    */
   public static WorkerProcess.Child launch(
       TestDatabase db, String schema, String nodeId, Duration ttl) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElseGet(() -> Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
-    command.add("-Xmx128m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(LeaderProcess.class.getName());
-    command.add(db.jdbcUrl());
-    command.add(db.user());
-    command.add(db.password());
-    command.add(schema);
-    command.add(nodeId);
-    command.add(Long.toString(ttl.toMillis()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    return new WorkerProcess.Child(nodeId, builder.start());
+    return WorkerProcess.launchJvm(
+        nodeId,
+        LeaderProcess.class,
+        List.of("-Xmx128m", "-XX:+UseSerialGC"),
+        List.of(
+            db.jdbcUrl(), db.user(), db.password(), schema, nodeId, Long.toString(ttl.toMillis())));
   }
 }

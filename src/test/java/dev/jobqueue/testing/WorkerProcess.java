@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -146,6 +147,22 @@ public final class WorkerProcess {
    * SHUTDOWN} runs {@code onShutdown} (if not null) and exits with 0.
    */
   private static void watchParent(Runnable onShutdown) {
+    watchParentLines(
+        line -> {
+          if (onShutdown != null && "SHUTDOWN".equals(line)) {
+            onShutdown.run();
+            System.exit(0);
+          }
+        });
+  }
+
+  /**
+   * In a child JVM: hands each line the parent writes to {@code onLine} (trimmed), on a daemon
+   * thread, and halts the JVM with status 4 when standard input closes (the parent is gone).
+   *
+   * @param onLine what to do with a line
+   */
+  static void watchParentLines(Consumer<String> onLine) {
     Thread watcher =
         new Thread(
             () -> {
@@ -154,10 +171,7 @@ public final class WorkerProcess {
                     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                 String line;
                 while ((line = in.readLine()) != null) {
-                  if (onShutdown != null && "SHUTDOWN".equals(line.trim())) {
-                    onShutdown.run();
-                    System.exit(0);
-                  }
+                  onLine.accept(line.trim());
                 }
               } catch (IOException ignored) {
                 // Treated like the end of the stream.
@@ -375,30 +389,23 @@ public final class WorkerProcess {
       int workers,
       int maxJobsPerWorker)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(javaBinary());
-    command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-cp");
-    // Under Surefire 3 on Java 9+ java.class.path is the whole test class path (passed to the fork
-    // in an argument file); were it a manifest-only booter jar, -cp would still load the jars its
-    // manifest names.
-    command.add(System.getProperty("java.class.path"));
-    command.add(WorkerProcess.class.getName());
-    command.add(db.jdbcUrl());
-    command.add(db.user());
-    command.add(db.password());
-    command.add(schema);
-    command.add("hold");
-    command.add(nodeId);
-    command.add(Long.toString(lease.toMillis()));
-    command.add(Integer.toString(workers));
-    command.add(Integer.toString(maxJobsPerWorker));
     System.out.printf(
         "WorkerProcess: launching node %s with -cp %s%n",
         nodeId, abbreviate(System.getProperty("java.class.path")));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    return new Child(nodeId, builder.start());
+    return launchJvm(
+        nodeId,
+        WorkerProcess.class,
+        List.of("-Xmx256m"),
+        List.of(
+            db.jdbcUrl(),
+            db.user(),
+            db.password(),
+            schema,
+            "hold",
+            nodeId,
+            Long.toString(lease.toMillis()),
+            Integer.toString(workers),
+            Integer.toString(maxJobsPerWorker)));
   }
 
   /**
@@ -571,33 +578,80 @@ public final class WorkerProcess {
   public static Child launch(
       TestDatabase db, String schema, Node node, Map<String, String> environment)
       throws IOException {
+    List<String> options = new ArrayList<>(List.of("-Xmx192m", "-XX:+UseSerialGC"));
+    if (node.clockSkewMillis() != 0) {
+      options.add("-Djobqueue.internal.clockSkewMillis=" + node.clockSkewMillis());
+    }
+    return launchJvm(
+        node.nodeId(),
+        WorkerProcess.class,
+        options,
+        List.of(
+            db.jdbcUrl(),
+            db.user(),
+            db.password(),
+            schema,
+            LEDGER_MODE,
+            "node=" + node.nodeId(),
+            "leaseMillis=" + node.lease().toMillis(),
+            "rescueMillis=" + node.rescueInterval().toMillis(),
+            "workers=" + node.workers(),
+            "maxJobsPerWorker=" + node.maxJobsPerWorker(),
+            "pollMillis=" + node.pollInterval().toMillis(),
+            "graceMillis=" + node.gracefulShutdownTimeout().toMillis(),
+            "lifetimeMillis=" + node.lifetime().toMillis()),
+        environment);
+  }
+
+  /**
+   * Starts {@code mainClass} in a child JVM, with this JVM's {@code java} binary and class path,
+   * and collects the child's output on a thread: the one launcher of the tests' child processes.
+   *
+   * @param nodeId the child's name, in its output and its {@link Child#nodeId()}
+   * @param mainClass the class whose {@code main} the child runs
+   * @param jvmOptions options of the child JVM, for example {@code -Xmx192m}
+   * @param args the arguments of {@code main}
+   * @return a handle; close it to kill the child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static Child launchJvm(
+      String nodeId, Class<?> mainClass, List<String> jvmOptions, List<String> args)
+      throws IOException {
+    return launchJvm(nodeId, mainClass, jvmOptions, args, Map.of());
+  }
+
+  /**
+   * {@link #launchJvm(String, Class, List, List)} with variables added to the child's environment.
+   *
+   * @param nodeId the child's name, in its output and its {@link Child#nodeId()}
+   * @param mainClass the class whose {@code main} the child runs
+   * @param jvmOptions options of the child JVM, for example {@code -Xmx192m}
+   * @param args the arguments of {@code main}
+   * @param environment added to the child's environment
+   * @return a handle; close it to kill the child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static Child launchJvm(
+      String nodeId,
+      Class<?> mainClass,
+      List<String> jvmOptions,
+      List<String> args,
+      Map<String, String> environment)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
-    command.add("-Xmx192m");
+    command.addAll(jvmOptions);
     command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    if (node.clockSkewMillis() != 0) {
-      command.add("-Djobqueue.internal.clockSkewMillis=" + node.clockSkewMillis());
-    }
     command.add("-cp");
+    // Under Surefire 3 on Java 9+ java.class.path is the whole test class path (passed to the fork
+    // in an argument file); were it a manifest-only booter jar, -cp would still load the jars its
+    // manifest names.
     command.add(System.getProperty("java.class.path"));
-    command.add(WorkerProcess.class.getName());
-    command.add(db.jdbcUrl());
-    command.add(db.user());
-    command.add(db.password());
-    command.add(schema);
-    command.add(LEDGER_MODE);
-    command.add("node=" + node.nodeId());
-    command.add("leaseMillis=" + node.lease().toMillis());
-    command.add("rescueMillis=" + node.rescueInterval().toMillis());
-    command.add("workers=" + node.workers());
-    command.add("maxJobsPerWorker=" + node.maxJobsPerWorker());
-    command.add("pollMillis=" + node.pollInterval().toMillis());
-    command.add("graceMillis=" + node.gracefulShutdownTimeout().toMillis());
-    command.add("lifetimeMillis=" + node.lifetime().toMillis());
+    command.add(mainClass.getName());
+    command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);
-    return new Child(node.nodeId(), builder.start());
+    return new Child(nodeId, builder.start());
   }
 
   private static String abbreviate(String text) {

@@ -344,9 +344,13 @@ public final class Engine {
     return Optional.empty();
   }
 
-  /** New jobs may be due: claim now rather than at the next poll. */
-  public void wakeUp() {
-    queues.wakeUp("");
+  /**
+   * New jobs may be due: claim now rather than at the next poll.
+   *
+   * @param queue the queue they are in, or {@code ""} for every queue
+   */
+  public void wakeUp(String queue) {
+    queues.wakeUp(queue);
   }
 
   /**

@@ -61,6 +61,36 @@ public final class Notifications {
   }
 
   /**
+   * The message announcing new jobs in these queues: {@link #newJobs(String)} when they are all in
+   * one, otherwise {@link #NEW_JOBS}, for every queue.
+   *
+   * @param queues the queues of the new jobs, one per job
+   * @return the message
+   */
+  public static String newJobs(String[] queues) {
+    String queue = commonQueue(queues);
+    return queue.isEmpty() ? NEW_JOBS : newJobs(queue);
+  }
+
+  /**
+   * The one queue all these jobs are in.
+   *
+   * @param queues the queues of some jobs, one per job
+   * @return the queue, or {@code ""} when they are in several (or none)
+   */
+  public static String commonQueue(String[] queues) {
+    if (queues.length == 0) {
+      return "";
+    }
+    for (String queue : queues) {
+      if (!queue.equals(queues[0])) {
+        return "";
+      }
+    }
+    return queues[0];
+  }
+
+  /**
    * The message announcing that a queue was paused.
    *
    * @param queue a checked queue name

@@ -28,6 +28,7 @@ import java.time.Instant;
  * @param queue the queue
  * @param concurrencyKey the concurrency key, or null
  * @param snoozeCount how often the job snoozed
+ * @param uniqueKey the unique key the job holds, or null
  */
 public record JobRecord(
     long id,
@@ -52,4 +53,5 @@ public record JobRecord(
     Instant completedAt,
     String queue,
     String concurrencyKey,
-    int snoozeCount) {}
+    int snoozeCount,
+    String uniqueKey) {}

@@ -11,6 +11,7 @@ import static org.jooq.impl.DSL.noCondition;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import dev.jobqueue.EnqueueResult;
 import dev.jobqueue.JobStoreException;
 import dev.jobqueue.internal.notify.Notifications;
 import java.sql.Connection;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -75,6 +77,7 @@ public final class JobRepository {
       field(name("concurrency_key"), SQLDataType.VARCHAR);
   private static final Field<Integer> SNOOZE_COUNT =
       field(name("snooze_count"), SQLDataType.INTEGER);
+  private static final Field<String> UNIQUE_KEY = field(name("unique_key"), SQLDataType.VARCHAR);
 
   private static final List<SelectField<?>> COLUMNS =
       List.of(
@@ -100,7 +103,8 @@ public final class JobRepository {
           COMPLETED_AT,
           QUEUE,
           CONCURRENCY_KEY,
-          SNOOZE_COUNT);
+          SNOOZE_COUNT,
+          UNIQUE_KEY);
 
   /** Errors longer than this are cut before they are stored. */
   public static final int MAX_ERROR_CHARS = 4_000;
@@ -114,6 +118,8 @@ public final class JobRepository {
   private final ExecutionStore executions;
   private final ClusterStore cluster;
   private final QueueStore queues;
+  private final UniqueInserts unique;
+  private final JobRetries retries;
 
   /**
    * Creates a repository over the tables in {@code schema}.
@@ -159,6 +165,8 @@ public final class JobRepository {
             // A running job's node is told at once; the heartbeat would notice it too.
             + " returning t.status, case when t.status = 'running'"
             + " then (select count(*) from pg_notify(?, ? || j.id)) end";
+    this.unique = new UniqueInserts(qualified);
+    this.retries = new JobRetries(qualified, channel);
     this.executions =
         new ExecutionStore(
             dsl, qualified, Sql.qualified(schema, "queues"), Sql.qualified(schema, "job_starts"));
@@ -266,7 +274,7 @@ public final class JobRepository {
                     queues,
                     keys,
                     channel,
-                    Notifications.NEW_JOBS,
+                    Notifications.newJobs(queues),
                     notify)
                 .fetch(0, Long.class));
     if (ids.size() != n) {
@@ -274,6 +282,88 @@ public final class JobRepository {
     }
     ids.sort(null);
     return ids;
+  }
+
+  /**
+   * Inserts jobs of which some have a unique key, in one transaction on a pooled connection: a job
+   * whose key is held is reported, not inserted (see {@link UniqueInserts}). All or nothing.
+   *
+   * @param newJobs the jobs, in order
+   * @param notifyNow asked, inside the transaction, when some job was created or replaced: whether
+   *     to send the wake-up notification with it
+   * @return what happened to each job, in the same order
+   */
+  public List<Inserted> insertUnique(List<NewJob> newJobs, BooleanSupplier notifyNow) {
+    return run(
+        "insert jobs",
+        () ->
+            Sql.inTransaction(
+                dsl,
+                configuration -> {
+                  DSLContext ctx = DSL.using(configuration);
+                  List<Inserted> results = insertUnique(ctx, newJobs);
+                  if (anyChanged(results) && notifyNow.getAsBoolean()) {
+                    sendNotification(ctx);
+                  }
+                  return results;
+                }));
+  }
+
+  /**
+   * Inserts jobs of which some have a unique key, inside the caller's transaction: a key held by
+   * another job is an answer, and leaves the transaction usable. Nothing is committed or rolled
+   * back here; the wake-up notification goes with the caller's commit.
+   *
+   * @param connection the caller's connection
+   * @param newJobs the jobs, in order
+   * @return what happened to each job, in the same order
+   */
+  public List<Inserted> insertUnique(Connection connection, List<NewJob> newJobs) {
+    Objects.requireNonNull(connection, "connection");
+    return run(
+        "insert jobs in the caller's transaction",
+        () -> {
+          DSLContext ctx = DSL.using(connection, SQLDialect.POSTGRES, Sql.SETTINGS);
+          List<Inserted> results = insertUnique(ctx, newJobs);
+          if (anyChanged(results)) {
+            sendNotification(ctx);
+          }
+          return results;
+        });
+  }
+
+  private List<Inserted> insertUnique(DSLContext ctx, List<NewJob> newJobs) {
+    List<NewJob> plain = new ArrayList<>();
+    List<NewJob> keyed = new ArrayList<>();
+    for (NewJob job : newJobs) {
+      (job.unique() == null ? plain : keyed).add(job);
+    }
+    List<Long> plainIds = insert(ctx, plain, false);
+    Inserted[] keyedResults = unique.insert(ctx, keyed);
+    List<Inserted> results = new ArrayList<>(newJobs.size());
+    int p = 0;
+    int k = 0;
+    for (NewJob job : newJobs) {
+      results.add(
+          job.unique() == null
+              ? new Inserted(plainIds.get(p++), EnqueueResult.Outcome.CREATED)
+              : keyedResults[k++]);
+    }
+    return results;
+  }
+
+  private static boolean anyChanged(List<Inserted> results) {
+    for (Inserted result : results) {
+      if (result.changed()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void sendNotification(DSLContext ctx) {
+    ctx.resultQuery("select count(*) from pg_notify(?, ?)", channel, Notifications.NEW_JOBS)
+        .fetch();
   }
 
   /**
@@ -371,28 +461,14 @@ public final class JobRepository {
 
   /**
    * Puts a failed or cancelled job back to pending, due now, with a fresh retry budget. Its error
-   * history is kept. Nodes are notified.
+   * history is kept. Nodes are notified. A job with a unique key takes it back, unless another job
+   * holds it in a state the job counts; see {@link JobRetries}.
    *
    * @param id the job id
-   * @return true when the job was failed or cancelled and is now pending
+   * @return retried; not retryable (no such job, or not failed or cancelled); or the key's holder
    */
-  public boolean retry(long id) {
-    return run(
-        "retry job " + id,
-        () ->
-            dsl.resultQuery(
-                    "update "
-                        + qualifiedJobs
-                        + " set status = 'pending', retry_count = 0, run_at = now(),"
-                        + " completed_at = null, result = null, locked_by = null,"
-                        + " lease_expires_at = null, updated_at = now()"
-                        + " where id = ? and status in ('failed', 'cancelled')"
-                        + " returning (select count(*) from pg_notify(?, ?))",
-                    id,
-                    channel,
-                    Notifications.NEW_JOBS)
-                .fetchOptional()
-                .isPresent());
+  public RetryResult retry(long id) {
+    return run("retry job " + id, () -> retries.retry(dsl, id));
   }
 
   /** Sends a wake-up notification on this schema's channel. */
@@ -428,6 +504,7 @@ public final class JobRepository {
         instant(r.get(COMPLETED_AT)),
         r.get(QUEUE),
         r.get(CONCURRENCY_KEY),
-        r.get(SNOOZE_COUNT));
+        r.get(SNOOZE_COUNT),
+        r.get(UNIQUE_KEY));
   }
 }
