@@ -52,7 +52,7 @@ public final class Claims {
   public record Result(List<ClaimedJob> jobs, QueueState state) {}
 
   /** How far past its room a limited claim looks for jobs whose key has room. */
-  private static final int SCAN_FACTOR = 8;
+  private static final int SCAN_FACTOR = 2;
 
   private static final String RETURNING =
       " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
