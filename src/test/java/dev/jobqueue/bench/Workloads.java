@@ -764,7 +764,9 @@ final class Workloads {
   private static String claimSql(String schema) {
     return "with c as materialized (select id from "
         + schema
-        + ".jobs where status = 'pending' and run_at <= now() and type = any(?::text[])"
+        // One queue, as the library claims: the claim index leads with the queue.
+        + ".jobs where queue = 'default' and status = 'pending' and run_at <= now()"
+        + " and type = any(?::text[])"
         + " order by priority, run_at, id limit ? for update skip locked)"
         + " update "
         + schema
