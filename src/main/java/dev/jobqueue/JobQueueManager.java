@@ -16,6 +16,7 @@ import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.QueueStore;
 import dev.jobqueue.internal.store.RetryResult;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
@@ -313,73 +314,6 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   }
 
   /**
-   * Pauses a queue on every node, durably: no node claims its jobs once this returns (claims check
-   * the stored state), and the state survives restarts until {@link #resumeQueue(String)}. Jobs
-   * that run go on to their end; jobs may still be created in it. Pausing a paused queue changes
-   * nothing.
-   *
-   * @param queue a queue name matching {@link QueueOptions#NAME_PATTERN}
-   * @throws IllegalArgumentException naming the value, if the name does not match
-   * @throws JobStoreException if the database fails
-   */
-  public void pauseQueue(String queue) {
-    requireRunning().queues().setPaused(checkedQueue(queue), true);
-    log.info("Queue {} paused", queue);
-  }
-
-  /**
-   * Resumes a paused queue on every node, and wakes the nodes that serve it. Resuming a queue that
-   * runs changes nothing.
-   *
-   * @param queue a queue name matching {@link QueueOptions#NAME_PATTERN}
-   * @throws IllegalArgumentException naming the value, if the name does not match
-   * @throws JobStoreException if the database fails
-   */
-  public void resumeQueue(String queue) {
-    requireRunning().queues().setPaused(checkedQueue(queue), false);
-    WorkerPool pool = workerPool;
-    if (pool != null) {
-      pool.wakeUp(queue);
-    }
-    log.info("Queue {} resumed", queue);
-  }
-
-  /**
-   * Stores a queue's cluster-wide limits, replacing those it had; every node applies them from its
-   * next claim of the queue.
-   *
-   * @param queue a queue name matching {@link QueueOptions#NAME_PATTERN}
-   * @param limits the limits; {@link QueueLimits#none()} removes them
-   * @throws IllegalArgumentException naming the value, if the name does not match
-   * @throws JobStoreException if the database fails
-   */
-  public void setQueueLimits(String queue, QueueLimits limits) {
-    Objects.requireNonNull(limits, "limits must not be null");
-    requireRunning().queues().setLimits(checkedQueue(queue), limits);
-    log.info("Queue {} limits set to {}", queue, limits);
-  }
-
-  /**
-   * Every queue that was declared, paused or limited, or that holds pending or running jobs, by
-   * name, with its state, limits and counts. Counting reads the queues' pending and running jobs.
-   *
-   * @return the queues
-   * @throws JobStoreException if the database fails
-   */
-  public List<QueueInfo> getQueues() {
-    return requireRunning().queues().list();
-  }
-
-  private static String checkedQueue(String queue) {
-    Objects.requireNonNull(queue, "queue must not be null");
-    if (!QueueOptions.NAME_PATTERN.matcher(queue).matches()) {
-      throw new IllegalArgumentException(
-          "queue must match " + QueueOptions.NAME_PATTERN.pattern() + " (was '" + queue + "')");
-    }
-    return queue;
-  }
-
-  /**
    * Checks this node and the queue, for monitoring; see {@link HealthCheckResult} for the rules. It
    * never throws: a database that fails or does not answer within {@link
    * JobQueueConfig#healthCheckTimeout()} gives {@link HealthStatus#UNHEALTHY} with the reason, and
@@ -483,6 +417,19 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
    */
   public JobQueueConfig config() {
     return config;
+  }
+
+  @Override
+  QueueStore queueStore() {
+    return requireRunning().queues();
+  }
+
+  @Override
+  void wakeLocalPool(String queue) {
+    WorkerPool pool = workerPool;
+    if (pool != null) {
+      pool.wakeUp(queue);
+    }
   }
 
   private JobRepository requireRunning() {

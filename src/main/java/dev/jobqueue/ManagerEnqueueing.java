@@ -11,7 +11,7 @@ import java.util.Objects;
  * neither final nor static), so applications, reflection and Javadoc see them as members of {@code
  * JobQueueManager}.
  */
-abstract class ManagerEnqueueing {
+abstract class ManagerEnqueueing extends ManagerQueues {
 
   ManagerEnqueueing() {}
 

@@ -303,36 +303,30 @@ class VolumeIT {
   }
 
   /** Times the library's claim statement, after a warm-up; the claimed jobs stay running. */
+  /** One claim of {@value #CLAIM_SIZE}, as a worker pool's poller runs it. */
+  private List<ClaimedJob> claimProbe() {
+    return repository
+        .executions()
+        .claimAvailable(
+            "default",
+            "volume-probe",
+            TYPES,
+            new Integer[TYPES.length],
+            false,
+            CLAIM_SIZE,
+            CLAIM_SIZE,
+            60_000)
+        .jobs();
+  }
+
   private List<Long> timeClaims(String what) {
     for (int i = 0; i < 50; i++) {
-      repository
-          .executions()
-          .claimAvailable(
-              "default",
-              "volume-probe",
-              TYPES,
-              new Integer[TYPES.length],
-              false,
-              CLAIM_SIZE,
-              CLAIM_SIZE,
-              60_000);
+      claimProbe();
     }
     List<Long> nanos = new ArrayList<>();
     for (int i = 0; i < CLAIMS; i++) {
       long started = System.nanoTime();
-      List<ClaimedJob> claimed =
-          repository
-              .executions()
-              .claimAvailable(
-                  "default",
-                  "volume-probe",
-                  TYPES,
-                  new Integer[TYPES.length],
-                  false,
-                  CLAIM_SIZE,
-                  CLAIM_SIZE,
-                  60_000)
-              .jobs();
+      List<ClaimedJob> claimed = claimProbe();
       nanos.add(System.nanoTime() - started);
       assertThat(claimed).hasSize(CLAIM_SIZE);
     }

@@ -242,39 +242,21 @@ public final class JobRepository {
     if (n == 0) {
       return List.of();
     }
-    String[] types = new String[n];
-    Integer[] priorities = new Integer[n];
-    String[] payloads = new String[n];
-    Integer[] maxRetries = new Integer[n];
-    Integer[] timeouts = new Integer[n];
-    String[] scheduled = new String[n];
-    String[] queues = new String[n];
-    String[] keys = new String[n];
-    for (int i = 0; i < n; i++) {
-      NewJob job = newJobs.get(i);
-      types[i] = job.type();
-      priorities[i] = job.priority();
-      payloads[i] = job.payloadJson();
-      maxRetries[i] = job.maxRetries();
-      timeouts[i] = job.timeoutSeconds();
-      scheduled[i] = job.scheduledAt() == null ? null : job.scheduledAt().toString();
-      queues[i] = job.queue();
-      keys[i] = job.concurrencyKey();
-    }
+    JobColumns c = new JobColumns(newJobs);
     List<Long> ids =
         new ArrayList<>(
             ctx.resultQuery(
                     insertSql,
-                    types,
-                    priorities,
-                    payloads,
-                    maxRetries,
-                    timeouts,
-                    scheduled,
-                    queues,
-                    keys,
+                    c.types,
+                    c.priorities,
+                    c.payloads,
+                    c.maxRetries,
+                    c.timeouts,
+                    c.scheduled,
+                    c.queues,
+                    c.concurrencyKeys,
                     channel,
-                    Notifications.newJobs(queues),
+                    Notifications.newJobs(c.queues),
                     notify)
                 .fetch(0, Long.class));
     if (ids.size() != n) {

@@ -194,41 +194,39 @@ final class UniqueInserts {
 
   private void create(DSLContext ctx, List<Group> groups, Map<String, Group> byKey) {
     int n = groups.size();
-    String[] types = new String[n];
-    Integer[] priorities = new Integer[n];
-    String[] payloads = new String[n];
-    Integer[] maxRetries = new Integer[n];
-    Integer[] timeouts = new Integer[n];
-    String[] scheduled = new String[n];
-    String[] queues = new String[n];
-    String[] concurrencyKeys = new String[n];
+    List<NewJob> rows = new ArrayList<>(n);
     String[] keys = new String[n];
     String[] states = new String[n];
     for (int i = 0; i < n; i++) {
       Group group = groups.get(i);
-      NewJob job = group.first;
-      types[i] = job.type();
-      priorities[i] = job.priority();
-      payloads[i] = group.latest.payloadJson();
-      maxRetries[i] = job.maxRetries();
-      timeouts[i] = job.timeoutSeconds();
-      scheduled[i] = instantText(group.latest);
-      queues[i] = job.queue();
-      concurrencyKeys[i] = job.concurrencyKey();
+      NewJob first = group.first;
+      // The group's first job, with the payload and run time of its latest (replace mode).
+      rows.add(
+          new NewJob(
+              first.type(),
+              first.priority(),
+              group.latest.payloadJson(),
+              first.maxRetries(),
+              first.timeoutSeconds(),
+              group.latest.scheduledAt(),
+              first.queue(),
+              first.concurrencyKey(),
+              first.unique()));
       keys[i] = group.key;
       states[i] = String.join(",", group.rules().states());
     }
+    JobColumns c = new JobColumns(rows);
     for (Record r :
         ctx.resultQuery(
             insertSql,
-            types,
-            priorities,
-            payloads,
-            maxRetries,
-            timeouts,
-            scheduled,
-            queues,
-            concurrencyKeys,
+            c.types,
+            c.priorities,
+            c.payloads,
+            c.maxRetries,
+            c.timeouts,
+            c.scheduled,
+            c.queues,
+            c.concurrencyKeys,
             keys,
             states)) {
       decide(byKey, r, Outcome.CREATED);
