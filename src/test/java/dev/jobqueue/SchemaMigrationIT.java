@@ -135,6 +135,53 @@ class SchemaMigrationIT {
   }
 
   @Test
+  void theDatabaseAcceptsExactlyTheQueueNamesThatQueueOptionsAccepts() {
+    manager(schema).initialize();
+    List<String> names =
+        List.of(
+            "default",
+            "a",
+            "mail-out_2",
+            "a" + "b".repeat(62),
+            "a" + "b".repeat(63),
+            "",
+            "Mail",
+            "2fast",
+            "-x",
+            "_x",
+            "with space",
+            "dot.ted",
+            "ümlaut",
+            "x\n");
+    for (String name : names) {
+      boolean valid = QueueOptions.NAME_PATTERN.matcher(name).matches();
+      String literal = "'" + name.replace("'", "''") + "'";
+      String job =
+          "insert into "
+              + schema
+              + ".jobs (type, payload, max_retries, timeout_seconds, queue) values ('t', '{}', 0, 1, "
+              + literal
+              + ")";
+      String queue =
+          "insert into "
+              + schema
+              + ".queues (name) values ("
+              + literal
+              + ") on conflict do nothing";
+      for (String sql : List.of(job, queue)) {
+        if (valid) {
+          db.execute(sql);
+        } else {
+          assertThatThrownBy(() -> db.execute(sql))
+              .as("%s with %s", sql, name)
+              .rootCause()
+              .hasMessageContaining("check constraint");
+        }
+      }
+    }
+  }
+
+  @Test
   void expectedIndexesExist() {
     manager(schema).initialize();
 
