@@ -47,6 +47,9 @@ public abstract sealed class Occurrences {
   private static final CronParser SIX_FIELDS =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING53));
 
+  /** Where {@link #cron} looks for a first match, to refuse an expression that has none. */
+  private static final Instant NEVER_CHECK_FROM = Instant.parse("2000-01-01T00:00:00Z");
+
   /** The shortest interval between occurrences of an interval schedule. */
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
@@ -71,7 +74,12 @@ public abstract sealed class Occurrences {
    */
   public static Occurrences cron(String expression, ZoneId zone) {
     Objects.requireNonNull(zone, "zone");
-    return new CronOccurrences(parse(expression), zone);
+    CronOccurrences occurrences = new CronOccurrences(parse(expression), zone);
+    if (occurrences.next(NEVER_CHECK_FROM).isEmpty()) {
+      throw new IllegalArgumentException(
+          "cron expression '" + expression + "' never matches a date (such as 30 February)");
+    }
+    return occurrences;
   }
 
   /**
@@ -100,7 +108,7 @@ public abstract sealed class Occurrences {
    * @throws IllegalArgumentException naming the expression and what is wrong with it
    */
   public static void checkCron(String expression) {
-    parse(expression);
+    cron(expression, ZoneOffset.UTC);
   }
 
   /**

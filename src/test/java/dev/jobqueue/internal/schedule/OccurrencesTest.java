@@ -182,6 +182,13 @@ class OccurrencesTest {
     }
 
     @Test
+    void anExpressionThatNeverMatchesIsRefused() {
+      assertThatThrownBy(() -> Occurrences.cron("0 0 30 2 *", BERLIN))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("cron expression '0 0 30 2 *' never matches");
+    }
+
+    @Test
     void emptyAndOverlongExpressionsAreRefused() {
       assertThatThrownBy(() -> Occurrences.cron(" ", BERLIN))
           .hasMessageContaining("must not be empty");
