@@ -51,7 +51,8 @@ public final class SchemaMigrator {
           "V1__create_jobs.sql",
           "V2__nodes_and_stats.sql",
           "V3__leader.sql",
-          "V4__queues_limits_unique.sql");
+          "V4__queues_limits_unique.sql",
+          "V5__cheaper_job_checks.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;

@@ -18,13 +18,16 @@ ALTER TABLE ${flyway:defaultSchema}.jobs
     ADD COLUMN unique_key text,
     ADD COLUMN unique_states text[],
     -- How often a handler snoozed the job; snoozes spend no retry, and are capped.
-    ADD COLUMN snooze_count integer NOT NULL DEFAULT 0;
-
--- The new columns carry no CHECK constraint: the library is their only writer and checks every
--- value before any SQL runs (a queue name against QueueOptions.NAME_PATTERN, keys of 1 to 255
--- characters, the unique states, a snooze count from zero up). PostgreSQL rebuilds a table's CHECK
--- expressions at every statement that writes a row, and these five cost a single-row insert or
--- update about 20 microseconds. The queues table, written rarely, keeps its name check.
+    ADD COLUMN snooze_count integer NOT NULL DEFAULT 0,
+    ADD CONSTRAINT jobs_queue_check CHECK (queue ~ '^[a-z][a-z0-9_-]{0,62}$'),
+    ADD CONSTRAINT jobs_concurrency_key_check
+        CHECK (char_length(concurrency_key) BETWEEN 1 AND 255),
+    ADD CONSTRAINT jobs_unique_key_check CHECK (char_length(unique_key) BETWEEN 1 AND 255),
+    ADD CONSTRAINT jobs_unique_states_check
+        CHECK ((unique_key IS NULL) = (unique_states IS NULL)
+            AND unique_states <@ ARRAY['pending', 'running', 'completed', 'failed', 'cancelled']
+            AND unique_states @> ARRAY['pending', 'running']),
+    ADD CONSTRAINT jobs_snooze_count_check CHECK (snooze_count >= 0);
 
 -- The claim, now per queue: pending rows of one queue in claim order.
 DROP INDEX ${flyway:defaultSchema}.jobs_claim_idx;
@@ -68,7 +71,7 @@ CREATE TABLE ${flyway:defaultSchema}.queues (
     key_rate_window_ms  bigint,
     updated_at          timestamptz NOT NULL DEFAULT now(),
 
-    CONSTRAINT queues_name_check CHECK (char_length(name) <= 63 AND name ~ '^[a-z][a-z0-9_-]*$'),
+    CONSTRAINT queues_name_check CHECK (name ~ '^[a-z][a-z0-9_-]{0,62}$'),
     CONSTRAINT queues_max_running_check CHECK (max_running > 0),
     CONSTRAINT queues_max_running_per_key_check CHECK (max_running_per_key > 0),
     CONSTRAINT queues_rate_check
