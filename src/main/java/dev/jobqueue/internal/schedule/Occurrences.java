@@ -102,16 +102,6 @@ public abstract sealed class Occurrences {
   }
 
   /**
-   * Checks a cron expression, as {@link #cron} does.
-   *
-   * @param expression the expression
-   * @throws IllegalArgumentException naming the expression and what is wrong with it
-   */
-  public static void checkCron(String expression) {
-    cron(expression, ZoneOffset.UTC);
-  }
-
-  /**
    * Occurrences every {@code interval}, at {@code anchor + k * interval} for whole k.
    *
    * @param interval at least {@link #MIN_INTERVAL}

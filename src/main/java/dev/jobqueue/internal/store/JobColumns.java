@@ -1,12 +1,69 @@
 package dev.jobqueue.internal.store;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The columns every insert of new jobs writes, one array per column, in input order: the bind
- * values of the {@code unnest(...)} of both insert statements (plain and unique).
+ * values of the {@code unnest(...)} of both insert statements (plain and unique), and the shape of
+ * those statements, so that the SQL and its binds are written once.
  */
 final class JobColumns {
+  /**
+   * A column an insert writes besides the common ones.
+   *
+   * @param column the jobs column
+   * @param value what is stored, from the unnest alias {@code u}
+   * @param type the bind's array type
+   * @param name the column's name in the unnest alias
+   */
+  record Extra(String column, String value, String type, String name) {}
+
+  /**
+   * The insert of new jobs, one row per array element, in input order (ORDER BY ord), so that the
+   * identity values the rows draw ascend in input order too. The caller appends what follows (ON
+   * CONFLICT, RETURNING).
+   *
+   * @param jobs the qualified jobs table
+   * @param extras columns after the common ones, bound after them in {@link #binds}
+   * @return the statement's start
+   */
+  static String insertSql(String jobs, Extra... extras) {
+    StringBuilder columns =
+        new StringBuilder(
+            "type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at, queue,"
+                + " concurrency_key");
+    StringBuilder values =
+        new StringBuilder(
+            "u.type, u.priority, u.payload::jsonb, u.max_retries, u.timeout_seconds,"
+                + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now()), u.queue,"
+                + " u.ckey");
+    StringBuilder types =
+        new StringBuilder(
+            "?::text[], ?::smallint[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],"
+                + " ?::text[], ?::text[]");
+    StringBuilder names =
+        new StringBuilder(
+            "type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue, ckey");
+    for (Extra extra : extras) {
+      columns.append(", ").append(extra.column());
+      values.append(", ").append(extra.value());
+      types.append(", ").append(extra.type());
+      names.append(", ").append(extra.name());
+    }
+    return "insert into "
+        + jobs
+        + " ("
+        + columns
+        + ") select "
+        + values
+        + " from unnest("
+        + types
+        + ") with ordinality as u("
+        + names
+        + ", ord) order by u.ord";
+  }
+
   final String[] types;
   final Integer[] priorities;
   final String[] payloads;
@@ -37,5 +94,20 @@ final class JobColumns {
       queues[i] = job.queue();
       concurrencyKeys[i] = job.concurrencyKey();
     }
+  }
+
+  /**
+   * The bind values of {@link #insertSql}: the common arrays, then {@code more} in order.
+   *
+   * @param more the extra columns' arrays, then whatever else the statement binds
+   * @return every bind value, in order
+   */
+  Object[] binds(Object... more) {
+    Object[] common = {
+      types, priorities, payloads, maxRetries, timeouts, scheduled, queues, concurrencyKeys
+    };
+    Object[] all = Arrays.copyOf(common, common.length + more.length);
+    System.arraycopy(more, 0, all, common.length, more.length);
+    return all;
   }
 }

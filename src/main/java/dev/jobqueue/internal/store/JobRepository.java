@@ -135,20 +135,9 @@ public final class JobRepository {
     String qualified = Sql.qualified(schema, "jobs");
     this.qualifiedJobs = qualified;
     this.channel = Notifications.channel(schema);
-    // One statement for one job or many. The rows go in input order (ORDER BY ord), so the
-    // identity values they draw ascend in input order too: sorting the returned ids restores it.
+    // One statement for one job or many; the returned ids, sorted, are in input order.
     this.insertSql =
-        "insert into "
-            + qualified
-            + " (type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at,"
-            + " queue, concurrency_key)"
-            + " select u.type, u.priority, u.payload::jsonb, u.max_retries, u.timeout_seconds,"
-            + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now()), u.queue, u.ckey"
-            + " from unnest(?::text[], ?::smallint[], ?::text[], ?::integer[], ?::integer[],"
-            + " ?::timestamptz[], ?::text[], ?::text[]) with ordinality"
-            + " as u(type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue,"
-            + " ckey, ord)"
-            + " order by u.ord"
+        JobColumns.insertSql(qualified)
             // One notification per statement at most (an uncorrelated sub-select runs once),
             // and only when the caller asks for it: see Notifier for the debouncing.
             + " returning id, (select count(*) from pg_notify(?, ?) where ?::boolean)";
@@ -245,19 +234,7 @@ public final class JobRepository {
     JobColumns c = new JobColumns(newJobs);
     List<Long> ids =
         new ArrayList<>(
-            ctx.resultQuery(
-                    insertSql,
-                    c.types,
-                    c.priorities,
-                    c.payloads,
-                    c.maxRetries,
-                    c.timeouts,
-                    c.scheduled,
-                    c.queues,
-                    c.concurrencyKeys,
-                    channel,
-                    Notifications.newJobs(c.queues),
-                    notify)
+            ctx.resultQuery(insertSql, c.binds(channel, Notifications.newJobs(c.queues), notify))
                 .fetch(0, Long.class));
     if (ids.size() != n) {
       throw new IllegalStateException("inserted " + ids.size() + " jobs, expected " + n);

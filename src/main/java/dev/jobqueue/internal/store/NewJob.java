@@ -28,39 +28,6 @@ public record NewJob(
     Unique unique) {
 
   /**
-   * A job without a unique key.
-   *
-   * @param type the job type
-   * @param priority the priority rank, 1 to 3
-   * @param payloadJson the payload as a JSON object
-   * @param maxRetries the retry budget
-   * @param timeoutSeconds the per-attempt timeout
-   * @param scheduledAt when it may first run, or null for "now" by the database clock
-   * @param queue the queue it runs in
-   * @param concurrencyKey its concurrency key, or null
-   */
-  public NewJob(
-      String type,
-      int priority,
-      String payloadJson,
-      int maxRetries,
-      int timeoutSeconds,
-      Instant scheduledAt,
-      String queue,
-      String concurrencyKey) {
-    this(
-        type,
-        priority,
-        payloadJson,
-        maxRetries,
-        timeoutSeconds,
-        scheduledAt,
-        queue,
-        concurrencyKey,
-        null);
-  }
-
-  /**
    * A unique job's key, as stored, and what an insert that meets the key held does.
    *
    * @param key the key to store in {@code unique_key}, 1 to 255 characters

@@ -49,18 +49,11 @@ final class UniqueInserts {
 
   UniqueInserts(String jobs) {
     this.insertSql =
-        "insert into "
-            + jobs
-            + " (type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at,"
-            + " queue, concurrency_key, unique_key, unique_states)"
-            + " select u.type, u.priority, u.payload::jsonb, u.max_retries, u.timeout_seconds,"
-            + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now()), u.queue, u.ckey,"
-            + " u.ukey, string_to_array(u.ustates, ',')"
-            + " from unnest(?::text[], ?::smallint[], ?::text[], ?::integer[], ?::integer[],"
-            + " ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[]) with ordinality"
-            + " as u(type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue,"
-            + " ckey, ukey, ustates, ord)"
-            + " order by u.ord"
+        JobColumns.insertSql(
+                jobs,
+                new JobColumns.Extra("unique_key", "u.ukey", "?::text[]", "ukey"),
+                new JobColumns.Extra(
+                    "unique_states", "string_to_array(u.ustates, ',')", "?::text[]", "ustates"))
             + " on conflict (type, unique_key)"
             + " where unique_key is not null and status = any (unique_states) do nothing"
             + " returning id, type, unique_key";
@@ -216,19 +209,7 @@ final class UniqueInserts {
       states[i] = String.join(",", group.rules().states());
     }
     JobColumns c = new JobColumns(rows);
-    for (Record r :
-        ctx.resultQuery(
-            insertSql,
-            c.types,
-            c.priorities,
-            c.payloads,
-            c.maxRetries,
-            c.timeouts,
-            c.scheduled,
-            c.queues,
-            c.concurrencyKeys,
-            keys,
-            states)) {
+    for (Record r : ctx.resultQuery(insertSql, c.binds(keys, states))) {
       decide(byKey, r, Outcome.CREATED);
     }
   }

@@ -45,7 +45,7 @@ class ClaimGivenBackIT {
 
   @Test
   void onlyJobsGivenBackByARescueOrAReleaseAreMarked() {
-    repository.insert(List.of(new NewJob("t", 2, "{}", 5, 60, null, "default", null)), false);
+    repository.insert(List.of(new NewJob("t", 2, "{}", 5, 60, null, "default", null, null)), false);
     ClaimedJob first = claimOne();
     assertThat(first.givenBack()).as("first claim").isFalse();
 

@@ -40,7 +40,7 @@ class HeldUpdatesLockOrderIT {
     for (int round = 0; round < 15; round++) {
       List<NewJob> jobs = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
-        jobs.add(new NewJob("t", 2, "{}", 0, 60, null, "default", null));
+        jobs.add(new NewJob("t", 2, "{}", 0, 60, null, "default", null, null));
       }
       repository.insert(jobs, false);
       List<ClaimedJob> claimed =
