@@ -184,6 +184,14 @@ abstract class ConfigSetters {
   }
 
   /**
+   * @param missedRunThreshold 1 s–1 day
+   * @return this builder
+   */
+  public Builder missedRunThreshold(Duration missedRunThreshold) {
+    return set(Settings.MISSED_RUN_THRESHOLD, missedRunThreshold);
+  }
+
+  /**
    * @param allowUnknownTypes the flag
    * @return this builder
    */

@@ -34,6 +34,8 @@ public final class Job {
   private final String concurrencyKey;
   private final int snoozeCount;
   private final String uniqueKey;
+  private final String scheduleName;
+  private final Instant occurrenceAt;
 
   private Job(JobRecord row) {
     this.id = Long.toString(row.id());
@@ -57,6 +59,8 @@ public final class Job {
     this.concurrencyKey = row.concurrencyKey();
     this.snoozeCount = row.snoozeCount();
     this.uniqueKey = row.uniqueKey();
+    this.scheduleName = row.scheduleName();
+    this.occurrenceAt = row.occurrenceAt();
   }
 
   static Job from(JobRecord row) {
@@ -290,6 +294,24 @@ public final class Job {
    */
   public Optional<String> uniqueKey() {
     return Optional.ofNullable(uniqueKey);
+  }
+
+  /**
+   * The schedule whose occurrence created the job ({@link Schedule}).
+   *
+   * @return the schedule's name, or empty for a job created by {@code createJob}
+   */
+  public Optional<String> scheduleName() {
+    return Optional.ofNullable(scheduleName);
+  }
+
+  /**
+   * The time of the schedule's occurrence the job stands for, by the database clock.
+   *
+   * @return the occurrence's time, or empty for a job created by {@code createJob}
+   */
+  public Optional<Instant> occurrenceAt() {
+    return Optional.ofNullable(occurrenceAt);
   }
 
   @Override

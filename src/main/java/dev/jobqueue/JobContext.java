@@ -2,6 +2,7 @@ package dev.jobqueue;
 
 import java.sql.Connection;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What a running handler knows about the job it is executing.
@@ -57,6 +58,26 @@ public interface JobContext {
    * @return the scheduled time
    */
   Instant scheduledAt();
+
+  /**
+   * The schedule whose occurrence created this job ({@link Schedule}).
+   *
+   * @return the schedule's name, or empty for a job created by {@code createJob}
+   */
+  default Optional<String> scheduleName() {
+    return Optional.empty();
+  }
+
+  /**
+   * The time of the schedule's occurrence this job stands for, by the database clock: the intended
+   * time, also for a catch-up of a missed occurrence that runs long after it ({@link
+   * MissedRunPolicy}).
+   *
+   * @return the occurrence's time, or empty for a job created by {@code createJob}
+   */
+  default Optional<Instant> occurrenceAt() {
+    return Optional.empty();
+  }
 
   /**
    * The id of the worker running this attempt, for example {@code node-a1b2/worker-3}.

@@ -172,6 +172,14 @@ public final class JobQueueConfig {
     return Settings.MAX_SNOOZES.get(values);
   }
 
+  /**
+   * {@return how late a schedule's occurrence may be enqueued and still be on time, rather than
+   * missed; default 60000 ms}
+   */
+  public Duration missedRunThreshold() {
+    return Settings.MISSED_RUN_THRESHOLD.get(values);
+  }
+
   /** {@return whether {@code createJob} accepts types without a handler; default false} */
   public boolean allowUnknownTypes() {
     return Settings.ALLOW_UNKNOWN_TYPES.get(values);

@@ -16,8 +16,10 @@ import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.Database;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.JobRepository;
+import dev.jobqueue.internal.store.NewJob;
 import dev.jobqueue.internal.store.QueueStore;
 import dev.jobqueue.internal.store.RetryResult;
+import dev.jobqueue.internal.store.ScheduleStore;
 import dev.jobqueue.internal.store.StatRow;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -68,6 +70,8 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   private final Database database;
   private final Object lifecycle = new Object();
   private final List<JobEventListener> listeners;
+  private final List<Schedule> declaredSchedules;
+  private final UndeclaredSchedules undeclaredSchedules;
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
@@ -82,6 +86,12 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
     this.registry = builder.registry;
     this.listeners = List.copyOf(builder.listeners);
     this.validator = new JobInputValidator(config, registry);
+    this.declaredSchedules =
+        builder.declaresSchedules ? List.copyOf(builder.schedules.values()) : null;
+    this.undeclaredSchedules = builder.undeclaredSchedules;
+    if (declaredSchedules != null) {
+      declaredSchedules.forEach(s -> scheduledJob(s.job())); // Fail at build, not at initialize.
+    }
     JdbcUrls.Parsed url =
         builder.dataSource != null
             ? null
@@ -137,6 +147,14 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
       enqueuer =
           new Enqueuer(validator, store, notifier, queue -> workerPool.wakeUp(queue), listeners);
       healthReader = new HealthReader(store.cluster(), config.healthCheckTimeout().toMillis());
+      if (declaredSchedules != null) {
+        try {
+          reconcileSchedules(store.schedules(), declaredSchedules, undeclaredSchedules);
+        } catch (RuntimeException e) {
+          database.close();
+          throw e;
+        }
+      }
       workerPool =
           new WorkerPool(
               config,
@@ -422,6 +440,16 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   @Override
   QueueStore queueStore() {
     return requireRunning().queues();
+  }
+
+  @Override
+  ScheduleStore scheduleStore() {
+    return requireRunning().schedules();
+  }
+
+  @Override
+  NewJob scheduledJob(CreateJobOptions job) {
+    return validator.toNewJobs(List.of(job), false).get(0);
   }
 
   @Override

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * bridge method for each, so applications, reflection and Javadoc see them as members of {@code
  * JobQueueManager}.
  */
-abstract class ManagerQueues {
+abstract class ManagerQueues extends ManagerSchedules {
   private static final Logger log = LoggerFactory.getLogger("dev.jobqueue.JobQueueManager");
 
   ManagerQueues() {}

@@ -1,7 +1,10 @@
 package dev.jobqueue;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -17,6 +20,9 @@ abstract class ManagerSetters {
   DataSource dataSource;
   DataSource migrationDataSource;
   final List<JobEventListener> listeners = new ArrayList<>();
+  final Map<String, Schedule> schedules = new LinkedHashMap<>();
+  boolean declaresSchedules;
+  UndeclaredSchedules undeclaredSchedules = UndeclaredSchedules.REMOVE;
   String jdbcUrl;
   String user;
   String password;
@@ -122,6 +128,56 @@ abstract class ManagerSetters {
    */
   public JobQueueManager.Builder handler(JobHandler<?> handler) {
     registry.register(handler);
+    return self();
+  }
+
+  /**
+   * Declares a schedule in code; see {@link #schedules(Collection)}.
+   *
+   * @param schedule the schedule
+   * @return this builder
+   * @throws IllegalArgumentException naming it, if a schedule by that name is declared already
+   */
+  public JobQueueManager.Builder schedule(Schedule schedule) {
+    Objects.requireNonNull(schedule, "schedule must not be null");
+    if (schedules.putIfAbsent(schedule.name(), schedule) != null) {
+      throw new IllegalArgumentException(
+          "schedule '" + schedule.name() + "' is declared twice; schedule names are identities");
+    }
+    declaresSchedules = true;
+    return self();
+  }
+
+  /**
+   * Declares schedules in code, besides any declared before. {@link JobQueueManager#initialize()}
+   * brings the stored schedules in line: it adds the new ones and updates the changed ones (each
+   * keeps its state and counts), and removes or pauses those an earlier build declared and this one
+   * does not ({@link #undeclaredSchedules(UndeclaredSchedules)}). A manager that declares nothing,
+   * not even an empty collection, leaves the stored schedules as they are: a node that only
+   * enqueues, or a tool, does not remove them. Schedules added at run time are never touched.
+   *
+   * @param schedules the schedules, possibly none
+   * @return this builder
+   * @throws IllegalArgumentException naming it, if a schedule name is declared twice
+   */
+  public JobQueueManager.Builder schedules(Collection<Schedule> schedules) {
+    Objects.requireNonNull(schedules, "schedules must not be null");
+    schedules.forEach(this::schedule);
+    declaresSchedules = true;
+    return self();
+  }
+
+  /**
+   * Sets what {@code initialize()} does with a schedule an earlier build declared and this one does
+   * not.
+   *
+   * @param undeclaredSchedules {@link UndeclaredSchedules#REMOVE} (the default) or {@link
+   *     UndeclaredSchedules#PAUSE}
+   * @return this builder
+   */
+  public JobQueueManager.Builder undeclaredSchedules(UndeclaredSchedules undeclaredSchedules) {
+    this.undeclaredSchedules =
+        Objects.requireNonNull(undeclaredSchedules, "undeclaredSchedules must not be null");
     return self();
   }
 }

@@ -204,6 +204,15 @@ public final class Settings {
               "How often one job may snooze (`SnoozeJobException`), unless its handler's policy"
                   + " says; a snooze beyond it counts as a failed attempt.");
 
+  /** The {@code missedRunThreshold} setting. */
+  public static final Setting<Duration> MISSED_RUN_THRESHOLD =
+      define(JOBS, "missedRunThreshold", "JOB_QUEUE_MISSED_RUN_THRESHOLD", MILLIS, ofSeconds(60))
+          .check(between(ofSeconds(1), ofDays(1)))
+          .meaning(
+              "A schedule's occurrence enqueued later than this after its time was missed (its"
+                  + " missed-run policy decides); a due one older than this makes health"
+                  + " `degraded`.");
+
   /** The {@code allowUnknownTypes} setting. */
   public static final Setting<Boolean> ALLOW_UNKNOWN_TYPES =
       define(JOBS, "allowUnknownTypes", "JOB_QUEUE_ALLOW_UNKNOWN_TYPES", FLAG, false)

@@ -13,6 +13,7 @@ import dev.jobqueue.internal.lifecycle.ServiceGroup;
 import dev.jobqueue.internal.maintenance.NodeHeartbeat;
 import dev.jobqueue.internal.maintenance.Pruner;
 import dev.jobqueue.internal.maintenance.Rescuer;
+import dev.jobqueue.internal.maintenance.Scheduler;
 import dev.jobqueue.internal.maintenance.StatsFlush;
 import dev.jobqueue.internal.notify.NotificationListener;
 import dev.jobqueue.internal.retry.Retries;
@@ -160,6 +161,7 @@ public final class Engine {
             new LeaderElector.Listener() {});
     order.add(leader);
     order.add(new Pruner(repository.cluster(), config, leader::isLeader));
+    order.add(new Scheduler(repository.schedules(), config.missedRunThreshold(), leader::isLeader));
     if (listener != null) {
       order.add(listener);
     }

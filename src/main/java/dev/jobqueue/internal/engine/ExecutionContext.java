@@ -2,6 +2,7 @@ package dev.jobqueue.internal.engine;
 
 import dev.jobqueue.JobContext;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** The {@link JobContext} of one attempt. */
@@ -50,6 +51,16 @@ final class ExecutionContext implements JobContext {
   @Override
   public Instant scheduledAt() {
     return execution.job.scheduledAt();
+  }
+
+  @Override
+  public Optional<String> scheduleName() {
+    return Optional.ofNullable(execution.job.scheduleName());
+  }
+
+  @Override
+  public Optional<Instant> occurrenceAt() {
+    return Optional.ofNullable(execution.job.occurrenceAt());
   }
 
   @Override

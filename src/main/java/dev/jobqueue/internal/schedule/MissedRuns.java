@@ -1,12 +1,13 @@
 package dev.jobqueue.internal.schedule;
 
+import dev.jobqueue.MissedRunPolicy;
+import dev.jobqueue.MissedRunPolicy.Kind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -24,24 +25,12 @@ import java.util.Optional;
  *   <li>{@link Kind#ALL}: those at most {@code window} old run as catch-ups, the latest {@code cap}
  *       of them; the others count as skipped.
  * </ul>
- *
- * @param kind the policy
- * @param cap for {@code ALL}, the most catch-ups of one look; 1 otherwise
- * @param window for {@code ALL}, how old a missed occurrence may be and still run; zero otherwise
  */
-public record MissedRuns(Kind kind, int cap, Duration window) {
+public final class MissedRuns {
   /** The most occurrences one plan walks through before it returns with the rest still due. */
   static final int MAX_WALK = 100_000;
 
-  /** The policies. */
-  public enum Kind {
-    /** Run none of the missed occurrences. */
-    SKIP,
-    /** Run one catch-up for all of them. */
-    ONCE,
-    /** Run each, within a window and up to a cap. */
-    ALL
-  }
+  private MissedRuns() {}
 
   /** An occurrence to enqueue. */
   public record Run(Instant occurrence, boolean catchUp) {}
@@ -67,68 +56,25 @@ public record MissedRuns(Kind kind, int cap, Duration window) {
   }
 
   /**
-   * A policy.
-   *
-   * @param kind the policy
-   * @param cap for {@code ALL}, the most catch-ups of one look
-   * @param window for {@code ALL}, how old a missed occurrence may be and still run
-   * @throws IllegalArgumentException naming the value, for a cap below 1 or a window that is not
-   *     positive under {@code ALL}
-   */
-  public MissedRuns {
-    Objects.requireNonNull(kind, "kind");
-    Objects.requireNonNull(window, "window");
-    if (kind == Kind.ALL) {
-      if (cap < 1) {
-        throw new IllegalArgumentException("catch-up cap must be at least 1 (was " + cap + ")");
-      }
-      if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("catch-up window must be positive (was " + window + ")");
-      }
-    }
-  }
-
-  /**
-   * Runs none of the missed occurrences.
-   *
-   * @return the policy
-   */
-  public static MissedRuns skip() {
-    return new MissedRuns(Kind.SKIP, 1, Duration.ZERO);
-  }
-
-  /**
-   * Runs one catch-up for the missed occurrences, carrying the latest one's time.
-   *
-   * @return the policy
-   */
-  public static MissedRuns once() {
-    return new MissedRuns(Kind.ONCE, 1, Duration.ZERO);
-  }
-
-  /**
-   * Runs each missed occurrence at most {@code window} old, the latest {@code cap} of them.
-   *
-   * @param cap at least 1
-   * @param window positive
-   * @return the policy
-   */
-  public static MissedRuns all(int cap, Duration window) {
-    return new MissedRuns(Kind.ALL, cap, window);
-  }
-
-  /**
    * The plan for a schedule whose stored next occurrence is {@code due}.
    *
+   * @param policy the schedule's missed-run policy
    * @param occurrences the schedule's times
    * @param due its next occurrence not yet looked at
    * @param now the database's time
    * @param missedAfter how late an occurrence may be and still count as on time
    * @return what to enqueue, what was skipped, and the schedule's next occurrence
    */
-  public Plan plan(Occurrences occurrences, Instant due, Instant now, Duration missedAfter) {
+  public static Plan plan(
+      MissedRunPolicy policy,
+      Occurrences occurrences,
+      Instant due,
+      Instant now,
+      Duration missedAfter) {
+    Kind kind = policy.kind();
+    int cap = policy.cap();
     Instant onTimeFrom = now.minus(missedAfter);
-    Instant catchUpFrom = kind == Kind.ALL ? now.minus(window) : onTimeFrom;
+    Instant catchUpFrom = kind == Kind.ALL ? now.minus(policy.window()) : onTimeFrom;
     Instant keepFrom = catchUpFrom.isBefore(onTimeFrom) ? catchUpFrom : onTimeFrom;
     List<Run> onTime = new ArrayList<>();
     Deque<Instant> caughtUp = new ArrayDeque<>();

@@ -53,6 +53,9 @@ public abstract sealed class Occurrences {
   /** The shortest interval between occurrences of an interval schedule. */
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
+  /** The longest interval. */
+  public static final Duration MAX_INTERVAL = Duration.ofDays(366);
+
   private Occurrences() {}
 
   /**
@@ -124,11 +127,14 @@ public abstract sealed class Occurrences {
   public static void checkInterval(Duration interval) {
     if (interval == null
         || interval.compareTo(MIN_INTERVAL) < 0
+        || interval.compareTo(MAX_INTERVAL) > 0
         || interval.getNano() % 1_000_000 != 0) {
       throw new IllegalArgumentException(
-          "interval must be at least "
+          "interval must be between "
               + MIN_INTERVAL.toSeconds()
-              + " s, in whole milliseconds (was "
+              + " s and "
+              + MAX_INTERVAL.toDays()
+              + " days, in whole milliseconds (was "
               + interval
               + ")");
     }

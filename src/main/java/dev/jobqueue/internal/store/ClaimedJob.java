@@ -20,6 +20,8 @@ import java.time.Instant;
  *     node died) or a release (its node shut down): the job kept its {@code run_at}, and it was
  *     claimed before, so it has waited longer than jobs claimed for the first time
  * @param snoozeCount how often the job snoozed before this claim
+ * @param scheduleName the schedule whose occurrence created the job, or null
+ * @param occurrenceAt the time of that occurrence, or null
  */
 public record ClaimedJob(
     long id,
@@ -33,4 +35,6 @@ public record ClaimedJob(
     Instant scheduledAt,
     Instant runAt,
     boolean givenBack,
-    int snoozeCount) {}
+    int snoozeCount,
+    String scheduleName,
+    Instant occurrenceAt) {}

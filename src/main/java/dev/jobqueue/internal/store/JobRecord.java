@@ -29,6 +29,8 @@ import java.time.Instant;
  * @param concurrencyKey the concurrency key, or null
  * @param snoozeCount how often the job snoozed
  * @param uniqueKey the unique key the job holds, or null
+ * @param scheduleName the schedule whose occurrence created the job, or null
+ * @param occurrenceAt the time of that occurrence, or null
  */
 public record JobRecord(
     long id,
@@ -54,4 +56,6 @@ public record JobRecord(
     String queue,
     String concurrencyKey,
     int snoozeCount,
-    String uniqueKey) {}
+    String uniqueKey,
+    String scheduleName,
+    Instant occurrenceAt) {}

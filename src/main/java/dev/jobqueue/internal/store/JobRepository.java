@@ -78,6 +78,9 @@ public final class JobRepository {
   private static final Field<Integer> SNOOZE_COUNT =
       field(name("snooze_count"), SQLDataType.INTEGER);
   private static final Field<String> UNIQUE_KEY = field(name("unique_key"), SQLDataType.VARCHAR);
+  private static final Field<String> SCHEDULE_NAME =
+      field(name("schedule_name"), SQLDataType.VARCHAR);
+  private static final Field<OffsetDateTime> OCCURRENCE_AT = timestamp("occurrence_at");
 
   private static final List<SelectField<?>> COLUMNS =
       List.of(
@@ -104,7 +107,9 @@ public final class JobRepository {
           QUEUE,
           CONCURRENCY_KEY,
           SNOOZE_COUNT,
-          UNIQUE_KEY);
+          UNIQUE_KEY,
+          SCHEDULE_NAME,
+          OCCURRENCE_AT);
 
   /** Errors longer than this are cut before they are stored. */
   public static final int MAX_ERROR_CHARS = 4_000;
@@ -118,6 +123,7 @@ public final class JobRepository {
   private final ExecutionStore executions;
   private final ClusterStore cluster;
   private final QueueStore queues;
+  private final ScheduleStore schedules;
   private final UniqueInserts unique;
   private final JobRetries retries;
 
@@ -161,6 +167,7 @@ public final class JobRepository {
             dsl, qualified, Sql.qualified(schema, "queues"), Sql.qualified(schema, "job_starts"));
     this.cluster = new ClusterStore(dsl, schema);
     this.queues = new QueueStore(dsl, schema, channel);
+    this.schedules = new ScheduleStore(dsl, schema, this);
   }
 
   /**
@@ -179,6 +186,15 @@ public final class JobRepository {
    */
   public QueueStore queues() {
     return queues;
+  }
+
+  /**
+   * The SQL of schedules.
+   *
+   * @return the store, sharing this repository's connections
+   */
+  public ScheduleStore schedules() {
+    return schedules;
   }
 
   /**
@@ -307,6 +323,15 @@ public final class JobRepository {
           job.unique() == null
               ? new Inserted(plainIds.get(p++), EnqueueResult.Outcome.CREATED)
               : keyedResults[k++]);
+    }
+    return results;
+  }
+
+  /** The jobs of a schedule's occurrences, in its pass's transaction; notified on commit. */
+  List<Inserted> insertForSchedule(DSLContext ctx, List<NewJob> newJobs) {
+    List<Inserted> results = insertUnique(ctx, newJobs);
+    if (anyChanged(results)) {
+      sendNotification(ctx);
     }
     return results;
   }
@@ -464,6 +489,8 @@ public final class JobRepository {
         r.get(QUEUE),
         r.get(CONCURRENCY_KEY),
         r.get(SNOOZE_COUNT),
-        r.get(UNIQUE_KEY));
+        r.get(UNIQUE_KEY),
+        r.get(SCHEDULE_NAME),
+        instant(r.get(OCCURRENCE_AT)));
   }
 }

@@ -52,7 +52,8 @@ public final class SchemaMigrator {
           "V2__nodes_and_stats.sql",
           "V3__leader.sql",
           "V4__queues_limits_unique.sql",
-          "V5__cheaper_job_checks.sql");
+          "V5__cheaper_job_checks.sql",
+          "V6__schedules.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;

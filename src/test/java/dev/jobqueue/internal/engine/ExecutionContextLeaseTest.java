@@ -18,7 +18,7 @@ class ExecutionContextLeaseTest {
 
   private static ClaimedJob job() {
     Instant now = Instant.EPOCH;
-    return new ClaimedJob(1, "t", "{}", 1, 0, 3, 60, 2, now, now, false, 0);
+    return new ClaimedJob(1, "t", "{}", 1, 0, 3, 60, 2, now, now, false, 0, null, null);
   }
 
   @Test

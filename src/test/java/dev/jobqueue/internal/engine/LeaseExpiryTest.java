@@ -12,7 +12,8 @@ class LeaseExpiryTest {
 
   private static Execution leasedUntil(long nanos) {
     return new Execution(
-        new ClaimedJob(1, "t", "{}", 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false, 0),
+        new ClaimedJob(
+            1, "t", "{}", 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false, 0, null, null),
         nanos,
         new LocalQueue("default"));
   }

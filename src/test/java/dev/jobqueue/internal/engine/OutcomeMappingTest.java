@@ -24,7 +24,7 @@ class OutcomeMappingTest {
 
   private static ClaimedJob job(String payload) {
     return new ClaimedJob(
-        1, "work", payload, 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false, 0);
+        1, "work", payload, 1, 0, 3, 60, 2, Instant.EPOCH, Instant.EPOCH, false, 0, null, null);
   }
 
   private Outcome run(JobHandler<Work> handler, String payload) {

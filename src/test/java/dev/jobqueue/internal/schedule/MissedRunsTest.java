@@ -3,6 +3,7 @@ package dev.jobqueue.internal.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobqueue.MissedRunPolicy;
 import dev.jobqueue.internal.schedule.MissedRuns.Plan;
 import dev.jobqueue.internal.schedule.MissedRuns.Run;
 import java.time.Duration;
@@ -27,9 +28,13 @@ class MissedRunsTest {
   @Test
   void onTimeOccurrencesRunUnderEveryPolicy() {
     // Due at 10:05, looked at 10:05:30: on time (30 s late).
-    for (MissedRuns policy :
-        List.of(MissedRuns.skip(), MissedRuns.once(), MissedRuns.all(5, Duration.ofHours(1)))) {
-      Plan plan = policy.plan(EVERY_MINUTE, minute(5), minute(5).plusSeconds(30), MISSED_AFTER);
+    for (MissedRunPolicy policy :
+        List.of(
+            MissedRunPolicy.skip(),
+            MissedRunPolicy.once(),
+            MissedRunPolicy.all(5, Duration.ofHours(1)))) {
+      Plan plan =
+          MissedRuns.plan(policy, EVERY_MINUTE, minute(5), minute(5).plusSeconds(30), MISSED_AFTER);
       assertThat(runs(plan)).containsExactly(new Run(minute(5), false));
       assertThat(plan.skipped()).isZero();
       assertThat(plan.next()).contains(minute(6));
@@ -40,7 +45,12 @@ class MissedRunsTest {
   void skipRunsNoneOfTheMissedOnes() {
     // Down from 10:00:30 to 10:10:20: 10:01 to 10:09 are missed; 10:10 is on time.
     Plan plan =
-        MissedRuns.skip().plan(EVERY_MINUTE, minute(1), minute(10).plusSeconds(20), MISSED_AFTER);
+        MissedRuns.plan(
+            MissedRunPolicy.skip(),
+            EVERY_MINUTE,
+            minute(1),
+            minute(10).plusSeconds(20),
+            MISSED_AFTER);
     assertThat(runs(plan)).containsExactly(new Run(minute(10), false));
     assertThat(plan.skipped()).isEqualTo(9);
     assertThat(plan.catchUps()).isZero();
@@ -50,12 +60,12 @@ class MissedRunsTest {
   @Test
   void skipAfterAnOutageThatEndsBetweenOccurrencesRunsNothingNow() {
     Plan plan =
-        MissedRuns.skip()
-            .plan(
-                Occurrences.every(Duration.ofHours(1), T0),
-                T0.plus(Duration.ofHours(1)),
-                T0.plus(Duration.ofMinutes(200)),
-                MISSED_AFTER);
+        MissedRuns.plan(
+            MissedRunPolicy.skip(),
+            Occurrences.every(Duration.ofHours(1), T0),
+            T0.plus(Duration.ofHours(1)),
+            T0.plus(Duration.ofMinutes(200)),
+            MISSED_AFTER);
     assertThat(runs(plan)).isEmpty();
     assertThat(plan.skipped()).isEqualTo(3);
     assertThat(plan.next()).contains(T0.plus(Duration.ofHours(4)));
@@ -64,7 +74,12 @@ class MissedRunsTest {
   @Test
   void onceRunsOneCatchUpCarryingTheLatestMissedTime() {
     Plan plan =
-        MissedRuns.once().plan(EVERY_MINUTE, minute(1), minute(10).plusSeconds(20), MISSED_AFTER);
+        MissedRuns.plan(
+            MissedRunPolicy.once(),
+            EVERY_MINUTE,
+            minute(1),
+            minute(10).plusSeconds(20),
+            MISSED_AFTER);
     assertThat(runs(plan)).containsExactly(new Run(minute(9), true), new Run(minute(10), false));
     assertThat(plan.skipped()).isEqualTo(8);
     assertThat(plan.catchUps()).isEqualTo(1);
@@ -73,8 +88,9 @@ class MissedRunsTest {
   @Test
   void allRunsTheLatestCapWithinTheWindow() {
     // Missed 10:01 to 10:09; the window (5 min 30 s) keeps 10:05 to 10:09; the cap keeps 3.
-    MissedRuns all = MissedRuns.all(3, Duration.ofSeconds(330));
-    Plan plan = all.plan(EVERY_MINUTE, minute(1), minute(10).plusSeconds(20), MISSED_AFTER);
+    MissedRunPolicy all = MissedRunPolicy.all(3, Duration.ofSeconds(330));
+    Plan plan =
+        MissedRuns.plan(all, EVERY_MINUTE, minute(1), minute(10).plusSeconds(20), MISSED_AFTER);
     assertThat(runs(plan))
         .containsExactly(
             new Run(minute(7), true),
@@ -88,8 +104,12 @@ class MissedRunsTest {
   @Test
   void allWithinCapRunsEveryMissedOccurrence() {
     Plan plan =
-        MissedRuns.all(100, Duration.ofHours(1))
-            .plan(EVERY_MINUTE, minute(1), minute(4).plusSeconds(5), MISSED_AFTER);
+        MissedRuns.plan(
+            MissedRunPolicy.all(100, Duration.ofHours(1)),
+            EVERY_MINUTE,
+            minute(1),
+            minute(4).plusSeconds(5),
+            MISSED_AFTER);
     assertThat(runs(plan))
         .containsExactly(
             new Run(minute(1), true),
@@ -103,7 +123,8 @@ class MissedRunsTest {
   void aLongDowntimeIsWalkedInBoundedLooks() {
     Occurrences everySecond = Occurrences.every(Duration.ofSeconds(1), T0);
     Instant now = T0.plus(Duration.ofDays(3)); // 259,200 occurrences
-    Plan first = MissedRuns.once().plan(everySecond, T0.plusSeconds(1), now, MISSED_AFTER);
+    Plan first =
+        MissedRuns.plan(MissedRunPolicy.once(), everySecond, T0.plusSeconds(1), now, MISSED_AFTER);
     assertThat(first.runs()).isEmpty();
     assertThat(first.skipped()).isEqualTo(MissedRuns.MAX_WALK);
     Instant resume = first.next().orElseThrow();
@@ -112,7 +133,9 @@ class MissedRunsTest {
     Plan plan = first;
     int looks = 1;
     while (plan.runs().isEmpty()) {
-      plan = MissedRuns.once().plan(everySecond, plan.next().orElseThrow(), now, MISSED_AFTER);
+      plan =
+          MissedRuns.plan(
+              MissedRunPolicy.once(), everySecond, plan.next().orElseThrow(), now, MISSED_AFTER);
       skipped += plan.skipped();
       looks++;
     }
@@ -126,11 +149,18 @@ class MissedRunsTest {
 
   @Test
   void badCapsAndWindowsAreRefusedByValue() {
-    assertThatThrownBy(() -> MissedRuns.all(0, Duration.ofHours(1)))
-        .hasMessageContaining("cap must be at least 1 (was 0)");
-    assertThatThrownBy(() -> MissedRuns.all(5, Duration.ZERO))
-        .hasMessageContaining("window must be positive (was PT0S)");
-    assertThatThrownBy(() -> MissedRuns.all(5, Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> MissedRunPolicy.all(0, Duration.ofHours(1)))
+        .hasMessageContaining("cap must be between 1 and 10000 (was 0)");
+    assertThatThrownBy(() -> MissedRunPolicy.all(10_001, Duration.ofHours(1)))
+        .hasMessageContaining("(was 10001)");
+    assertThatThrownBy(() -> MissedRunPolicy.all(5, Duration.ZERO))
+        .hasMessageContaining("window must be more than 0 and at most 366 days")
+        .hasMessageContaining("(was PT0S)");
+    assertThatThrownBy(() -> MissedRunPolicy.all(5, Duration.ofSeconds(-1)))
         .hasMessageContaining("(was PT-1S)");
+    assertThatThrownBy(() -> MissedRunPolicy.all(5, Duration.ofDays(367)))
+        .hasMessageContaining("(was PT8808H)");
+    assertThatThrownBy(() -> new MissedRunPolicy(MissedRunPolicy.Kind.SKIP, 3, Duration.ZERO))
+        .hasMessageContaining("a cap and a window apply to ALL only (was SKIP with cap 3");
   }
 }

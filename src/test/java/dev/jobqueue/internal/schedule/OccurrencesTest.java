@@ -214,10 +214,11 @@ class OccurrencesTest {
               Duration.ZERO,
               Duration.ofSeconds(-5),
               Duration.ofMillis(999),
-              Duration.ofNanos(1_000_000_001L))) {
+              Duration.ofNanos(1_000_000_001L),
+              Duration.ofDays(367))) {
         assertThatThrownBy(() -> Occurrences.every(bad, anchor))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("interval must be at least 1 s")
+            .hasMessageContaining("interval must be between 1 s and 366 days")
             .hasMessageContaining(bad.toString());
       }
       assertThatThrownBy(() -> Occurrences.every(null, anchor)).hasMessageContaining("(was null)");
