@@ -27,6 +27,7 @@ import java.util.TreeMap;
  *     "emails": {"paused": true, "duePending": 250, "lagMillis": 600000, "running": 0}
  *   },
  *   "cluster": {"liveNodes": 2, "listening": true, "wakeup": "notify", "leader": "web-1"},
+ *   "schedules": {"total": 3, "paused": 1, "lagMillis": 0, "late": []},
  *   "reasons": [],
  *   "checkedAt": "2026-11-28T08:00:00Z"
  * }
@@ -38,7 +39,9 @@ import java.util.TreeMap;
  * or more claims in a row failed (it runs nothing); <b>degraded</b> when a worker is stuck, or the
  * oldest due pending job of a queue that is not paused has waited longer than {@link
  * JobQueueConfig#healthMaxQueueLag()}, or jobs of such a queue are due and no node is alive to run
- * them; <b>healthy</b> otherwise. {@code reasons} says which rule applied.
+ * them, or a schedule's due occurrence has not been enqueued within {@link
+ * JobQueueConfig#missedRunThreshold()}; <b>healthy</b> otherwise. {@code reasons} says which rule
+ * applied.
  *
  * <p>A paused queue ({@link JobQueueManager#pauseQueue(String)}) waits on purpose: its jobs are
  * listed under {@code queues}, but they never make the status {@code degraded}, and {@code queue}
@@ -52,6 +55,7 @@ import java.util.TreeMap;
  * @param queues each queue that has a row in the {@code queues} table (it was declared, paused or
  *     limited) or holds pending or running jobs, by name
  * @param cluster the nodes sharing the schema
+ * @param schedules the stored schedules ({@link Schedule})
  * @param reasons why the status is not healthy; empty when it is
  * @param checkedAt when the check ran, by this JVM's clock
  */
@@ -63,6 +67,7 @@ public record HealthCheckResult(
     Queue queue,
     Map<String, QueueHealth> queues,
     Cluster cluster,
+    Schedules schedules,
     List<String> reasons,
     @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt) {
 
@@ -76,6 +81,7 @@ public record HealthCheckResult(
    * @param queue queue lag
    * @param queues per queue
    * @param cluster cluster figures
+   * @param schedules schedule figures
    * @param reasons why not healthy
    * @param checkedAt when
    */
@@ -87,6 +93,7 @@ public record HealthCheckResult(
     Objects.requireNonNull(queue, "queue");
     queues = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(queues, "queues")));
     Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(schedules, "schedules");
     reasons = List.copyOf(reasons);
     Objects.requireNonNull(checkedAt, "checkedAt");
   }
@@ -183,6 +190,30 @@ public record HealthCheckResult(
     public Cluster {
       Objects.requireNonNull(wakeup, "wakeup");
       Objects.requireNonNull(leader, "leader");
+    }
+  }
+
+  /**
+   * The stored schedules, by the database clock.
+   *
+   * @param total how many there are
+   * @param paused how many of them are paused
+   * @param lagMillis how long the most overdue occurrence of a schedule that is not paused has been
+   *     due without being enqueued; 0 when none is (the leader enqueues each within about a second)
+   * @param late the schedules (up to 10, most overdue first) whose due occurrence has waited longer
+   *     than {@link JobQueueConfig#missedRunThreshold()}: no leader enqueues them
+   */
+  public record Schedules(int total, int paused, long lagMillis, List<String> late) {
+    /**
+     * Copies the list.
+     *
+     * @param total schedules
+     * @param paused paused ones
+     * @param lagMillis the largest lag
+     * @param late the late ones
+     */
+    public Schedules {
+      late = List.copyOf(late);
     }
   }
 }

@@ -146,7 +146,11 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
       notifier = new Notifier(store::notifyNewJobs);
       enqueuer =
           new Enqueuer(validator, store, notifier, queue -> workerPool.wakeUp(queue), listeners);
-      healthReader = new HealthReader(store.cluster(), config.healthCheckTimeout().toMillis());
+      healthReader =
+          new HealthReader(
+              store.cluster(),
+              config.healthCheckTimeout().toMillis(),
+              config.missedRunThreshold().toMillis());
       if (declaredSchedules != null) {
         try {
           reconcileSchedules(store.schedules(), declaredSchedules, undeclaredSchedules);

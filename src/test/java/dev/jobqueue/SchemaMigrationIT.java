@@ -45,7 +45,7 @@ class SchemaMigrationIT {
 
   /** Every table the library creates in its schema. */
   private static final String[] LIBRARY_TABLES = {
-    "jobs", "nodes", "job_stats", "leader", "queues", "job_starts", HISTORY
+    "jobs", "nodes", "job_stats", "leader", "queues", "job_starts", "schedules", HISTORY
   };
 
   /** The first key of the library's advisory lock ("jobq"). */

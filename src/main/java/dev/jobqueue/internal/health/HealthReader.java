@@ -31,6 +31,7 @@ public final class HealthReader implements Service {
 
   private final ClusterStore repository;
   private final long timeoutMillis;
+  private final long lateScheduleMillis;
   private final ExecutorService executor =
       Executors.newCachedThreadPool(Threads.platform("jobqueue-health-"));
   private Future<HealthSnapshot> inFlight;
@@ -40,10 +41,12 @@ public final class HealthReader implements Service {
    *
    * @param repository the store
    * @param timeoutMillis how long a read may take before the check answers without it
+   * @param lateScheduleMillis how long a schedule's due occurrence may wait before it is late
    */
-  public HealthReader(ClusterStore repository, long timeoutMillis) {
+  public HealthReader(ClusterStore repository, long timeoutMillis, long lateScheduleMillis) {
     this.repository = repository;
     this.timeoutMillis = timeoutMillis;
+    this.lateScheduleMillis = lateScheduleMillis;
   }
 
   @Override
@@ -74,7 +77,9 @@ public final class HealthReader implements Service {
         try {
           future =
               executor.submit(
-                  () -> repository.health(timeoutMillis, NodeHeartbeat.LIVE_WITHIN_MILLIS));
+                  () ->
+                      repository.health(
+                          timeoutMillis, NodeHeartbeat.LIVE_WITHIN_MILLIS, lateScheduleMillis));
         } catch (RejectedExecutionException e) {
           return new Reading(null, "the job queue is shutting down");
         }

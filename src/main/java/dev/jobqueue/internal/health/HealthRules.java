@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *       did not answer in time; this node should run workers but its pool is not running; or the
  *       last {@value #CLAIM_FAILURES_UNHEALTHY} or more claims in a row failed (it runs nothing);
  *   <li><b>degraded</b>: a worker is stuck; the oldest due pending job of a queue has waited longer
- *       than the allowed lag; or jobs are due and no node is alive to run them;
+ *       than the allowed lag; jobs are due and no node is alive to run them; or a schedule's due
+ *       occurrence has not been enqueued within the missed-run threshold;
  *   <li><b>healthy</b> otherwise.
  * </ol>
  *
@@ -44,6 +45,7 @@ public final class HealthRules {
    * @param claimFailing the current streak of failed claims, or null
    * @param workers this node's workers
    * @param maxQueueLagMillis the allowed lag of the oldest due job
+   * @param maxScheduleLagMillis the allowed lag of a schedule's due occurrence
    */
   public record Observation(
       String problem,
@@ -52,7 +54,8 @@ public final class HealthRules {
       boolean poolRunning,
       String claimFailing,
       HealthCheckResult.Workers workers,
-      long maxQueueLagMillis) {}
+      long maxQueueLagMillis,
+      long maxScheduleLagMillis) {}
 
   /**
    * The verdict and its reasons.
@@ -104,6 +107,17 @@ public final class HealthRules {
             });
     if (overall(snapshot.queues()).duePending() > 0 && snapshot.liveNodes() == 0) {
       reasons.add("jobs are due but no worker node is alive");
+    }
+    HealthCheckResult.Schedules schedules = snapshot.schedules();
+    if (!schedules.late().isEmpty()) {
+      reasons.add(
+          "schedules "
+              + String.join(", ", schedules.late())
+              + ": due occurrences are not enqueued; the most overdue has waited "
+              + schedules.lagMillis()
+              + " ms, over the limit of "
+              + seen.maxScheduleLagMillis()
+              + " ms (is a node with workers running, to lead?)");
     }
     return new Verdict(reasons.isEmpty() ? HealthStatus.HEALTHY : HealthStatus.DEGRADED, reasons);
   }
@@ -167,7 +181,8 @@ public final class HealthRules {
                 node.running(),
                 node.claimFailing(),
                 node.workers(),
-                config.healthMaxQueueLag().toMillis()));
+                config.healthMaxQueueLag().toMillis(),
+                config.missedRunThreshold().toMillis()));
     Map<String, Long> counts = snapshot == null ? Map.of() : snapshot.counts();
     Map<String, HealthCheckResult.QueueHealth> queues =
         snapshot == null ? Map.of() : snapshot.queues();
@@ -189,6 +204,9 @@ public final class HealthRules {
             node.running() && node.listening(),
             !node.running() ? "none" : node.listening() ? "notify" : "polling",
             snapshot == null || snapshot.leader() == null ? "" : snapshot.leader()),
+        snapshot == null
+            ? new HealthCheckResult.Schedules(0, 0, 0, List.of())
+            : snapshot.schedules(),
         verdict.reasons(),
         WallClock.now());
   }

@@ -35,6 +35,7 @@ public final class ClusterStore {
   private final String qualifiedStats;
   private final String qualifiedLeader;
   private final String queueHealthSql;
+  private final String scheduleHealthSql;
 
   ClusterStore(DSLContext dsl, String schema) {
     this.dsl = dsl;
@@ -44,6 +45,17 @@ public final class ClusterStore {
     this.qualifiedStats = Sql.qualified(schema, "job_stats");
     this.qualifiedLeader = Sql.qualified(schema, "leader");
     this.queueHealthSql = queueHealthSql(qualifiedJobs, Sql.qualified(schema, "queues"));
+    String schedules = Sql.qualified(schema, "schedules");
+    // A small table: one read of it, the overdue ones found through schedules_due_idx.
+    this.scheduleHealthSql =
+        "select count(*)::integer, (count(*) filter (where paused))::integer,"
+            + " coalesce((extract(epoch from now() - min(next_run_at) filter (where not paused"
+            + " and next_run_at <= now())) * 1000)::bigint, 0),"
+            + " (select array_agg(name order by next_run_at) from (select name, next_run_at from "
+            + schedules
+            + " where not paused and next_run_at < now() - ?::bigint * interval '1 millisecond'"
+            + " order by next_run_at limit 10) l) from "
+            + schedules;
   }
 
   /**
@@ -132,9 +144,10 @@ public final class ClusterStore {
    *
    * @param timeoutMillis the statement timeout
    * @param liveWithinMillis a node is live if its heartbeat is this recent
+   * @param lateAfterMillis a schedule is late when its due occurrence has waited this long
    * @return the snapshot
    */
-  public HealthSnapshot health(long timeoutMillis, long liveWithinMillis) {
+  public HealthSnapshot health(long timeoutMillis, long liveWithinMillis, long lateAfterMillis) {
     return run(
         "check health",
         () ->
@@ -216,12 +229,19 @@ public final class ClusterStore {
                               liveWithinMillis,
                               LeaderStore.DEFAULT_NAME)
                           .fetchOne();
+                  Record schedules = tx.resultQuery(scheduleHealthSql, lateAfterMillis).fetchOne();
+                  String[] late = schedules.get(3, String[].class);
                   return new HealthSnapshot(
                       counts,
                       estimated,
                       queues,
                       cluster.get(0, Integer.class),
-                      cluster.get(1, String.class));
+                      cluster.get(1, String.class),
+                      new HealthCheckResult.Schedules(
+                          schedules.get(0, Integer.class),
+                          schedules.get(1, Integer.class),
+                          schedules.get(2, Long.class),
+                          late == null ? List.of() : List.of(late)));
                 }));
   }
 

@@ -12,10 +12,12 @@ import java.util.Map;
  *     each count up to {@value ClusterStore#EXACT_COUNT_LIMIT}
  * @param liveNodes nodes with a recent heartbeat
  * @param leader the node whose leader lease is valid by the database clock, or null when none is
+ * @param schedules the schedules' figures
  */
 public record HealthSnapshot(
     Map<String, Long> counts,
     boolean estimated,
     Map<String, HealthCheckResult.QueueHealth> queues,
     int liveNodes,
-    String leader) {}
+    String leader,
+    HealthCheckResult.Schedules schedules) {}

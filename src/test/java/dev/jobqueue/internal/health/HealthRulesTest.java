@@ -22,8 +22,11 @@ class HealthRulesTest {
     return snapshot(Map.of("default", new QueueHealth(false, duePending, lagMillis, 0)), liveNodes);
   }
 
+  private static final HealthCheckResult.Schedules NO_SCHEDULES =
+      new HealthCheckResult.Schedules(0, 0, 0, List.of());
+
   private static HealthSnapshot snapshot(Map<String, QueueHealth> queues, int liveNodes) {
-    return new HealthSnapshot(Map.of(), false, queues, liveNodes, "node-1");
+    return new HealthSnapshot(Map.of(), false, queues, liveNodes, "node-1", NO_SCHEDULES);
   }
 
   private static HealthRules.Verdict judge(
@@ -34,7 +37,34 @@ class HealthRulesTest {
       HealthCheckResult.Workers workers) {
     return HealthRules.judge(
         new HealthRules.Observation(
-            problem, snapshot, true, poolRunning, claimFailing, workers, 1_000));
+            problem, snapshot, true, poolRunning, claimFailing, workers, 1_000, 60_000));
+  }
+
+  @Test
+  void aScheduleWhoseDueOccurrenceIsNotEnqueuedDegradesNamingIt() {
+    HealthSnapshot late =
+        new HealthSnapshot(
+            Map.of(),
+            false,
+            Map.of(),
+            0,
+            null,
+            new HealthCheckResult.Schedules(3, 1, 75_000, List.of("nightly", "ping")));
+    HealthRules.Verdict verdict = judge(late, null, true, null, IDLE);
+    assertThat(verdict.status()).isEqualTo(HealthStatus.DEGRADED);
+    assertThat(verdict.reasons())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("schedules nightly, ping", "75000 ms", "limit of 60000 ms");
+
+    HealthSnapshot onTime =
+        new HealthSnapshot(
+            Map.of(),
+            false,
+            Map.of(),
+            1,
+            "node-1",
+            new HealthCheckResult.Schedules(3, 0, 400, List.of()));
+    assertThat(judge(onTime, null, true, null, IDLE).status()).isEqualTo(HealthStatus.HEALTHY);
   }
 
   @Test

@@ -34,6 +34,8 @@ class LandedMigrationsTest {
     LANDED.put(
         "V5__cheaper_job_checks.sql",
         "aa9aa3ff5605972449f5ffe0a903f09e1df69155d820ee7033e9276dac16f31e");
+    LANDED.put(
+        "V6__schedules.sql", "b2a1b0f1b1654f1afdc32f2a74a3aa482871a6e458786da3f714ae53b57803fe");
   }
 
   @Test
