@@ -152,6 +152,45 @@ class SchedulesIT {
     assertThat(second.createdAt()).isAfter(second.occurrenceAt());
   }
 
+  @Test
+  void healthTurnsDegradedWhenNoLeaderEnqueuesADueOccurrence() {
+    JobQueueManager producer =
+        jobqueue.start(
+            "producer",
+            jobqueue
+                .fastConfig()
+                .runWorkers(false)
+                .missedRunThreshold(Duration.ofSeconds(1))
+                .build(),
+            tick);
+    producer.addSchedule(Schedule.every("orphan", Duration.ofSeconds(1), tickJob()).build());
+    producer.addSchedule(Schedule.cron("yearly", "0 0 1 1 *", tickJob()).build());
+    producer.pauseSchedule("yearly");
+
+    // No node runs workers, so none leads: the first occurrence (1 s after the add) waits.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> producer.healthCheck().status() == HealthStatus.DEGRADED);
+    HealthCheckResult health = producer.healthCheck();
+    assertThat(health.schedules().total()).isEqualTo(2);
+    assertThat(health.schedules().paused()).isEqualTo(1);
+    assertThat(health.schedules().late()).containsExactly("orphan");
+    assertThat(health.schedules().lagMillis()).isGreaterThan(1_000);
+    assertThat(health.reasons()).anyMatch(r -> r.startsWith("schedules orphan: due occurrences"));
+
+    // A leader comes and enqueues it: healthy again.
+    JobQueueManager leader =
+        jobqueue.start(
+            "leader",
+            jobqueue.fastConfig().missedRunThreshold(Duration.ofSeconds(1)).build(),
+            tick);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> leader.healthCheck().status() == HealthStatus.HEALTHY);
+    assertThat(leader.healthCheck().schedules().late()).isEmpty();
+    assertThat(leader.getSchedule("orphan").orElseThrow().skips()).isPositive();
+  }
+
   private static JobHandler<Map<String, Object>> blocking(
       Set<String> started, CountDownLatch release) {
     @SuppressWarnings({"unchecked", "rawtypes"})
