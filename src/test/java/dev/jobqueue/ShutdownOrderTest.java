@@ -19,6 +19,7 @@ class ShutdownOrderTest {
       List.of(
           "queues",
           "listener",
+          "scheduler",
           "pruner",
           "leader",
           "rescuer",
