@@ -163,4 +163,29 @@ class MissedRunsTest {
     assertThatThrownBy(() -> new MissedRunPolicy(MissedRunPolicy.Kind.SKIP, 3, Duration.ZERO))
         .hasMessageContaining("a cap and a window apply to ALL only (was SKIP with cap 3");
   }
+
+  /** The example of docs/recurring.md: every 10 minutes, all nodes down from 10:05 to 11:02. */
+  @Test
+  void theGuidesExampleOfATenMinuteSchedule() {
+    Occurrences every10 = Occurrences.every(Duration.ofMinutes(10), T0);
+    Instant due = minute(10);
+    Instant now = minute(62);
+
+    Plan skip = MissedRuns.plan(MissedRunPolicy.skip(), every10, due, now, MISSED_AFTER);
+    assertThat(skip.runs()).isEmpty();
+    assertThat(skip.skipped()).isEqualTo(6);
+    assertThat(skip.next()).contains(minute(70));
+
+    Plan once = MissedRuns.plan(MissedRunPolicy.once(), every10, due, now, MISSED_AFTER);
+    assertThat(once.runs()).containsExactly(new Run(minute(60), true));
+    assertThat(once.skipped()).isEqualTo(5);
+
+    Plan all =
+        MissedRuns.plan(
+            MissedRunPolicy.all(3, Duration.ofMinutes(45)), every10, due, now, MISSED_AFTER);
+    assertThat(all.runs())
+        .containsExactly(
+            new Run(minute(40), true), new Run(minute(50), true), new Run(minute(60), true));
+    assertThat(all.skipped()).isEqualTo(3);
+  }
 }

@@ -224,4 +224,34 @@ class OccurrencesTest {
       assertThatThrownBy(() -> Occurrences.every(null, anchor)).hasMessageContaining("(was null)");
     }
   }
+
+  /** The expressions of docs/recurring.md, each with its next two occurrences after a Tuesday. */
+  @Nested
+  class GuideExamples {
+    private List<String> nextTwo(String expression) {
+      Occurrences o = Occurrences.cron(expression, ZoneId.of("UTC"));
+      Instant first = o.next(Instant.parse("2026-12-01T10:07:05Z")).orElseThrow();
+      return List.of(first.toString(), o.next(first).orElseThrow().toString());
+    }
+
+    @Test
+    void everyExpressionOfTheTableMeansWhatTheGuideSays() {
+      assertThat(nextTwo("0 2 * * *"))
+          .containsExactly("2026-12-02T02:00:00Z", "2026-12-03T02:00:00Z");
+      assertThat(nextTwo("*/15 * * * *"))
+          .containsExactly("2026-12-01T10:15:00Z", "2026-12-01T10:30:00Z");
+      assertThat(nextTwo("0 9 * * MON-FRI"))
+          .containsExactly("2026-12-02T09:00:00Z", "2026-12-03T09:00:00Z");
+      assertThat(nextTwo("0 0 1 * *"))
+          .containsExactly("2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
+      assertThat(nextTwo("30 0 2 * * *"))
+          .containsExactly("2026-12-02T02:00:30Z", "2026-12-03T02:00:30Z");
+      assertThat(nextTwo("*/10 * * * * *"))
+          .containsExactly("2026-12-01T10:07:10Z", "2026-12-01T10:07:20Z");
+      // Friday 2026-12-04 09:00, then Monday 2026-12-07 09:00.
+      Occurrences weekdays = Occurrences.cron("0 9 * * MON-FRI", ZoneId.of("UTC"));
+      assertThat(weekdays.next(Instant.parse("2026-12-04T09:00:00Z")))
+          .contains(Instant.parse("2026-12-07T09:00:00Z"));
+    }
+  }
 }
