@@ -171,7 +171,7 @@ abstract class ManagerSchedules {
     store.inTransaction(
         "bring the declared schedules in line",
         tx -> {
-          tx.lockTable();
+          tx.lockDeclarations();
           Map<String, ScheduleRow> stored = new HashMap<>();
           for (ScheduleRow row : tx.lockAll()) {
             stored.put(row.definition().name(), row);
@@ -179,11 +179,15 @@ abstract class ManagerSchedules {
           List<String> changes = new ArrayList<>();
           for (ScheduleDefinition definition : definitions) {
             ScheduleRow row = stored.remove(definition.name());
-            if (row == null) {
-              insert(tx, definition, true);
+            if (row == null && insert(tx, definition, true)) {
               changes.add("added " + definition.name());
             } else {
-              replace(tx, row, definition, true);
+              // Added at run time since the rows were read: declaring it takes it over.
+              replace(
+                  tx,
+                  row != null ? row : tx.lock(definition.name()).orElseThrow(),
+                  definition,
+                  true);
             }
           }
           for (ScheduleRow row : stored.values()) {

@@ -4,7 +4,6 @@ import dev.jobqueue.internal.schedule.Occurrences;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -82,7 +81,7 @@ public final class Schedule {
   public static Builder cron(String name, String expression, CreateJobOptions job) {
     Builder builder = new Builder(name, job);
     Objects.requireNonNull(expression, "expression must not be null");
-    Occurrences.cron(expression, ZoneOffset.UTC);
+    Occurrences.cron(expression, ZoneId.of("UTC"));
     builder.cron = expression;
     return builder;
   }
@@ -197,7 +196,7 @@ public final class Schedule {
     private final String name;
     private final CreateJobOptions job;
     private String cron;
-    private ZoneId zone = ZoneOffset.UTC;
+    private ZoneId zone = ZoneId.of("UTC");
     private Duration interval;
     private Instant anchor;
     private MissedRunPolicy missedRuns = MissedRunPolicy.skip();

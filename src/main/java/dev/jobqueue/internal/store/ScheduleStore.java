@@ -46,8 +46,12 @@ public final class ScheduleStore {
       "?, ?::jsonb, ?::smallint, ?::integer, ?::integer, ?, ?, ?, ?::text[], ?::bigint, ?::boolean,"
           + " ?, ?, ?::bigint, ?::timestamptz, ?, ?::integer, ?::bigint, ?";
 
+  /** First key of the advisory lock that serializes declarations: "jqsd" in ASCII. */
+  private static final int DECLARE_LOCK_CLASS = 0x6a717364;
+
   private final DSLContext dsl;
   private final JobRepository jobs;
+  private final int schemaHash;
   private final String schedules;
   private final String insertSql;
   private final String updateSql;
@@ -61,6 +65,7 @@ public final class ScheduleStore {
   ScheduleStore(DSLContext dsl, String schema, JobRepository jobs) {
     this.dsl = dsl;
     this.jobs = jobs;
+    this.schemaHash = schema.hashCode();
     this.schedules = Sql.qualified(schema, "schedules");
     String jobsTable = Sql.qualified(schema, "jobs");
     this.insertSql =
@@ -176,11 +181,12 @@ public final class ScheduleStore {
     }
 
     /**
-     * Serializes this transaction with every other that reconciles the declared schedules; the
-     * leader's pass waits for it too.
+     * Serializes this transaction with every other that brings the declared schedules in line (a
+     * transaction-scoped advisory lock). The leader's looks do not wait for it: they skip the rows
+     * it holds.
      */
-    public void lockTable() {
-      ctx.query("lock table " + schedules + " in share row exclusive mode").execute();
+    public void lockDeclarations() {
+      ctx.resultQuery("select pg_advisory_xact_lock(?, ?)", DECLARE_LOCK_CLASS, schemaHash).fetch();
     }
 
     /**
