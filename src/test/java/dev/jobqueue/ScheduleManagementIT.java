@@ -481,6 +481,38 @@ class ScheduleManagementIT {
     assertThat(leader.getSchedule("doomed").orElseThrow().runs()).isZero();
   }
 
+  @Test
+  void theUpdateTimeMovesWhenTheDefinitionOrStateChangesNotWhenItRuns() {
+    JobQueueManager leader = leader();
+    leader.addSchedule(everySecond("steady"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> leader.getSchedule("steady").orElseThrow().runs() >= 2);
+    ScheduleInfo running = leader.getSchedule("steady").orElseThrow();
+    assertThat(running.updatedAt()).as("updatedAt after runs only").isEqualTo(running.createdAt());
+
+    leader.pauseSchedule("steady");
+    ScheduleInfo paused = leader.getSchedule("steady").orElseThrow();
+    assertThat(paused.updatedAt()).isAfter(running.updatedAt());
+    leader.pauseSchedule("steady");
+    assertThat(leader.getSchedule("steady").orElseThrow().updatedAt())
+        .as("updatedAt after a second pause")
+        .isEqualTo(paused.updatedAt());
+  }
+
+  @Test
+  void redeclaringTheSameSchedulesChangesNothing() {
+    deploy(
+        b -> b.schedule(hourly("a")).schedule(Schedule.cron("b", "0 2 * * *", tickJob()).build()));
+    List<ScheduleInfo> first = api().getSchedules();
+    deploy(
+        b -> b.schedule(hourly("a")).schedule(Schedule.cron("b", "0 2 * * *", tickJob()).build()));
+    JobQueueManager api = api();
+    assertThat(api.getSchedules()).as("after the same declarations again").isEqualTo(first);
+    api.updateSchedule(hourly("a"));
+    assertThat(api.getSchedules()).as("after an update to the same").isEqualTo(first);
+  }
+
   // ---------------------------------------------------------------- declared schedules
 
   @Test
