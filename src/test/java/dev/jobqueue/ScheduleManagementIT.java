@@ -664,6 +664,50 @@ class ScheduleManagementIT {
             org.assertj.core.groups.Tuple.tuple("c", true));
   }
 
+  @Test
+  void reconcilingWaitsForATransactionThatHoldsAScheduleAndNeitherFails() throws Exception {
+    deploy(b -> b.schedule(hourly("a")));
+    String table = jobqueue.schema() + ".schedules";
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (java.sql.Connection leader = jobqueue.db().dataSource().getConnection()) {
+      // What the leader's look (and updateSchedule on any node) does: lock a row, then write it.
+      leader.setAutoCommit(false);
+      try (var s = leader.createStatement()) {
+        s.executeQuery("select name from " + table + " where name = 'a' for update").close();
+      }
+      Future<JobQueueManager> redeploy =
+          pool.submit(
+              () ->
+                  deploy(
+                      b ->
+                          b.schedule(
+                              Schedule.every("a", Duration.ofMinutes(30), tickJob()).build())));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  jobqueue
+                          .db()
+                          .queryLong(
+                              "select count(*) from pg_stat_activity where wait_event_type ="
+                                  + " 'Lock' and position('"
+                                  + jobqueue.schema()
+                                  + "' in query) > 0")
+                      > 0);
+      try (var s = leader.createStatement()) {
+        s.executeUpdate("update " + table + " set skips = skips + 1 where name = 'a'");
+      }
+      leader.commit();
+      JobQueueManager deployed = redeploy.get(15, TimeUnit.SECONDS);
+      ScheduleInfo a = deployed.getSchedule("a").orElseThrow();
+      assertThat(a.interval()).contains(Duration.ofMinutes(30));
+      assertThat(a.skips()).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** The first time of day {@code at} in {@code zone} strictly after {@code after}. */
   private static Instant nextAt(Instant after, ZoneId zone, LocalTime at) {
     ZonedDateTime local = after.atZone(zone);

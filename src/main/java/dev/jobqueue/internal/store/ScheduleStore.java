@@ -202,10 +202,13 @@ public final class ScheduleStore {
 
     /**
      * Serializes this transaction with every other that reconciles the declared schedules; the
-     * leader's pass waits for it too.
+     * leader's pass and the API's changes wait for it too. Exclusive mode (plain reads go on) waits
+     * for a transaction that holds a row with {@code for update}, as the leader's look and {@code
+     * updateSchedule} do before they write it: a weaker mode would be granted beside that row lock,
+     * wait for the row, and deadlock with the holder's write.
      */
     public void lockTable() {
-      ctx.query("lock table " + schedules + " in share row exclusive mode").execute();
+      ctx.query("lock table " + schedules + " in exclusive mode").execute();
     }
 
     /**
