@@ -436,6 +436,13 @@ class ScheduleManagementIT {
     assertThat(whilePaused).as("jobs enqueued after the pause returned").hasSize(atPause);
     assertThat(whilePaused)
         .allSatisfy(row -> assertThat(row.createdAt()).isBefore(pausedAt.plusMillis(50)));
+    ScheduleInfo info = leader.getSchedule("beat").orElseThrow();
+    Row last = whilePaused.get(whilePaused.size() - 1);
+    assertThat(info.runs()).isEqualTo(whilePaused.size());
+    assertThat(info.lastRunAt()).contains(last.occurrenceAt());
+    assertThat(info.lastJobId()).contains(String.valueOf(last.id()));
+    assertThat(info.catchUps()).isZero();
+    assertThat(info.skips()).isZero();
     // Pausing again is harmless.
     assertThat(leader.pauseSchedule("beat")).isTrue();
 
@@ -541,6 +548,16 @@ class ScheduleManagementIT {
     assertThat(changed.declared()).isTrue();
     assertThat(changed.nextRunAt()).isEqualTo(a.nextRunAt());
     assertThat(changed.createdAt()).isEqualTo(a.createdAt());
+  }
+
+  @Test
+  void aDeletedDeclaredScheduleComesBackAtTheNextInitialize() {
+    deploy(b -> b.schedule(hourly("a")));
+    JobQueueManager api = api();
+    assertThat(api.deleteSchedule("a")).isTrue();
+    assertThat(api.getSchedules()).isEmpty();
+    deploy(b -> b.schedule(hourly("a")));
+    assertThat(api.getSchedule("a").orElseThrow().declared()).isTrue();
   }
 
   @Test
