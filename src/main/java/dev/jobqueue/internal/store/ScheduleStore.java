@@ -49,6 +49,18 @@ public final class ScheduleStore {
   /** First key of the advisory lock that serializes declarations: "jqsd" in ASCII. */
   private static final int DECLARE_LOCK_CLASS = 0x6a717364;
 
+  /** {@link #DEFINITION_VALUES} with the text ones typed, for a comparison with the columns. */
+  private static final String DEFINITION_COMPARED =
+      "?::text, ?::jsonb, ?::smallint, ?::integer, ?::integer, ?::text, ?::text, ?::text, ?::text[],"
+          + " ?::bigint, ?::boolean, ?::text, ?::text, ?::bigint, ?::timestamptz, ?::text,"
+          + " ?::integer, ?::bigint, ?::text";
+
+  /** What {@link Transaction#update} writes besides the definition, in the order it binds them. */
+  private static final String STATE = "declared, paused, paused_by, next_run_at, waiting_at";
+
+  private static final String STATE_VALUES =
+      "?::boolean, ?::boolean, ?::text, ?::timestamptz, ?::timestamptz";
+
   private final DSLContext dsl;
   private final JobRepository jobs;
   private final int schemaHash;
@@ -76,15 +88,28 @@ public final class ScheduleStore {
             + ", declared, next_run_at) values (?, "
             + DEFINITION_VALUES
             + ", ?, ?::timestamptz) on conflict (name) do nothing";
+    // Writes, and moves updated_at, only when the definition or the state differs: an unchanged
+    // declared schedule at initialize, or a second pause, changes nothing.
     this.updateSql =
         "update "
             + schedules
             + " set ("
             + DEFINITION
-            + ") = ("
+            + ", "
+            + STATE
+            + ", updated_at) = ("
             + DEFINITION_VALUES
-            + "), declared = ?, paused = ?, paused_by = ?, next_run_at = ?::timestamptz,"
-            + " waiting_at = ?::timestamptz, updated_at = now() where name = ?";
+            + ", "
+            + STATE_VALUES
+            + ", now()) where name = ? and ("
+            + DEFINITION
+            + ", "
+            + STATE
+            + ") is distinct from ("
+            + DEFINITION_COMPARED
+            + ", "
+            + STATE_VALUES
+            + ")";
     this.selectSql = "select " + COLUMNS + " from " + schedules;
     this.lockSql = selectSql + " where name = ? for update";
     this.dueSql =
@@ -97,7 +122,7 @@ public final class ScheduleStore {
             + " set next_run_at = ?::timestamptz, waiting_at = ?::timestamptz,"
             + " last_run_at = coalesce(?::timestamptz, last_run_at),"
             + " last_job_id = coalesce(?::bigint, last_job_id), runs = runs + ?,"
-            + " catch_ups = catch_ups + ?, skips = skips + ?, updated_at = now() where name = ?";
+            + " catch_ups = catch_ups + ?, skips = skips + ? where name = ?";
     // The job's link to its occurrence: jobs_occurrence_idx makes a second job for one fail.
     this.tagSql =
         "update "
@@ -122,7 +147,7 @@ public final class ScheduleStore {
    * @param catchUps catch-ups among them
    * @param skips occurrences that enqueued nothing
    * @param createdAt when it was first stored
-   * @param updatedAt when it last changed
+   * @param updatedAt when its definition or state last changed (not when it ran)
    */
   public record ScheduleRow(
       ScheduleDefinition definition,
@@ -210,7 +235,8 @@ public final class ScheduleStore {
     }
 
     /**
-     * Replaces a locked schedule's definition and state.
+     * Replaces a locked schedule's definition and state; writes nothing, and leaves its update
+     * time, when both are as stored.
      *
      * @param definition the definition, with the anchor to store
      * @param declared whether an application declares it
@@ -227,13 +253,16 @@ public final class ScheduleStore {
         Instant nextRunAt,
         Instant waitingAt) {
       Object[] binds = binds(definition, definition.anchor());
-      Object[] all = Arrays.copyOf(binds, binds.length + 6);
-      all[binds.length] = declared;
-      all[binds.length + 1] = paused;
-      all[binds.length + 2] = pausedBy;
-      all[binds.length + 3] = nextRunAt == null ? null : utc(nextRunAt);
-      all[binds.length + 4] = waitingAt == null ? null : utc(waitingAt);
-      all[binds.length + 5] = definition.name();
+      Object[] values = Arrays.copyOf(binds, binds.length + 5);
+      values[binds.length] = declared;
+      values[binds.length + 1] = paused;
+      values[binds.length + 2] = pausedBy;
+      values[binds.length + 3] = nextRunAt == null ? null : utc(nextRunAt);
+      values[binds.length + 4] = waitingAt == null ? null : utc(waitingAt);
+      Object[] all = new Object[values.length * 2 + 1];
+      System.arraycopy(values, 0, all, 0, values.length);
+      all[values.length] = definition.name();
+      System.arraycopy(values, 0, all, values.length + 1, values.length);
       ctx.query(updateSql, all).execute();
     }
 
