@@ -24,7 +24,7 @@ class ScheduleTest {
     assertThat(s.cron()).contains("0 2 * * *");
     assertThat(s.interval()).isEmpty();
     assertThat(s.anchor()).isEmpty();
-    assertThat(s.zone()).isEqualTo(ZoneOffset.UTC);
+    assertThat(s.zone()).isEqualTo(ZoneId.of("UTC"));
     assertThat(s.missedRuns()).isEqualTo(MissedRunPolicy.skip());
     assertThat(s.missedRuns().kind()).isEqualTo(MissedRunPolicy.Kind.SKIP);
     assertThat(s.overlap()).isEqualTo(OverlapPolicy.ALLOW);
@@ -44,7 +44,7 @@ class ScheduleTest {
     assertThat(s.interval()).contains(Duration.ofSeconds(30));
     assertThat(s.cron()).isEmpty();
     assertThat(s.anchor()).contains(Instant.parse("2030-01-01T00:00:00.123Z"));
-    assertThat(s.zone()).isEqualTo(ZoneOffset.UTC);
+    assertThat(s.zone()).isEqualTo(ZoneId.of("UTC"));
     assertThat(s.missedRuns()).isEqualTo(MissedRunPolicy.once());
     assertThat(s.overlap()).isEqualTo(OverlapPolicy.QUEUE);
     assertThat(s.toString()).contains("ping", "every 30000 ms", "once", "queue");
