@@ -90,7 +90,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
         builder.declaresSchedules ? List.copyOf(builder.schedules.values()) : null;
     this.undeclaredSchedules = builder.undeclaredSchedules;
     if (declaredSchedules != null) {
-      declaredSchedules.forEach(s -> scheduledJob(s.job())); // Fail at build, not at initialize.
+      declaredSchedules.forEach(this::checkedJob); // Fail at build, not at initialize.
     }
     JdbcUrls.Parsed url =
         builder.dataSource != null

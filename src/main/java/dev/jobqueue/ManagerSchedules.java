@@ -286,13 +286,30 @@ abstract class ManagerSchedules {
     Objects.requireNonNull(schedule, "schedule must not be null");
     return new ScheduleDefinition(
         schedule.name(),
-        scheduledJob(schedule.job()),
+        checkedJob(schedule),
         schedule.cron().orElse(null),
         schedule.cron().isPresent() ? schedule.zone() : null,
         schedule.interval().orElse(null),
         schedule.anchor().orElse(null),
         schedule.missedRuns(),
         schedule.overlap());
+  }
+
+  /** The schedule's job, validated; errors name the schedule: {@code schedule[name].field}. */
+  final NewJob checkedJob(Schedule schedule) {
+    try {
+      return scheduledJob(schedule.job());
+    } catch (JobValidationException e) {
+      throw new JobValidationException(
+          e.errors().stream()
+              .map(
+                  f ->
+                      new FieldError(
+                          "schedule[" + schedule.name() + "]." + f.field(),
+                          f.message(),
+                          f.rejectedValue()))
+              .toList());
+    }
   }
 
   private static ScheduleInfo info(ScheduleRow row) {

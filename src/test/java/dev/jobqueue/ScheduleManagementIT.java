@@ -173,7 +173,8 @@ class ScheduleManagementIT {
             .build();
     assertThatThrownBy(() -> api.addSchedule(unknown))
         .isInstanceOf(JobValidationException.class)
-        .hasMessageContaining("no-such");
+        .hasMessageContaining("no-such")
+        .hasMessageContaining("schedule[mystery].type");
     assertThat(api.getSchedules()).isEmpty();
 
     api.addSchedule(hourly("mystery"));

@@ -142,11 +142,20 @@ public abstract sealed class Occurrences {
 
   private static Cron parse(String expression) {
     if (expression == null || expression.isBlank()) {
-      throw new IllegalArgumentException("cron expression must not be empty");
+      throw new IllegalArgumentException(
+          "cron expression must not be empty (was "
+              + (expression == null ? "null" : "'" + expression + "'")
+              + ")");
     }
     if (expression.length() > MAX_EXPRESSION_LENGTH) {
       throw new IllegalArgumentException(
-          "cron expression must be at most " + MAX_EXPRESSION_LENGTH + " characters");
+          "cron expression must be at most "
+              + MAX_EXPRESSION_LENGTH
+              + " characters (was "
+              + expression.length()
+              + ": '"
+              + expression.substring(0, 40)
+              + "...')");
     }
     String trimmed = expression.trim();
     int fields = List.of(trimmed.split("\\s+")).size();
