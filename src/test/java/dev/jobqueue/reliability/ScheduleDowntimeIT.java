@@ -14,11 +14,14 @@ import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.OccurrenceRows;
 import dev.jobqueue.testing.OccurrenceRows.Row;
 import dev.jobqueue.testing.ScheduleNode;
+import dev.jobqueue.testing.ScheduleNode.Settings;
 import dev.jobqueue.testing.ScheduleNode.Tick;
+import dev.jobqueue.testing.WorkerProcess.Child;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,21 +29,25 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Schedules after every node was down: a worker node runs three every-second schedules, one per
  * missed-run policy ({@code SKIP}, {@code ONCE}, {@code ALL(cap 3, window 5 s)}), with {@code
- * missedRunThreshold} 1 s; it shuts down, nothing runs for about 8 s, and a new node starts on the
- * same schema. Its first look at each schedule, at the database time {@code T} (the {@code
- * created_at} of the jobs that look inserted: the transaction's {@code now()}), must enqueue
- * exactly what the policy promises, given the occurrences between the last one enqueued before the
- * downtime and {@code T}: on time (at most 1 s old at {@code T}) they run whatever the policy;
- * missed, SKIP runs none, ONCE runs the latest as one catch-up, ALL runs the latest 3 of those at
- * most 5 s old. Every occurrence from the downtime on is accounted for: a job or a skip ({@code
- * runs + skips}), and the catch-ups counted are exactly the jobs enqueued more than the threshold
- * after their occurrence. Each handler is handed its job's occurrence, the catch-ups' included.
+ * missedRunThreshold} 1 s; every node stops, nothing runs for about 8 s, and a new node starts on
+ * the same schema. In the default build the node runs in this JVM and stops with {@code
+ * shutdown()}; tagged {@code reliability}, two worker JVMs are SIGKILLed and one is started again.
+ * Its first look at each schedule, at the database time {@code T} (the {@code created_at} of the
+ * jobs that look inserted: the transaction's {@code now()}), must enqueue exactly what the policy
+ * promises, given the occurrences between the last one enqueued before the downtime and {@code T}:
+ * on time (at most 1 s old at {@code T}) they run whatever the policy; missed, SKIP runs none, ONCE
+ * runs the latest as one catch-up, ALL runs the latest 3 of those at most 5 s old. Every occurrence
+ * from the downtime on is accounted for: a job or a skip ({@code runs + skips}), and the catch-ups
+ * counted are exactly the jobs enqueued more than the threshold after their occurrence. Each
+ * handler is handed its job's occurrence, the catch-ups' included.
  */
 class ScheduleDowntimeIT {
 
@@ -75,20 +82,109 @@ class ScheduleDowntimeIT {
   /** What one schedule stored when the first node had stopped. */
   record Before(Instant lastOccurrence, Instant nextRunAt, long runs, long catchUps, long skips) {}
 
+  /** The worker nodes of one variant: started, and all stopped at once. */
+  interface Nodes {
+    /** Starts a node that can lead, and returns once it runs. */
+    void start(String nodeId) throws Exception;
+
+    /** Stops every node. */
+    void stop() throws Exception;
+
+    /** The occurrence each job's handler was handed, by job id. */
+    Map<String, Instant> seen();
+  }
+
+  /** In the default build: one in-process node shut down gracefully, a new one started. */
   @Test
-  void eachMissedRunPolicyEnqueuesWhatItPromisesAfterEveryNodeWasDown() throws Exception {
+  void afterTheOnlyNodeShutDown() throws Exception {
+    List<JobQueueManager> running = new ArrayList<>();
+    run(
+        "graceful shutdown() of the only node, a new node in this JVM",
+        new Nodes() {
+          @Override
+          public void start(String nodeId) {
+            running.add(jobqueue.start(nodeId, config(nodeId), tick));
+          }
+
+          @Override
+          public void stop() {
+            running.forEach(JobQueueManager::shutdown);
+            running.clear();
+          }
+
+          @Override
+          public Map<String, Instant> seen() {
+            return seen;
+          }
+        });
+  }
+
+  /** Two worker JVMs SIGKILLed at once, one started again. */
+  @Test
+  @Tag("reliability")
+  void afterKillNineOfEveryNode() throws Exception {
+    List<Child> children = new ArrayList<>();
+    try {
+      run(
+          "SIGKILL of both worker JVMs, one JVM started again",
+          new Nodes() {
+            @Override
+            public void start(String nodeId) throws Exception {
+              int n = children.isEmpty() ? 2 : 1;
+              List<Child> started = new ArrayList<>();
+              for (int i = 0; i < n; i++) {
+                started.add(
+                    ScheduleNode.launch(
+                        jobqueue.db(),
+                        jobqueue.schema(),
+                        Settings.of(nodeId + "-" + i)
+                            .withLease(Duration.ofSeconds(2))
+                            .withMissedRunThreshold(THRESHOLD)));
+              }
+              for (Child child : started) {
+                child.awaitReady(Duration.ofSeconds(60));
+              }
+              children.addAll(started);
+            }
+
+            @Override
+            public void stop() throws Exception {
+              for (Child child : children) {
+                if (child.process().isAlive()) {
+                  assertThat(child.kill9()).isEqualTo(137);
+                }
+              }
+            }
+
+            @Override
+            public Map<String, Instant> seen() {
+              Map<String, Instant> all = new HashMap<>();
+              ScheduleNode.ran(children).forEach(r -> all.put(r.jobId(), r.occurrenceAt()));
+              return all;
+            }
+          });
+    } finally {
+      children.forEach(Child::close);
+    }
+  }
+
+  private void run(String how, Nodes nodes) throws Exception {
     Map<String, MissedRunPolicy> policies = new LinkedHashMap<>();
     policies.put("skip", MissedRunPolicy.skip());
     policies.put("once", MissedRunPolicy.once());
     policies.put("all", MissedRunPolicy.all(CAP, WINDOW));
     String schema = jobqueue.schema();
-    OccurrenceRows occurrences = new OccurrenceRows(jobqueue.db().dataSource(), schema);
+    DataSource ds = jobqueue.db().dataSource();
+    OccurrenceRows occurrences = new OccurrenceRows(ds, schema);
+    // Adds, pauses and reads the schedules; runs nothing.
+    JobQueueManager owner =
+        jobqueue.start("owner", jobqueue.fastConfig().runWorkers(false).build(), tick);
 
-    JobQueueManager first = jobqueue.start("before", config("before"), tick);
-    Instant anchor = ScheduleNode.dbNow(jobqueue.db().dataSource()).truncatedTo(ChronoUnit.SECONDS);
+    nodes.start("before");
+    Instant anchor = ScheduleNode.dbNow(ds).truncatedTo(ChronoUnit.SECONDS);
     policies.forEach(
         (name, policy) ->
-            first.addSchedule(
+            owner.addSchedule(
                 Schedule.every(
                         name, Duration.ofSeconds(1), CreateJobOptions.of("tick", new Tick(0)))
                     .anchor(anchor)
@@ -97,8 +193,8 @@ class ScheduleDowntimeIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> policies.keySet().stream().allMatch(n -> occurrences.of(n).size() >= 3));
-    first.shutdown();
-    Instant stoppedAt = ScheduleNode.dbNow(jobqueue.db().dataSource());
+    nodes.stop();
+    Instant stoppedAt = ScheduleNode.dbNow(ds);
     Map<String, Before> before = new LinkedHashMap<>();
     for (String name : policies.keySet()) {
       List<Row> rows = occurrences.of(name);
@@ -106,10 +202,10 @@ class ScheduleDowntimeIT {
     }
 
     Thread.sleep(DOWNTIME.toMillis());
-    Instant restartAt = ScheduleNode.dbNow(jobqueue.db().dataSource());
-    JobQueueManager second = jobqueue.start("after", config("after"), tick);
+    Instant restartAt = ScheduleNode.dbNow(ds);
+    nodes.start("after");
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () ->
                 policies.keySet().stream()
@@ -120,18 +216,19 @@ class ScheduleDowntimeIT {
                                     .count()
                                 >= 3 + CAP));
     for (String name : policies.keySet()) {
-      second.pauseSchedule(name);
+      owner.pauseSchedule(name);
     }
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .until(() -> occurrences.all().stream().allMatch(r -> "completed".equals(r.status())));
+    Map<String, Instant> seen = nodes.seen();
 
     List<String> figures = new ArrayList<>();
     for (Map.Entry<String, MissedRunPolicy> e : policies.entrySet()) {
       String name = e.getKey();
       MissedRunPolicy policy = e.getValue();
       Before b = before.get(name);
-      ScheduleInfo info = second.getSchedule(name).orElseThrow();
+      ScheduleInfo info = owner.getSchedule(name).orElseThrow();
       List<Row> rows = occurrences.of(name);
       // Before the downtime: every occurrence ran on time, and the schedule was moved on to the
       // one after the last job.
@@ -246,8 +343,9 @@ class ScheduleDowntimeIT {
       }
     }
     System.out.printf(
-        "RELIABILITY schedule-downtime: threshold %d ms, every node down %d ms (database time from"
-            + " the shutdown to the restart); %s%n",
+        "RELIABILITY schedule-downtime: %s; threshold %d ms, every node down %d ms (database"
+            + " time from the stop to the restart); %s%n",
+        how,
         THRESHOLD.toMillis(),
         Duration.between(stoppedAt, restartAt).toMillis(),
         String.join("; ", figures));

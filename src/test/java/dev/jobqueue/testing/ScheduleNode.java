@@ -99,6 +99,16 @@ public final class ScheduleNode {
     }
 
     /**
+     * With another missed-run threshold.
+     *
+     * @param threshold the threshold
+     * @return a copy
+     */
+    public Settings withMissedRunThreshold(Duration threshold) {
+      return new Settings(nodeId, lease, threshold, lifetime, clockSkewMillis);
+    }
+
+    /**
      * With a skewed wall clock.
      *
      * @param millis ahead if positive, behind if negative
