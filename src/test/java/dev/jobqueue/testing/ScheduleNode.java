@@ -2,9 +2,11 @@ package dev.jobqueue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.Schedule;
 import dev.jobqueue.testing.WorkerProcess.Child;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,15 +29,17 @@ import javax.sql.DataSource;
  * -9 of the leader, clock skew).
  *
  * <p>{@link #main(String[])} runs in the child (arguments {@code jdbcUrl user password schema
- * nodeId leaseMillis missedRunThresholdMillis lifetimeMillis}): a {@code JobQueueManager} with
- * {@code runWorkers(true)}, so that it can lead and run the scheduler, and a handler of jobs of
- * type {@value #TYPE} that prints {@code RAN <jobId> <schedule> <occurrenceAt> <nodeId>}, the
+ * nodeId leaseMillis missedRunThresholdMillis lifetimeMillis declared}): a {@code JobQueueManager}
+ * with {@code runWorkers(true)}, so that it can lead and run the scheduler, and a handler of jobs
+ * of type {@value #TYPE} that prints {@code RAN <jobId> <schedule> <occurrenceAt> <nodeId>}, the
  * occurrence it was handed ({@code JobContext.occurrenceAt()}), before it completes. It prints
  * {@code CLOCK <WallClock.currentTimeMillis()>} and {@code READY <nodeId>} once it runs; it calls
  * {@code shutdown()} when it reads {@code SHUTDOWN} on its standard input, prints {@code
- * SHUTDOWN-DONE <nodeId>} and exits with 0. Like every child it exits when its standard input
- * closes or after its lifetime. A clock skew is the JVM option {@code
- * -Djobqueue.internal.clockSkewMillis}.
+ * SHUTDOWN-DONE <nodeId>} and exits with 0. With {@code declared} n &gt; 0 it declares n
+ * every-second schedules {@code declared-0}… in its builder, without an anchor, as an application
+ * does, so that every start brings them in line; with 0 the test adds the schedules. Like every
+ * child it exits when its standard input closes or after its lifetime. A clock skew is the JVM
+ * option {@code -Djobqueue.internal.clockSkewMillis}.
  *
  * <p>{@link #launch} runs in the parent, through {@link WorkerProcess#launchJvm}.
  */
@@ -43,6 +47,9 @@ public final class ScheduleNode {
 
   /** The job type the schedules of these scenarios create. */
   public static final String TYPE = "tick";
+
+  /** The names of the schedules a child declares: this and a number from 0. */
+  public static final String DECLARED_PREFIX = "declared-";
 
   /**
    * The payload of a {@value #TYPE} job.
@@ -59,13 +66,15 @@ public final class ScheduleNode {
    * @param missedRunThreshold its {@code missedRunThreshold}
    * @param lifetime after this long it exits on its own
    * @param clockSkewMillis how far its wall clock is ahead (negative: behind)
+   * @param declared how many every-second schedules it declares in its builder
    */
   public record Settings(
       String nodeId,
       Duration lease,
       Duration missedRunThreshold,
       Duration lifetime,
-      long clockSkewMillis) {
+      long clockSkewMillis,
+      int declared) {
 
     /**
      * Lease 3 s, the default threshold (60 s), lifetime 5 min, no skew.
@@ -75,7 +84,7 @@ public final class ScheduleNode {
      */
     public static Settings of(String nodeId) {
       return new Settings(
-          nodeId, Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofMinutes(5), 0);
+          nodeId, Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofMinutes(5), 0, 0);
     }
 
     /**
@@ -85,7 +94,7 @@ public final class ScheduleNode {
      * @return a copy
      */
     public Settings withNodeId(String id) {
-      return new Settings(id, lease, missedRunThreshold, lifetime, clockSkewMillis);
+      return new Settings(id, lease, missedRunThreshold, lifetime, clockSkewMillis, declared);
     }
 
     /**
@@ -95,7 +104,8 @@ public final class ScheduleNode {
      * @return a copy
      */
     public Settings withLease(Duration newLease) {
-      return new Settings(nodeId, newLease, missedRunThreshold, lifetime, clockSkewMillis);
+      return new Settings(
+          nodeId, newLease, missedRunThreshold, lifetime, clockSkewMillis, declared);
     }
 
     /**
@@ -105,7 +115,7 @@ public final class ScheduleNode {
      * @return a copy
      */
     public Settings withMissedRunThreshold(Duration threshold) {
-      return new Settings(nodeId, lease, threshold, lifetime, clockSkewMillis);
+      return new Settings(nodeId, lease, threshold, lifetime, clockSkewMillis, declared);
     }
 
     /**
@@ -115,7 +125,17 @@ public final class ScheduleNode {
      * @return a copy
      */
     public Settings withClockSkewMillis(long millis) {
-      return new Settings(nodeId, lease, missedRunThreshold, lifetime, millis);
+      return new Settings(nodeId, lease, missedRunThreshold, lifetime, millis, declared);
+    }
+
+    /**
+     * Declaring schedules in its builder.
+     *
+     * @param count how many every-second schedules, {@code declared-0} on
+     * @return a copy
+     */
+    public Settings withDeclared(int count) {
+      return new Settings(nodeId, lease, missedRunThreshold, lifetime, clockSkewMillis, count);
     }
   }
 
@@ -135,14 +155,14 @@ public final class ScheduleNode {
    * The child JVM's entry point.
    *
    * @param args {@code jdbcUrl user password schema nodeId leaseMillis missedRunThresholdMillis
-   *     lifetimeMillis}
+   *     lifetimeMillis declared}
    * @throws Exception if the node cannot start
    */
   public static void main(String[] args) throws Exception {
-    if (args.length != 8) {
+    if (args.length != 9) {
       System.err.println(
           "usage: ScheduleNode jdbcUrl user password schema nodeId leaseMillis"
-              + " missedRunThresholdMillis lifetimeMillis");
+              + " missedRunThresholdMillis lifetimeMillis declared");
       System.exit(2);
     }
     String nodeId = args[4];
@@ -155,8 +175,17 @@ public final class ScheduleNode {
     hikari.setMaximumPoolSize(10);
     hikari.setMinimumIdle(0);
     HikariDataSource pool = new HikariDataSource(hikari);
+    JobQueueManager.Builder builder = JobQueueManager.builder();
+    for (int i = 0; i < Integer.parseInt(args[8]); i++) {
+      builder.schedule(
+          Schedule.every(
+                  DECLARED_PREFIX + i,
+                  Duration.ofSeconds(1),
+                  CreateJobOptions.of(TYPE, new Tick(i)))
+              .build());
+    }
     JobQueueManager manager =
-        JobQueueManager.builder()
+        builder
             .config(
                 JobQueueConfig.builder()
                     .schema(args[3])
@@ -239,7 +268,8 @@ public final class ScheduleNode {
             settings.nodeId(),
             Long.toString(settings.lease().toMillis()),
             Long.toString(settings.missedRunThreshold().toMillis()),
-            Long.toString(settings.lifetime().toMillis())));
+            Long.toString(settings.lifetime().toMillis()),
+            Integer.toString(settings.declared())));
   }
 
   /**
@@ -300,11 +330,27 @@ public final class ScheduleNode {
    * @return {@code clock_timestamp()}
    */
   public static Instant dbNow(DataSource dataSource) {
-    return Instant.parse(
+    return instant(dataSource, "clock_timestamp()", "");
+  }
+
+  /**
+   * A timestamp the database computes, to the microsecond.
+   *
+   * @param dataSource where to read
+   * @param expression a {@code timestamptz} expression
+   * @param from the rest of the query, such as {@code from s.schedules where name = 'x'}; may be
+   *     empty
+   * @return the instant, or null when there is no row or it is null
+   */
+  public static Instant instant(DataSource dataSource, String expression, String from) {
+    String text =
         string(
             dataSource,
-            "select to_char(clock_timestamp() at time zone 'UTC',"
-                + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+            "select to_char(("
+                + expression
+                + ") at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+                + from);
+    return text == null ? null : Instant.parse(text);
   }
 
   private static String string(DataSource dataSource, String sql) {
