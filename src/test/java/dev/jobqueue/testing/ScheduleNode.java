@@ -261,7 +261,8 @@ public final class ScheduleNode {
         ScheduleNode.class,
         options,
         List.of(
-            db.jdbcUrl(),
+            // Its connections name it in pg_stat_activity.
+            db.jdbcUrl(settings.nodeId()),
             db.user(),
             db.password(),
             schema,
