@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
- * A worker node that runs schedules, in a JVM of its own: the child of the schedule scenarios:
- * kill -9 of the leader, every node down, clock skew, a leader frozen inside a look.
+ * A worker node that runs schedules, in a JVM of its own: the child of the schedule scenarios: kill
+ * -9 of the leader, every node down, clock skew, a leader frozen inside a look.
  *
  * <p>{@link #main(String[])} runs in the child (arguments {@code jdbcUrl user password schema
  * nodeId leaseMillis missedRunThresholdMillis lifetimeMillis declared}): a {@code JobQueueManager}
