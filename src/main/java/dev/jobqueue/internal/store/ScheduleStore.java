@@ -184,10 +184,14 @@ public final class ScheduleStore {
 
     /**
      * Serializes this transaction with every other that reconciles the declared schedules; the
-     * leader's pass waits for it too.
+     * leader's pass waits for it too. {@code exclusive} mode, which a row lock ({@code for update},
+     * the leader's look, an operator's change) conflicts with: the lock is granted only once no
+     * transaction holds a schedule's row, so the rows this transaction then locks are free. In
+     * {@code share row exclusive} mode it was granted beside a look's row lock, waited for the row,
+     * and the look's update waited for it: a deadlock. Plain reads go on.
      */
     public void lockTable() {
-      ctx.query("lock table " + schedules + " in share row exclusive mode").execute();
+      ctx.query("lock table " + schedules + " in exclusive mode").execute();
     }
 
     /**
