@@ -161,7 +161,12 @@ public final class Engine {
             new LeaderElector.Listener() {});
     order.add(leader);
     order.add(new Pruner(repository.cluster(), config, leader::isLeader));
-    order.add(new Scheduler(repository.schedules(), config.missedRunThreshold(), leader::isLeader));
+    order.add(
+        new Scheduler(
+            repository.schedules(),
+            config.missedRunThreshold(),
+            config.leaseDuration(),
+            leader::isLeader));
     if (listener != null) {
       order.add(listener);
     }

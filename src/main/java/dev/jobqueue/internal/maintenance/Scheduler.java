@@ -41,6 +41,7 @@ public final class Scheduler extends LoopService {
 
   private final ScheduleStore store;
   private final Duration missedAfter;
+  private final Duration lease;
   private final BooleanSupplier leading;
 
   /**
@@ -48,12 +49,18 @@ public final class Scheduler extends LoopService {
    *
    * @param store the schedules
    * @param missedAfter how late an occurrence may be enqueued and still be on time
+   * @param lease the leader's lease: the longest a look's transaction may sit idle, so that a
+   *     leader frozen in a look (a paused JVM, a network cut) releases the schedule's row by the
+   *     time another node can lead; otherwise the next leader passes over the locked row for as
+   *     long as the freeze lasts, and the occurrences it misses are skipped
    * @param leading whether this node leads right now; checked before each schedule
    */
-  public Scheduler(ScheduleStore store, Duration missedAfter, BooleanSupplier leading) {
+  public Scheduler(
+      ScheduleStore store, Duration missedAfter, Duration lease, BooleanSupplier leading) {
     super(Loop.named("scheduler").logTo(log, "Enqueueing scheduled jobs"), 2_000);
     this.store = store;
     this.missedAfter = missedAfter;
+    this.lease = lease;
     this.leading = leading;
   }
 
@@ -67,7 +74,8 @@ public final class Scheduler extends LoopService {
     for (int i = 0; i < MAX_PER_PASS && leading.getAsBoolean(); i++) {
       String[] current = {null};
       try {
-        if (!store.inTransaction("enqueue a due schedule", tx -> lookAtNext(tx, seen, current))) {
+        if (!store.inTransaction(
+            "enqueue a due schedule", lease, tx -> lookAtNext(tx, seen, current))) {
           break;
         }
       } catch (RuntimeException e) {

@@ -172,9 +172,16 @@ public final class ScheduleStore {
     private final DSLContext ctx;
     private final Instant now;
 
-    private Transaction(DSLContext ctx) {
+    private Transaction(DSLContext ctx, long idleLimitMillis) {
       this.ctx = ctx;
-      this.now = instant(ctx.resultQuery("select now()").fetchOne(0, OffsetDateTime.class));
+      this.now =
+          instant(
+              (idleLimitMillis > 0
+                      ? ctx.resultQuery(
+                          "select now(), set_config('idle_in_transaction_session_timeout', ?, true)",
+                          Long.toString(idleLimitMillis))
+                      : ctx.resultQuery("select now()"))
+                  .fetchOne(0, OffsetDateTime.class));
     }
 
     /**
@@ -375,11 +382,32 @@ public final class ScheduleStore {
    * @throws dev.jobqueue.JobStoreException naming {@code operation} if the database fails
    */
   public <T> T inTransaction(String operation, Function<Transaction, T> body) {
+    return inTransaction(operation, Duration.ZERO, body);
+  }
+
+  /**
+   * {@link #inTransaction(String, Function)} for a transaction that must not hold its locks for
+   * long if its client stops between two statements (a JVM paused or frozen, a network cut): the
+   * server ends the session, and so the transaction and its row locks, once it has been idle in the
+   * transaction for {@code idleLimit} ({@code idle_in_transaction_session_timeout}, set for this
+   * transaction only).
+   *
+   * @param operation what it does, for the error message
+   * @param idleLimit the longest the transaction may sit idle; zero for no limit
+   * @param body the work
+   * @param <T> its result
+   * @return what {@code body} returned
+   * @throws dev.jobqueue.JobStoreException naming {@code operation} if the database fails
+   */
+  public <T> T inTransaction(String operation, Duration idleLimit, Function<Transaction, T> body) {
+    long idleLimitMillis = idleLimit.toMillis();
     return run(
         operation,
         () ->
             Sql.inTransaction(
-                dsl, configuration -> body.apply(new Transaction(DSL.using(configuration)))));
+                dsl,
+                configuration ->
+                    body.apply(new Transaction(DSL.using(configuration), idleLimitMillis))));
   }
 
   /**
