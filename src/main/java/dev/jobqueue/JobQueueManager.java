@@ -151,13 +151,11 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
               store.cluster(),
               config.healthCheckTimeout().toMillis(),
               config.missedRunThreshold().toMillis());
-      if (declaredSchedules != null) {
-        try {
-          reconcileSchedules(store.schedules(), declaredSchedules, undeclaredSchedules);
-        } catch (RuntimeException e) {
-          database.close();
-          throw e;
-        }
+      try {
+        reconcileSchedules(store.schedules(), declaredSchedules, undeclaredSchedules);
+      } catch (RuntimeException e) {
+        database.close();
+        throw e;
       }
       workerPool =
           new WorkerPool(

@@ -163,10 +163,14 @@ abstract class ManagerSchedules {
   /**
    * Brings the stored schedules in line with those the application declares: adds the new ones,
    * updates the changed ones, and removes or pauses those it declared before and no longer does.
-   * One transaction, which holds off other nodes doing the same.
+   * One transaction, which holds off other nodes doing the same. Does nothing when {@code declared}
+   * is null: the application declares no schedules.
    */
   void reconcileSchedules(
       ScheduleStore store, Collection<Schedule> declared, UndeclaredSchedules undeclared) {
+    if (declared == null) {
+      return;
+    }
     List<ScheduleDefinition> definitions = declared.stream().map(this::definition).toList();
     store.inTransaction(
         "bring the declared schedules in line",

@@ -4,20 +4,15 @@ import static dev.jobqueue.internal.store.Sql.instant;
 import static dev.jobqueue.internal.store.Sql.run;
 import static dev.jobqueue.internal.store.Sql.utc;
 
-import dev.jobqueue.MissedRunPolicy;
-import dev.jobqueue.OverlapPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.jooq.impl.DSL;
 
 /**
@@ -200,7 +195,8 @@ public final class ScheduleStore {
      * @return the schedule, or empty when there is none by that name
      */
     public Optional<ScheduleRow> lock(String name) {
-      return Optional.ofNullable(ctx.resultQuery(lockSql, name).fetchOne()).map(r -> row(r));
+      return Optional.ofNullable(ctx.resultQuery(lockSql, name).fetchOne())
+          .map(ScheduleColumns::row);
     }
 
     /**
@@ -209,7 +205,9 @@ public final class ScheduleStore {
      * @return the schedules
      */
     public List<ScheduleRow> lockAll() {
-      return ctx.resultQuery(selectSql + " order by name for update").fetch().map(r -> row(r));
+      return ctx.resultQuery(selectSql + " order by name for update")
+          .fetch()
+          .map(ScheduleColumns::row);
     }
 
     /**
@@ -232,7 +230,7 @@ public final class ScheduleStore {
      */
     public boolean insert(
         ScheduleDefinition definition, Instant anchor, boolean declared, Instant nextRunAt) {
-      Object[] binds = binds(definition, anchor);
+      Object[] binds = ScheduleColumns.binds(definition, anchor);
       Object[] all = new Object[binds.length + 3];
       all[0] = definition.name();
       System.arraycopy(binds, 0, all, 1, binds.length);
@@ -259,7 +257,7 @@ public final class ScheduleStore {
         String pausedBy,
         Instant nextRunAt,
         Instant waitingAt) {
-      Object[] binds = binds(definition, definition.anchor());
+      Object[] binds = ScheduleColumns.binds(definition, definition.anchor());
       Object[] values = Arrays.copyOf(binds, binds.length + 5);
       values[binds.length] = declared;
       values[binds.length + 1] = paused;
@@ -294,7 +292,7 @@ public final class ScheduleStore {
     public Optional<ScheduleRow> lockNextDue(List<String> excluded) {
       return Optional.ofNullable(
               ctx.resultQuery(dueSql, (Object) excluded.toArray(new String[0])).fetchOne())
-          .map(r -> row(r));
+          .map(ScheduleColumns::row);
     }
 
     /**
@@ -418,7 +416,7 @@ public final class ScheduleStore {
   public List<ScheduleRow> list() {
     return run(
         "list the schedules",
-        () -> dsl.resultQuery(selectSql + " order by name").fetch().map(ScheduleStore::row));
+        () -> dsl.resultQuery(selectSql + " order by name").fetch().map(ScheduleColumns::row));
   }
 
   /**
@@ -437,86 +435,5 @@ public final class ScheduleStore {
                             + schedules
                             + " where not paused")
                     .fetchOne(0, Long.class)));
-  }
-
-  private static Object[] binds(ScheduleDefinition d, Instant anchor) {
-    NewJob job = d.job();
-    NewJob.Unique unique = job.unique();
-    MissedRunPolicy missed = d.missedRuns();
-    boolean all = missed.kind() == MissedRunPolicy.Kind.ALL;
-    return new Object[] {
-      job.type(),
-      job.payloadJson(),
-      job.priority(),
-      job.maxRetries(),
-      job.timeoutSeconds(),
-      job.queue(),
-      job.concurrencyKey(),
-      unique == null ? null : unique.key(),
-      unique == null ? null : unique.states().toArray(new String[0]),
-      unique == null ? null : unique.completedWithinMillis(),
-      unique == null ? null : unique.replace(),
-      d.cron(),
-      d.zone() == null ? null : d.zone().getId(),
-      d.interval() == null ? null : d.interval().toMillis(),
-      d.interval() == null || anchor == null ? null : utc(anchor),
-      missed.kind().wireName(),
-      all ? missed.cap() : null,
-      all ? missed.window().toMillis() : null,
-      d.overlap().wireName()
-    };
-  }
-
-  private static ScheduleRow row(Record r) {
-    String[] states = r.get(9, String[].class);
-    String uniqueKey = r.get(8, String.class);
-    NewJob job =
-        new NewJob(
-            r.get(1, String.class),
-            r.get(3, Integer.class),
-            r.get(2, String.class),
-            r.get(4, Integer.class),
-            r.get(5, Integer.class),
-            null,
-            r.get(6, String.class),
-            r.get(7, String.class),
-            uniqueKey == null
-                ? null
-                : new NewJob.Unique(
-                    uniqueKey, List.of(states), r.get(10, Long.class), r.get(11, Boolean.class)));
-    String cron = r.get(12, String.class);
-    String zone = r.get(13, String.class);
-    Long intervalMillis = r.get(14, Long.class);
-    MissedRunPolicy.Kind kind =
-        MissedRunPolicy.Kind.valueOf(r.get(16, String.class).toUpperCase(Locale.ROOT));
-    MissedRunPolicy missed =
-        kind == MissedRunPolicy.Kind.ALL
-            ? MissedRunPolicy.all(
-                r.get(17, Integer.class), Duration.ofMillis(r.get(18, Long.class)))
-            : new MissedRunPolicy(kind, 1, Duration.ZERO);
-    ScheduleDefinition definition =
-        new ScheduleDefinition(
-            r.get(0, String.class),
-            job,
-            cron,
-            zone == null ? null : ZoneId.of(zone),
-            intervalMillis == null ? null : Duration.ofMillis(intervalMillis),
-            instant(r.get(15, OffsetDateTime.class)),
-            missed,
-            OverlapPolicy.valueOf(r.get(19, String.class).toUpperCase(Locale.ROOT)));
-    return new ScheduleRow(
-        definition,
-        r.get(20, Boolean.class),
-        r.get(21, Boolean.class),
-        r.get(22, String.class),
-        instant(r.get(23, OffsetDateTime.class)),
-        instant(r.get(24, OffsetDateTime.class)),
-        instant(r.get(25, OffsetDateTime.class)),
-        r.get(26, Long.class),
-        r.get(27, Long.class),
-        r.get(28, Long.class),
-        r.get(29, Long.class),
-        instant(r.get(30, OffsetDateTime.class)),
-        instant(r.get(31, OffsetDateTime.class)));
   }
 }
