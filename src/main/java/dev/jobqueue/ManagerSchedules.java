@@ -147,7 +147,7 @@ abstract class ManagerSchedules {
    */
   public Optional<ScheduleInfo> getSchedule(String name) {
     Objects.requireNonNull(name, "name must not be null");
-    return getSchedules().stream().filter(s -> s.name().equals(name)).findFirst();
+    return scheduleStore().find(name).map(ManagerSchedules::info);
   }
 
   /**

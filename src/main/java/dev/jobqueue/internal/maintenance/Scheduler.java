@@ -12,8 +12,10 @@ import dev.jobqueue.internal.store.ScheduleDefinition;
 import dev.jobqueue.internal.store.ScheduleStore;
 import dev.jobqueue.internal.store.ScheduleStore.ScheduleRow;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -124,8 +126,8 @@ public final class Scheduler extends LoopService {
             missedAfter);
     if (look.runs().isEmpty()
         && look.skips() == 0
-        && java.util.Objects.equals(look.next(), row.nextRunAt())
-        && java.util.Objects.equals(look.waiting(), row.waitingAt())) {
+        && Objects.equals(look.next(), row.nextRunAt())
+        && Objects.equals(look.waiting(), row.waitingAt())) {
       return true; // Still waiting for the previous job: nothing to write.
     }
     List<NewJob> jobs = new ArrayList<>(look.runs().size());
@@ -137,7 +139,7 @@ public final class Scheduler extends LoopService {
     long catchUps = 0;
     long skips = look.skips();
     Long lastJob = null;
-    java.time.Instant lastRun = null;
+    Instant lastRun = null;
     for (int i = 0; i < results.size(); i++) {
       Inserted inserted = results.get(i);
       Run run = look.runs().get(i);

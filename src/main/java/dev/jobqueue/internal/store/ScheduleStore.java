@@ -4,6 +4,7 @@ import static dev.jobqueue.internal.store.Sql.instant;
 import static dev.jobqueue.internal.store.Sql.run;
 import static dev.jobqueue.internal.store.Sql.utc;
 
+import dev.jobqueue.EnqueueResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -319,7 +320,7 @@ public final class ScheduleStore {
       List<Long> ids = new ArrayList<>();
       List<OffsetDateTime> occurrences = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) {
-        if (results.get(i).outcome() == dev.jobqueue.EnqueueResult.Outcome.CREATED) {
+        if (results.get(i).outcome() == EnqueueResult.Outcome.CREATED) {
           ids.add(results.get(i).id());
           occurrences.add(utc(rows.get(i).scheduledAt()));
         }
@@ -406,6 +407,20 @@ public final class ScheduleStore {
                 dsl,
                 configuration ->
                     body.apply(new Transaction(DSL.using(configuration), idleLimitMillis))));
+  }
+
+  /**
+   * One stored schedule.
+   *
+   * @param name the name
+   * @return the schedule, or empty when there is none by that name
+   */
+  public Optional<ScheduleRow> find(String name) {
+    return run(
+        "read schedule " + name,
+        () ->
+            Optional.ofNullable(dsl.resultQuery(selectSql + " where name = ?", name).fetchOne())
+                .map(ScheduleColumns::row));
   }
 
   /**
