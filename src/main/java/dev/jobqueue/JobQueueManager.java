@@ -144,8 +144,6 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
       JobRepository store = new JobRepository(database.dataSource(), config.schema());
       repository = store;
       notifier = new Notifier(store::notifyNewJobs);
-      enqueuer =
-          new Enqueuer(validator, store, notifier, queue -> workerPool.wakeUp(queue), listeners);
       healthReader =
           new HealthReader(
               store.cluster(),
@@ -166,7 +164,10 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
               false,
               listeners,
               !server.transactionPooling());
-      // The manager's own services, in start order; shutdown stops them in reverse.
+      WorkerPool pool = workerPool;
+      enqueuer =
+          new Enqueuer(
+              validator, store, notifier, pool::wakeUp, pool::reserveInsertClaim, listeners);
       List<Service> order = new ArrayList<>(List.of(notifier, healthReader));
       if (config.runWorkers()) {
         order.add(workerPool.asService());

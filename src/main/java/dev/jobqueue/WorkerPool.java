@@ -4,6 +4,7 @@ import dev.jobqueue.internal.AutoCommitDataSource;
 import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
 import dev.jobqueue.internal.engine.Engine;
+import dev.jobqueue.internal.engine.InsertClaim;
 import dev.jobqueue.internal.engine.Worker;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Service;
@@ -274,6 +275,11 @@ public final class WorkerPool {
   /** New jobs may be due in {@code queue} (in every queue for {@code ""}): claim now. */
   void wakeUp(String queue) {
     engine.wakeUp(queue);
+  }
+
+  /** An idle worker of {@code queue} promised to a job of {@code type} inserted claimed. */
+  Optional<InsertClaim> reserveInsertClaim(String queue, String type) {
+    return engine.reserveInsertClaim(queue, type);
   }
 
   /** A job was cancelled: if this node runs it, interrupt it. Nothing is written. */

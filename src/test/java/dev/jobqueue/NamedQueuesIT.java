@@ -114,6 +114,9 @@ class NamedQueuesIT {
     String waiting =
         node.createJob(CreateJobOptions.builder("slow", new Work(2)).queue("q").build());
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    // The first job may start before the second is claimed (it was claimed on insert): wait until
+    // the second waits here, claimed, for the one worker.
+    await().atMost(Duration.ofSeconds(5)).until(() -> rows.get(waiting).status().equals("running"));
 
     Thread remover = new Thread(() -> node.workerPool().removeQueue("q"));
     remover.start();

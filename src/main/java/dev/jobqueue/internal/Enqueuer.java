@@ -3,6 +3,7 @@ package dev.jobqueue.internal;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.EnqueueResult;
 import dev.jobqueue.JobEventListener;
+import dev.jobqueue.internal.engine.InsertClaim;
 import dev.jobqueue.internal.notify.Notifications;
 import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.Inserted;
@@ -12,7 +13,9 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,7 @@ public final class Enqueuer {
   private final JobRepository repository;
   private final Notifier notifier;
   private final Consumer<String> wakeLocalPool;
+  private final BiFunction<String, String, Optional<InsertClaim>> reserve;
   private final List<JobEventListener> listeners;
 
   /**
@@ -39,6 +43,8 @@ public final class Enqueuer {
    * @param notifier debounces the notifications of inserts outside a caller's transaction
    * @param wakeLocalPool wakes this JVM's pool: the producer of the queue named, or every one for
    *     {@code ""}
+   * @param reserve for a queue and a type, an idle worker of this node promised to one job inserted
+   *     already claimed, if there is one
    * @param listeners told how many jobs of each type were created (duplicates and replaced jobs are
    *     not)
    */
@@ -47,11 +53,13 @@ public final class Enqueuer {
       JobRepository repository,
       Notifier notifier,
       Consumer<String> wakeLocalPool,
+      BiFunction<String, String, Optional<InsertClaim>> reserve,
       List<JobEventListener> listeners) {
     this.validator = validator;
     this.repository = repository;
     this.notifier = notifier;
     this.wakeLocalPool = wakeLocalPool;
+    this.reserve = reserve;
     this.listeners = List.copyOf(listeners);
   }
 
@@ -68,6 +76,12 @@ public final class Enqueuer {
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     List<NewJob> rows = validator.toNewJobs(options, indexed);
     List<EnqueueResult> results;
+    Optional<InsertClaim> claim = transaction == null ? reserveFor(rows) : Optional.empty();
+    if (claim.isPresent()) {
+      boolean claimed = insertClaimed(rows.get(0), claim.get(), results = new ArrayList<>(1));
+      announce(rows, results, !claimed);
+      return results;
+    }
     if (!hasUniqueKey(rows)) {
       results = created(insertPlain(rows, transaction));
     } else if (transaction == null) {
@@ -80,8 +94,53 @@ public final class Enqueuer {
     } else {
       results = results(repository.insertUnique(transaction, rows)); // Notifies on commit.
     }
-    announce(rows, results);
+    announce(rows, results, true);
     return results;
+  }
+
+  /**
+   * An idle worker of this node for the one job of {@code rows}, if the job could be claimed on
+   * insert: due now, without a unique key (its key is decided by the unique insert) and without a
+   * concurrency key (per-key limits need the limited claim).
+   */
+  private Optional<InsertClaim> reserveFor(List<NewJob> rows) {
+    if (rows.size() != 1) {
+      return Optional.empty();
+    }
+    NewJob job = rows.get(0);
+    if (job.unique() != null || job.concurrencyKey() != null || job.scheduledAt() != null) {
+      return Optional.empty();
+    }
+    return reserve.apply(job.queue(), job.type());
+  }
+
+  /**
+   * Inserts the job claimed by this node when nothing waits ahead of it, and hands it to the
+   * promised worker after the commit; otherwise it is left pending and announced as usual.
+   *
+   * @return whether the job was claimed
+   */
+  private boolean insertClaimed(NewJob job, InsertClaim claim, List<EnqueueResult> results) {
+    boolean notify = notifier.leading();
+    JobRepository.ClaimedOnInsert inserted;
+    long sent = System.nanoTime();
+    try {
+      inserted =
+          repository.insertClaimed(job, claim.types(), claim.nodeId(), claim.leaseMillis(), notify);
+    } catch (RuntimeException | Error e) {
+      claim.cancel();
+      throw e;
+    }
+    results.add(new EnqueueResult(String.valueOf(inserted.id()), EnqueueResult.Outcome.CREATED));
+    if (inserted.job().isPresent()) {
+      claim.claimed(inserted.job().get(), sent);
+      return true;
+    }
+    claim.cancel();
+    if (!notify) {
+      notifier.trailing();
+    }
+    return false;
   }
 
   private List<Long> insertPlain(List<NewJob> rows, Connection transaction) {
@@ -96,15 +155,18 @@ public final class Enqueuer {
     return ids;
   }
 
-  /** Wakes the local pool and tells the listeners, about the jobs created (or replaced). */
-  private void announce(List<NewJob> rows, List<EnqueueResult> results) {
+  /**
+   * Wakes the local pool (unless {@code wake} is false: the job is running here already) and tells
+   * the listeners, about the jobs created (or replaced).
+   */
+  private void announce(List<NewJob> rows, List<EnqueueResult> results, boolean wake) {
     List<String> changed = new ArrayList<>(results.size());
     for (int i = 0; i < results.size(); i++) {
       if (!results.get(i).isDuplicate()) {
         changed.add(rows.get(i).queue());
       }
     }
-    if (!changed.isEmpty()) {
+    if (wake && !changed.isEmpty()) {
       wakeLocalPool.accept(Notifications.commonQueue(changed.toArray(new String[0])));
     }
     if (log.isDebugEnabled()) {

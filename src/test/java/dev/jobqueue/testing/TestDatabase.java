@@ -508,4 +508,21 @@ public final class TestDatabase {
       throw new IllegalStateException("test SQL failed: " + sql, e);
     }
   }
+
+  /**
+   * Runs a query that returns one text value.
+   *
+   * @param sql the query
+   * @return the text in the first column of the first row
+   */
+  public String queryString(String sql) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        var rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + sql, e);
+    }
+  }
 }

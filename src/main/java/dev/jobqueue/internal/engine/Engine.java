@@ -52,6 +52,7 @@ public final class Engine {
   private final Queues queues;
   private final NotificationListener listener;
   private final HeldJobs held;
+  private final LeaseKeeper leases;
   private final LeaderElector leader;
   private final ServiceGroup services;
   private final Object lifecycle = new Object();
@@ -94,8 +95,7 @@ public final class Engine {
             held,
             nodeId,
             config.maxPayloadBytes());
-    LeaseKeeper leases =
-        new LeaseKeeper(repository.executions(), nodeId, config.leaseDuration(), held);
+    this.leases = new LeaseKeeper(repository.executions(), nodeId, config.leaseDuration(), held);
     Queues[] queuesRef = new Queues[1];
     this.listener =
         listen
@@ -233,6 +233,33 @@ public final class Engine {
    */
   public boolean isRunning() {
     return running;
+  }
+
+  /**
+   * Promises an idle worker of {@code queue} to one job of {@code type} that the caller is about to
+   * insert already claimed by this node (see {@link InsertClaim}).
+   *
+   * @param queue the job's queue
+   * @param type the job's type
+   * @return the promise, or empty when the node is not running that queue, has no handler for the
+   *     type, or has no idle worker left over
+   */
+  public Optional<InsertClaim> reserveInsertClaim(String queue, String type) {
+    if (!running || registry.find(type).isEmpty()) {
+      return Optional.empty();
+    }
+    return queues
+        .find(queue)
+        .filter(runner -> runner.producer.isRunning() && runner.local.reserve(runner.slots.idle()))
+        .map(
+            runner ->
+                new InsertClaim(
+                    runner.local,
+                    held,
+                    leases,
+                    nodeId,
+                    registry.getRegisteredTypes().toArray(new String[0]),
+                    config.leaseDuration().toMillis()));
   }
 
   /**

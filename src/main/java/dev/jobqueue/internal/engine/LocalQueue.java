@@ -22,6 +22,9 @@ final class LocalQueue {
   /** How many jobs of this queue the node holds, queued or running. */
   private final AtomicInteger held = new AtomicInteger();
 
+  /** Idle workers promised to jobs being inserted already claimed (see InsertClaim). */
+  private final AtomicInteger reserved = new AtomicInteger();
+
   /** Set when claiming has stopped: workers take no more jobs from the queue. */
   private volatile boolean closed;
 
@@ -50,6 +53,31 @@ final class LocalQueue {
   /** {@return how many jobs of this queue the node holds, queued or running} */
   int held() {
     return held.get();
+  }
+
+  /**
+   * Promises one of {@code idle} idle workers to a job about to be inserted claimed, unless every
+   * one is taken by a queued job or another such promise.
+   *
+   * @param idle the queue's idle workers now
+   * @return whether a worker was promised
+   */
+  boolean reserve(int idle) {
+    int free = idle - ready.size();
+    while (true) {
+      int taken = reserved.get();
+      if (closed || taken >= free) {
+        return false;
+      }
+      if (reserved.compareAndSet(taken, taken + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** A promise of {@link #reserve} is kept or given up. */
+  void unreserve() {
+    reserved.decrementAndGet();
   }
 
   /** The next queued job, waiting up to {@code millis}; null if none came or it is closed. */

@@ -65,7 +65,7 @@ public final class Claims {
           + " started_at = now(), updated_at = now()";
 
   /** A condition on a queue's row (alias q): a limit is set. */
-  private static final String HAS_LIMITS =
+  static final String HAS_LIMITS =
       "(q.max_running is not null or q.max_running_per_key is not null"
           + " or q.rate_limit is not null or q.key_rate_limit is not null)";
 

@@ -1,11 +1,15 @@
 package dev.jobqueue.internal.store;
 
-import static dev.jobqueue.internal.store.Sql.instant;
+import static dev.jobqueue.internal.store.JobRecordColumns.COLUMNS;
+import static dev.jobqueue.internal.store.JobRecordColumns.CREATED_AT;
+import static dev.jobqueue.internal.store.JobRecordColumns.ID;
+import static dev.jobqueue.internal.store.JobRecordColumns.PAYLOAD;
+import static dev.jobqueue.internal.store.JobRecordColumns.PRIORITY;
+import static dev.jobqueue.internal.store.JobRecordColumns.STATUS;
+import static dev.jobqueue.internal.store.JobRecordColumns.TYPE;
 import static dev.jobqueue.internal.store.Sql.run;
-import static dev.jobqueue.internal.store.Sql.timestamp;
 import static dev.jobqueue.internal.store.Sql.utc;
 import static org.jooq.impl.DSL.condition;
-import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.noCondition;
 import static org.jooq.impl.DSL.table;
@@ -15,7 +19,6 @@ import dev.jobqueue.EnqueueResult;
 import dev.jobqueue.JobStoreException;
 import dev.jobqueue.internal.notify.Notifications;
 import java.sql.Connection;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,13 +29,9 @@ import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.Record;
 import org.jooq.SQLDialect;
-import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * The SQL of jobs as the application sees them: enqueueing, reading, querying, cancelling and
@@ -45,71 +44,6 @@ import org.jooq.impl.SQLDataType;
  * <strong>Not API.</strong>
  */
 public final class JobRepository {
-
-  private static final Field<Long> ID = field(name("id"), SQLDataType.BIGINT);
-  private static final Field<String> TYPE = field(name("type"), SQLDataType.VARCHAR);
-  private static final Field<String> STATUS = field(name("status"), SQLDataType.VARCHAR);
-  private static final Field<Short> PRIORITY = field(name("priority"), SQLDataType.SMALLINT);
-  private static final Field<Object> PAYLOAD = field(name("payload"));
-  private static final Field<String> PAYLOAD_TEXT =
-      field("{0}::text", SQLDataType.VARCHAR, PAYLOAD).as("payload");
-  private static final Field<String> RESULT_TEXT =
-      field("{0}::text", SQLDataType.VARCHAR, field(name("result"))).as("result");
-  private static final Field<String> ERROR_MESSAGE =
-      field(name("error_message"), SQLDataType.VARCHAR);
-  private static final Field<String> ERRORS_TEXT =
-      field("{0}::text", SQLDataType.VARCHAR, field(name("errors"))).as("errors");
-  private static final Field<Integer> RETRY_COUNT = field(name("retry_count"), SQLDataType.INTEGER);
-  private static final Field<Integer> MAX_RETRIES = field(name("max_retries"), SQLDataType.INTEGER);
-  private static final Field<Integer> ATTEMPT = field(name("attempt"), SQLDataType.INTEGER);
-  private static final Field<Integer> TIMEOUT_SECONDS =
-      field(name("timeout_seconds"), SQLDataType.INTEGER);
-  private static final Field<String> LOCKED_BY = field(name("locked_by"), SQLDataType.VARCHAR);
-  private static final Field<OffsetDateTime> LEASE_EXPIRES_AT = timestamp("lease_expires_at");
-  private static final Field<OffsetDateTime> CREATED_AT = timestamp("created_at");
-  private static final Field<OffsetDateTime> UPDATED_AT = timestamp("updated_at");
-  private static final Field<OffsetDateTime> SCHEDULED_AT = timestamp("scheduled_at");
-  private static final Field<OffsetDateTime> RUN_AT = timestamp("run_at");
-  private static final Field<OffsetDateTime> STARTED_AT = timestamp("started_at");
-  private static final Field<OffsetDateTime> COMPLETED_AT = timestamp("completed_at");
-  private static final Field<String> QUEUE = field(name("queue"), SQLDataType.VARCHAR);
-  private static final Field<String> CONCURRENCY_KEY =
-      field(name("concurrency_key"), SQLDataType.VARCHAR);
-  private static final Field<Integer> SNOOZE_COUNT =
-      field(name("snooze_count"), SQLDataType.INTEGER);
-  private static final Field<String> UNIQUE_KEY = field(name("unique_key"), SQLDataType.VARCHAR);
-  private static final Field<String> SCHEDULE_NAME =
-      field(name("schedule_name"), SQLDataType.VARCHAR);
-  private static final Field<OffsetDateTime> OCCURRENCE_AT = timestamp("occurrence_at");
-
-  private static final List<SelectField<?>> COLUMNS =
-      List.of(
-          ID,
-          TYPE,
-          STATUS,
-          PRIORITY,
-          PAYLOAD_TEXT,
-          RESULT_TEXT,
-          ERROR_MESSAGE,
-          ERRORS_TEXT,
-          RETRY_COUNT,
-          MAX_RETRIES,
-          ATTEMPT,
-          TIMEOUT_SECONDS,
-          LOCKED_BY,
-          LEASE_EXPIRES_AT,
-          CREATED_AT,
-          UPDATED_AT,
-          SCHEDULED_AT,
-          RUN_AT,
-          STARTED_AT,
-          COMPLETED_AT,
-          QUEUE,
-          CONCURRENCY_KEY,
-          SNOOZE_COUNT,
-          UNIQUE_KEY,
-          SCHEDULE_NAME,
-          OCCURRENCE_AT);
 
   /** Errors longer than this are cut before they are stored. */
   public static final int MAX_ERROR_CHARS = 4_000;
@@ -125,6 +59,7 @@ public final class JobRepository {
   private final QueueStore queues;
   private final ScheduleStore schedules;
   private final UniqueInserts unique;
+  private final SingleInserts single;
   private final JobRetries retries;
 
   /**
@@ -161,6 +96,7 @@ public final class JobRepository {
             + " returning t.status, case when t.status = 'running'"
             + " then (select count(*) from pg_notify(?, ? || j.id)) end";
     this.unique = new UniqueInserts(qualified);
+    this.single = new SingleInserts(qualified, Sql.qualified(schema, "queues"));
     this.retries = new JobRetries(qualified, channel);
     this.executions =
         new ExecutionStore(
@@ -242,10 +178,53 @@ public final class JobRepository {
         () -> insert(DSL.using(connection, SQLDialect.POSTGRES, Sql.SETTINGS), newJobs, true));
   }
 
+  /**
+   * Inserts one job, leased to {@code node} in the same statement when its queue is open and no due
+   * job of the node's types waits ahead of it; otherwise pending, as {@link #insert(List, boolean)}
+   * does. Committed on return, on a pooled connection.
+   *
+   * @param job a job due now, without a unique key or a concurrency key
+   * @param types the types the node serves in the job's queue
+   * @param node the node
+   * @param leaseMillis the lease
+   * @param notify whether to send the wake-up notification when the job is left pending
+   * @return the job as leased, or its id alone when it was left pending
+   */
+  public ClaimedOnInsert insertClaimed(
+      NewJob job, String[] types, String node, long leaseMillis, boolean notify) {
+    return run(
+        "insert jobs",
+        () -> {
+          SingleInserts.Claimed claimed =
+              single.insertClaimed(
+                  dsl,
+                  job,
+                  types,
+                  node,
+                  leaseMillis,
+                  channel,
+                  Notifications.newJobs(job.queue()),
+                  notify);
+          return new ClaimedOnInsert(claimed.id(), Optional.ofNullable(claimed.job()));
+        });
+  }
+
+  /**
+   * What {@link #insertClaimed} did.
+   *
+   * @param id the job's id
+   * @param job the job as leased to the node, or empty when it was left pending
+   */
+  public record ClaimedOnInsert(long id, Optional<ClaimedJob> job) {}
+
   private List<Long> insert(DSLContext ctx, List<NewJob> newJobs, boolean notify) {
     int n = newJobs.size();
     if (n == 0) {
       return List.of();
+    }
+    if (n == 1) {
+      NewJob job = newJobs.get(0);
+      return List.of(single.insert(ctx, job, channel, Notifications.newJobs(job.queue()), notify));
     }
     JobColumns c = new JobColumns(newJobs);
     List<Long> ids =
@@ -364,7 +343,7 @@ public final class JobRepository {
                 .from(jobs)
                 .where(ID.eq(id))
                 .fetchOptional()
-                .map(JobRepository::toRecord));
+                .map(JobRecordColumns::toRecord));
   }
 
   /**
@@ -403,7 +382,7 @@ public final class JobRepository {
                 .orderBy(CREATED_AT.desc(), ID.desc())
                 .limit(query.limit())
                 .offset(query.offset())
-                .fetch(JobRepository::toRecord));
+                .fetch(JobRecordColumns::toRecord));
   }
 
   /**
@@ -462,35 +441,5 @@ public final class JobRepository {
         () ->
             dsl.resultQuery("select count(*) from pg_notify(?, ?)", channel, Notifications.NEW_JOBS)
                 .fetch());
-  }
-
-  private static JobRecord toRecord(Record r) {
-    return new JobRecord(
-        r.get(ID),
-        r.get(TYPE),
-        r.get(STATUS),
-        r.get(PRIORITY),
-        r.get(PAYLOAD_TEXT),
-        r.get(RESULT_TEXT),
-        r.get(ERROR_MESSAGE),
-        r.get(ERRORS_TEXT),
-        r.get(RETRY_COUNT),
-        r.get(MAX_RETRIES),
-        r.get(ATTEMPT),
-        r.get(TIMEOUT_SECONDS),
-        r.get(LOCKED_BY),
-        instant(r.get(LEASE_EXPIRES_AT)),
-        instant(r.get(CREATED_AT)),
-        instant(r.get(UPDATED_AT)),
-        instant(r.get(SCHEDULED_AT)),
-        instant(r.get(RUN_AT)),
-        instant(r.get(STARTED_AT)),
-        instant(r.get(COMPLETED_AT)),
-        r.get(QUEUE),
-        r.get(CONCURRENCY_KEY),
-        r.get(SNOOZE_COUNT),
-        r.get(UNIQUE_KEY),
-        r.get(SCHEDULE_NAME),
-        instant(r.get(OCCURRENCE_AT)));
   }
 }
