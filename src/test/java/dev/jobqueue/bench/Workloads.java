@@ -27,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -415,10 +416,107 @@ final class Workloads {
     } finally {
       dropSchema(schema);
     }
+    w3Fresh(run, n);
+  }
+
+  /**
+   * W3's local variant in a process started for it, with no warm-up: what the first minutes of a
+   * freshly deployed node see (class loading, JIT, connections that have not prepared a statement
+   * yet).
+   */
+  private void w3Fresh(int run, int n) {
+    String variant = "fresh process, same manager";
+    results.define("W3", variant + ", p50", Unit.MS);
+    results.define("W3", variant + ", p99", Unit.MS);
+    results.define("W3", variant + ", max", Unit.MS);
+    String schema = newSchema("w3f");
+    try {
+      try (JobQueueManager migrate = enqueueManager(schema)) {
+        migrate.initialize(); // The migrations are not what the child measures.
+      }
+      String line =
+          runChild(FreshPickup.class, List.of(schema, Integer.toString(n)), 120).stream()
+              .filter(l -> l.startsWith("RESULT p50="))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException("the fresh-process child reported no" + " result"));
+      Map<String, Double> values = new HashMap<>();
+      for (String pair : line.substring("RESULT ".length()).split(" ")) {
+        String[] kv = pair.split("=");
+        values.put(kv[0], Double.parseDouble(kv[1]));
+      }
+      record("W3", variant + ", p50", run, values.get("p50"));
+      record("W3", variant + ", p99", run, values.get("p99"));
+      record("W3", variant + ", max", run, values.get("max"));
+      results.note("W3", run, "fresh process, first job's pickup (ms)", values.get("first"));
+    } catch (Exception e) {
+      failed("W3", run, e);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
+  /**
+   * Runs {@code main} in a child JVM on this class path and the suite's database, and returns its
+   * output lines; destroys it after {@code timeoutSeconds}.
+   */
+  List<String> runChild(Class<?> main, List<String> args, long timeoutSeconds)
+      throws IOException, InterruptedException, TimeoutException {
+    List<String> command = new ArrayList<>();
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(System.getProperty("java.home") + "/bin/java"));
+    command.addAll(
+        List.of(
+            "-Dlogback.configurationFile=bench-logback.xml",
+            "-cp",
+            childClassPath(),
+            main.getName()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    env.put("BENCH_DB_URL", db.jdbcUrl);
+    env.put("BENCH_DB_USER", db.user == null ? "" : db.user);
+    env.put("BENCH_DB_PASSWORD", db.password == null ? "" : db.password);
+    Process child = builder.start();
+    try {
+      List<String> lines = new ArrayList<>();
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader r =
+                    new BufferedReader(
+                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = r.readLine()) != null) {
+                    synchronized (lines) {
+                      lines.add(line);
+                    }
+                  }
+                } catch (IOException ignored) {
+                  // The child is gone.
+                }
+              },
+              "bench-child-reader");
+      reader.start();
+      if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        throw new TimeoutException(
+            main.getSimpleName() + " did not finish in " + timeoutSeconds + " s");
+      }
+      reader.join(5_000);
+      synchronized (lines) {
+        return List.copyOf(lines);
+      }
+    } finally {
+      child.destroyForcibly();
+    }
   }
 
   /** Creates {@code n} jobs one at a time, 20 ms apart, noting the time just before each call. */
-  private static void createPaced(JobQueueManager manager, long[] enqueued, int from, int n) {
+  static void createPaced(JobQueueManager manager, long[] enqueued, int from, int n) {
     long base = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     for (int k = 0; k < n; k++) {
       parkUntil(base + k * TimeUnit.MILLISECONDS.toNanos(20));
@@ -739,18 +837,19 @@ final class Workloads {
     }
     Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
     variants.put("all indexes (as shipped)", List.of());
-    variants.put("without the GIN payload index", List.of("jobs_payload_idx"));
-    variants.put("without GIN and created_at", List.of("jobs_payload_idx", "jobs_created_idx"));
+    variants.put("without the GIN payload index", List.of("jobs_done_payload_idx"));
     variants.put(
-        "without GIN, created_at and type",
-        List.of("jobs_payload_idx", "jobs_created_idx", "jobs_type_created_idx"));
+        "without GIN and the live list", List.of("jobs_done_payload_idx", "jobs_live_created_idx"));
     variants.put(
-        "primary key, claim and lease indexes only",
+        "without GIN, the live list and type",
+        List.of("jobs_done_payload_idx", "jobs_live_created_idx", "jobs_done_type_created_idx"));
+    variants.put(
+        "primary key, claim and running indexes only",
         List.of(
-            "jobs_payload_idx",
-            "jobs_created_idx",
-            "jobs_type_created_idx",
-            "jobs_status_created_idx"));
+            "jobs_done_payload_idx",
+            "jobs_live_created_idx",
+            "jobs_done_type_created_idx",
+            "jobs_done_status_created_idx"));
     for (Map.Entry<String, List<String>> v : variants.entrySet()) {
       String insert = "plain unnest INSERT 1,000 rows/statement, " + v.getKey();
       String drain = "plain claim + complete drain, " + v.getKey();
@@ -1316,7 +1415,7 @@ final class Workloads {
     }
   }
 
-  private static void awaitListening(JobQueueManager manager) throws InterruptedException {
+  static void awaitListening(JobQueueManager manager) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!manager.workerPool().isListening() && System.nanoTime() < deadline) {
       Thread.sleep(10);

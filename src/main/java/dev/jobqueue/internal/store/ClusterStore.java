@@ -444,12 +444,14 @@ public final class ClusterStore {
                     return -1;
                   }
                   // completed_at >= created_at, so the created_at bound is implied by the
-                  // completed_at one; it is there to let jobs_status_created_idx find the
-                  // candidates as one index range.
+                  // completed_at one; it is there to let jobs_done_status_created_idx find the
+                  // candidates as one index range. The literal list of finished statuses tells
+                  // the planner, whatever the bind, that they all lie in that partial index.
                   return tx.query(
                           "with doomed as (select id from "
                               + qualifiedJobs
-                              + " where status = ?"
+                              + " where status = ? and "
+                              + StatusBranches.FINISHED_SQL
                               + " and created_at < now() - ?::bigint * interval '1 millisecond'"
                               + " and completed_at < now() - ?::bigint * interval '1 millisecond'"
                               + " limit ? for update skip locked)"

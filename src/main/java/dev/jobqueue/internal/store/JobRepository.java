@@ -5,11 +5,11 @@ import static dev.jobqueue.internal.store.JobRecordColumns.CREATED_AT;
 import static dev.jobqueue.internal.store.JobRecordColumns.ID;
 import static dev.jobqueue.internal.store.JobRecordColumns.PAYLOAD;
 import static dev.jobqueue.internal.store.JobRecordColumns.PRIORITY;
-import static dev.jobqueue.internal.store.JobRecordColumns.STATUS;
 import static dev.jobqueue.internal.store.JobRecordColumns.TYPE;
 import static dev.jobqueue.internal.store.Sql.run;
 import static dev.jobqueue.internal.store.Sql.utc;
 import static org.jooq.impl.DSL.condition;
+import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.noCondition;
 import static org.jooq.impl.DSL.table;
@@ -29,7 +29,9 @@ import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record;
 import org.jooq.SQLDialect;
+import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 
@@ -354,9 +356,6 @@ public final class JobRepository {
    */
   public List<JobRecord> find(JobQuery query) {
     Condition where = noCondition();
-    if (query.status() != null) {
-      where = where.and(STATUS.eq(query.status()));
-    }
     if (query.type() != null) {
       where = where.and(TYPE.eq(query.type()));
     }
@@ -372,17 +371,32 @@ public final class JobRepository {
     if (query.payloadContainsJson() != null) {
       where = where.and(condition("{0} @> {1}::jsonb", PAYLOAD, val(query.payloadContainsJson())));
     }
-    Condition condition = where;
+    Condition filters = where;
+    int enough = query.limit() + query.offset();
     return run(
         "query jobs",
-        () ->
-            dsl.select(COLUMNS)
-                .from(jobs)
-                .where(condition)
-                .orderBy(CREATED_AT.desc(), ID.desc())
-                .limit(query.limit())
-                .offset(query.offset())
-                .fetch(JobRecordColumns::toRecord));
+        () -> {
+          // One branch per index: the live jobs (jobs_live_created_idx), and each finished status
+          // (jobs_done_*_idx, partial too). The statuses are literals, so that the planner sees
+          // each branch's rows are in its index. Each branch yields its newest rows, enough for
+          // the page; the page is cut from their union.
+          Select<Record> union = null;
+          for (Condition status : StatusBranches.of(query.status())) {
+            Select<Record> branch =
+                dsl.select(COLUMNS)
+                    .from(jobs)
+                    .where(filters.and(status))
+                    .orderBy(CREATED_AT.desc(), ID.desc())
+                    .limit(inline(enough));
+            union = union == null ? branch : union.unionAll(branch);
+          }
+          Table<Record> page = union.asTable("page");
+          return dsl.selectFrom(page)
+              .orderBy(page.field(CREATED_AT).desc(), page.field(ID).desc())
+              .limit(query.limit())
+              .offset(query.offset())
+              .fetch(JobRecordColumns::toRecord);
+        });
   }
 
   /**

@@ -36,6 +36,9 @@ class LandedMigrationsTest {
         "aa9aa3ff5605972449f5ffe0a903f09e1df69155d820ee7033e9276dac16f31e");
     LANDED.put(
         "V6__schedules.sql", "b2a1b0f1b1654f1afdc32f2a74a3aa482871a6e458786da3f714ae53b57803fe");
+    LANDED.put(
+        "V7__live_and_finished_indexes.sql",
+        "d4084e9fb7b53c49d12365fb2700b47c310a55408bbf1e042f72f883ef7764cb");
   }
 
   @Test
