@@ -108,6 +108,7 @@ final class Workloads {
       case "ceiling" -> ceiling(run);
       case "anatomy" -> anatomy(run);
       case "memory" -> memory(run);
+      case "backlog" -> new BacklogWorkload(this, db, sizes, results, out).run(run);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     }
   }
@@ -1284,7 +1285,7 @@ final class Workloads {
     }
   }
 
-  private void record(String workload, String figure, int run, double value) {
+  void record(String workload, String figure, int run, double value) {
     results.record(workload, figure, run, value);
     Results.Figure f = results.get(workload, figure);
     out.printf(
@@ -1297,7 +1298,7 @@ final class Workloads {
         f.unit.label);
   }
 
-  private void failed(String what, int run, Exception e) {
+  void failed(String what, int run, Exception e) {
     out.println("  run " + run + "  " + what + " FAILED: " + e);
     results.note(what, run, "failure", e.toString());
   }
@@ -1400,7 +1401,7 @@ final class Workloads {
     }
   }
 
-  private void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
+  void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
     try (Statement s = admin.createStatement()) {
       s.execute("analyze " + schema + ".jobs");
     }
