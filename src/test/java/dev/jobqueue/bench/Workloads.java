@@ -107,6 +107,7 @@ final class Workloads {
       case "ceiling" -> ceiling(run);
       case "anatomy" -> anatomy(run);
       case "memory" -> memory(run);
+      case "scaling" -> new ScalingWorkload(this, db, sizes.w2BigJobs(), results, out).run(run);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     }
   }
@@ -1185,7 +1186,8 @@ final class Workloads {
     }
   }
 
-  private void record(String workload, String figure, int run, double value) {
+  /** Records one run's value of a declared figure and prints the progress line. */
+  void record(String workload, String figure, int run, double value) {
     results.record(workload, figure, run, value);
     Results.Figure f = results.get(workload, figure);
     out.printf(
@@ -1198,7 +1200,8 @@ final class Workloads {
         f.unit.label);
   }
 
-  private void failed(String what, int run, Exception e) {
+  /** Prints and notes a measurement that failed. */
+  void failed(String what, int run, Exception e) {
     out.println("  run " + run + "  " + what + " FAILED: " + e);
     results.note(what, run, "failure", e.toString());
   }
@@ -1301,14 +1304,16 @@ final class Workloads {
     }
   }
 
-  private void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
+  /** ANALYZE of the jobs table, then a CHECKPOINT: before every timed section. */
+  void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
     try (Statement s = admin.createStatement()) {
       s.execute("analyze " + schema + ".jobs");
     }
     checkpoint(admin);
   }
 
-  private static void checkpoint(Connection admin) {
+  /** A CHECKPOINT, if the role may run one. */
+  static void checkpoint(Connection admin) {
     try (Statement s = admin.createStatement()) {
       s.execute("checkpoint");
     } catch (SQLException e) {
