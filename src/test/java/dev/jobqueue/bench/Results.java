@@ -17,6 +17,9 @@ final class Results {
     JOBS_PER_S("jobs/s"),
     MS("ms"),
     MB("MB"),
+    MB_PER_S("MB/s"),
+    CORES("cores"),
+    PERCENT("%"),
     COUNT(""),
     RATIO(""),
     YES_NO("");
@@ -199,7 +202,8 @@ final class Results {
     return switch (unit) {
       case JOBS_PER_S, COUNT -> String.format(Locale.ROOT, "%,.0f", value);
       case MS -> String.format(Locale.ROOT, value < 100 ? "%.2f" : "%,.0f", value);
-      case MB -> String.format(Locale.ROOT, "%.1f", value);
+      case MB, MB_PER_S, PERCENT -> String.format(Locale.ROOT, "%.1f", value);
+      case CORES -> String.format(Locale.ROOT, "%.2f", value);
       case RATIO -> String.format(Locale.ROOT, "%.1f%%", value * 100);
       case YES_NO -> value >= 0.5 ? "yes" : "no";
     };

@@ -109,6 +109,7 @@ final class Workloads {
       case "anatomy" -> anatomy(run);
       case "memory" -> memory(run);
       case "backlog" -> new BacklogWorkload(this, db, sizes, results, out).run(run);
+      case "scaling" -> new ScalingWorkload(this, db, sizes.w2BigJobs(), results, out).run(run);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     }
   }
@@ -1285,6 +1286,7 @@ final class Workloads {
     }
   }
 
+  /** Records one run's value of a declared figure and prints the progress line. */
   void record(String workload, String figure, int run, double value) {
     results.record(workload, figure, run, value);
     Results.Figure f = results.get(workload, figure);
@@ -1298,6 +1300,7 @@ final class Workloads {
         f.unit.label);
   }
 
+  /** Prints and notes a measurement that failed. */
   void failed(String what, int run, Exception e) {
     out.println("  run " + run + "  " + what + " FAILED: " + e);
     results.note(what, run, "failure", e.toString());
@@ -1401,6 +1404,7 @@ final class Workloads {
     }
   }
 
+  /** ANALYZE of the jobs table, then a CHECKPOINT: before every timed section. */
   void analyzeAndCheckpoint(Connection admin, String schema) throws SQLException {
     try (Statement s = admin.createStatement()) {
       s.execute("analyze " + schema + ".jobs");
@@ -1408,7 +1412,8 @@ final class Workloads {
     checkpoint(admin);
   }
 
-  private static void checkpoint(Connection admin) {
+  /** A CHECKPOINT, if the role may run one. */
+  static void checkpoint(Connection admin) {
     try (Statement s = admin.createStatement()) {
       s.execute("checkpoint");
     } catch (SQLException e) {
