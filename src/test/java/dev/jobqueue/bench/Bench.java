@@ -35,7 +35,8 @@ public final class Bench {
 
   static final List<String> ALL =
       List.of(
-          "W1", "W2", "W2Q", "W3", "W4", "W5", "ceiling", "anatomy", "memory", "backlog", "scaling");
+          "W1", "W2", "W2Q", "W3", "W4", "W5", "ceiling", "anatomy", "memory", "backlog",
+          "scaling");
   static final List<String> DEFAULT = List.of("W1", "W2", "W3", "W4", "W5", "ceiling");
 
   static final String USAGE =

@@ -75,6 +75,18 @@ public final class FreshPickup {
       ms[i] = (started[i] - enqueued[i]) / 1_000_000.0;
     }
     double first = ms[0];
+    StringBuilder slowest = new StringBuilder();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(ms[b], ms[a]));
+    for (int k = 0; k < Math.min(5, n); k++) {
+      slowest
+          .append(k == 0 ? "" : ",")
+          .append(String.format(Locale.ROOT, "#%d:%.1f", order[k], ms[order[k]]));
+    }
+    System.out.println("SLOWEST " + slowest);
     Arrays.sort(ms);
     System.out.printf(
         Locale.ROOT,

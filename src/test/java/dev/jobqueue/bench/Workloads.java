@@ -729,6 +729,42 @@ final class Workloads {
     measure("ceiling", single2, run, () -> ceilingInsert(n, 1, 2));
     measure("ceiling", multi100, run, () -> ceilingInsert(n, 100, 1));
     measure("ceiling", multi1000, run, () -> ceilingInsert(n, 1_000, 1));
+    // The shares of a single insert's cost: the notification the library sends with it (when no
+    // other notification went out in the last 5 ms), and the indexes beyond the two every job
+    // needs (the key and the claim index).
+    String notify = "plain INSERT, 1 row/statement, 1 connection, with NOTIFY";
+    String fewer = "plain INSERT, 1 row/statement, 1 connection, key and claim index only";
+    results.define("ceiling", notify, Unit.JOBS_PER_S);
+    results.define("ceiling", fewer, Unit.JOBS_PER_S);
+    measure(
+        "ceiling",
+        notify,
+        run,
+        () ->
+            ceilingInsert(
+                n,
+                1,
+                1,
+                " returning (select count(*) from pg_notify('bench_ceiling', 'x'))",
+                List.of()));
+    measure(
+        "ceiling",
+        fewer,
+        run,
+        () ->
+            ceilingInsert(
+                n,
+                1,
+                1,
+                "",
+                List.of(
+                    "jobs_live_created_idx",
+                    "jobs_done_status_created_idx",
+                    "jobs_done_type_created_idx",
+                    "jobs_done_payload_idx",
+                    "jobs_running_key_idx",
+                    "jobs_unique_idx",
+                    "jobs_occurrence_idx")));
     pickupFloor(run);
   }
 
@@ -1038,9 +1074,23 @@ final class Workloads {
 
   /** Plain INSERTs into the library's own table: {@code rows} per statement, autocommit. */
   private Double ceilingInsert(int n, int rows, int threads) throws Exception {
+    return ceilingInsert(n, rows, threads, "", List.of());
+  }
+
+  /**
+   * Plain INSERTs of {@code rows} rows per statement on {@code threads} connections, with {@code
+   * suffix} after the VALUES, into the library's table less the indexes {@code dropped}.
+   */
+  private Double ceilingInsert(int n, int rows, int threads, String suffix, List<String> dropped)
+      throws Exception {
     String schema = newSchema("ceil_insert");
     try (Connection admin = db.connect()) {
       createTable(schema);
+      try (Statement st = admin.createStatement()) {
+        for (String index : dropped) {
+          st.execute("drop index " + schema + "." + index);
+        }
+      }
 
       StringBuilder sql =
           new StringBuilder("insert into ")
@@ -1051,7 +1101,7 @@ final class Workloads {
       for (int r = 0; r < rows; r++) {
         sql.append(r == 0 ? "" : ", ").append("(?, ?, ?::jsonb, ?, ?, now(), now())");
       }
-      String insert = sql.toString();
+      String insert = sql.append(suffix).toString();
       int perThread = n / threads;
       CyclicBarrier ready = new CyclicBarrier(threads + 1);
       AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -1072,7 +1122,7 @@ final class Workloads {
                         s.setInt(p++, 3);
                         s.setInt(p++, 300);
                       }
-                      s.executeUpdate();
+                      s.execute();
                     }
                   } catch (Throwable e) {
                     failure.compareAndSet(null, e);
