@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
@@ -32,9 +31,6 @@ public final class ExecutionStore {
   private final String expiredSql;
   private final String rescueSql;
 
-  /** Held by one multi-row write of this node's running jobs at a time; see the constructor. */
-  private final ReentrantLock heldWrites = new ReentrantLock();
-
   ExecutionStore(DSLContext dsl, String qualified, String qualifiedQueues, String qualifiedStarts) {
     this.dsl = dsl;
     this.claims = new Claims(qualified, qualifiedQueues, qualifiedStarts);
@@ -42,25 +38,23 @@ public final class ExecutionStore {
     String completedSet =
         " set status = 'completed', completed_at = now(), updated_at = now(),"
             + " locked_by = null, lease_expires_at = null";
-    // The multi-row updates of a node's held jobs (outcomes, release, lease renewal) take their
-    // rows as the plan meets them. Two of them running at once on overlapping rows (the completer
-    // and the renewal) could then lock those rows in different orders and deadlock; so this node
-    // runs them one at a time (heldWrites), which costs nothing the completer's single loop did
-    // not already pay. Locking the rows in id order first instead (FOR UPDATE) wrote every row
-    // twice, a lock and then the update. No other session writes several running rows of one node
-    // in one statement and waits for them: a rescue skips locked rows, a cancel takes one row.
-    String held =
-        " from unnest(?::bigint[], ?::integer[]%s) as u(id, token%s)"
-            + " where j.id = u.id and j.attempt = u.token"
-            + fence;
+    // The multi-row updates of a node's held jobs (completion, release, lease renewal) first lock
+    // their rows in id order: two such statements running at once (the completer and the lease
+    // renewal) would otherwise lock overlapping rows in different orders and deadlock.
+    String lockHeld =
+        " j join unnest(?::bigint[], ?::integer[]%s) as u(id, token%s)"
+            + " on j.id = u.id and j.attempt = u.token"
+            + " where j.locked_by = ? and j.status = 'running'"
+            + " order by j.id for update of j)";
     this.completeSql =
-        "update "
+        "with locked as (select j.id, u.result from "
+            + qualified
+            + String.format(lockHeld, ", ?::text[]", ", result")
+            + " update "
             + qualified
             + " j"
             + completedSet
-            + ", result = u.result::jsonb"
-            + String.format(held, ", ?::text[]", ", result")
-            + " returning j.id";
+            + ", result = l.result::jsonb from locked l where j.id = l.id returning j.id";
     this.completeOneSql =
         "update "
             + qualified
@@ -70,47 +64,56 @@ public final class ExecutionStore {
             + fence;
     String errorEntry =
         "jsonb_build_array(jsonb_build_object('attempt', j.retry_count + 1, 'at', now(),"
-            + " 'error', u.message))";
+            + " 'error', l.message))";
     // The decision (retry or fail, and the delay) comes from Retries; this only applies it.
     this.failSql =
-        "update "
+        "with locked as (select j.id, u.retry, u.delay, u.message from "
             + qualified
-            + " j set status = case when u.retry then 'pending' else 'failed' end,"
-            + " retry_count = j.retry_count + case when u.retry then 1 else 0 end,"
-            + " run_at = case when u.retry then now() + u.delay * interval '1 millisecond'"
+            + String.format(
+                lockHeld, ", ?::boolean[], ?::bigint[], ?::text[]", ", retry, delay, message")
+            + " update "
+            + qualified
+            + " j set status = case when l.retry then 'pending' else 'failed' end,"
+            + " retry_count = j.retry_count + case when l.retry then 1 else 0 end,"
+            + " run_at = case when l.retry then now() + l.delay * interval '1 millisecond'"
             + " else j.run_at end,"
-            + " completed_at = case when u.retry then null else now() end,"
-            + " error_message = u.message, errors = j.errors || "
+            + " completed_at = case when l.retry then null else now() end,"
+            + " error_message = l.message, errors = j.errors || "
             + errorEntry
             + ", locked_by = null, lease_expires_at = null, updated_at = now()"
-            + String.format(
-                held, ", ?::boolean[], ?::bigint[], ?::text[]", ", retry, delay, message")
-            + " returning j.id";
+            + " from locked l where j.id = l.id returning j.id";
     // A snooze spends no retry and records no error: back to pending after its delay, counted.
     this.snoozeSql =
-        "update "
+        "with locked as (select j.id, u.delay from "
             + qualified
-            + " j set status = 'pending', run_at = now() + u.delay * interval '1 millisecond',"
+            + String.format(lockHeld, ", ?::bigint[]", ", delay")
+            + " update "
+            + qualified
+            + " j set status = 'pending', run_at = now() + l.delay * interval '1 millisecond',"
             + " snooze_count = j.snooze_count + 1, locked_by = null, lease_expires_at = null,"
-            + " updated_at = now()"
-            + String.format(held, ", ?::bigint[]", ", delay")
-            + " returning j.id";
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
     this.releaseSql =
-        "update "
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(lockHeld, "", "")
+            + " update "
             + qualified
             + " j set status = 'pending', locked_by = null, lease_expires_at = null,"
-            + " updated_at = now()"
-            + String.format(held, "", "")
-            + " returning j.id";
+            + " updated_at = now() from locked l where j.id = l.id returning j.id";
     // An expired lease is not renewed: its job's place under a queue's limits is free already,
     // and another node may hold the job by now (this node's watchdog has given it up, too).
-    // It changes no indexed column, so the update can be HOT (no index entry written).
     this.extendSql =
-        "update "
+        "with locked as (select j.id from "
+            + qualified
+            + String.format(
+                lockHeld.replace(
+                    "j.status = 'running'", "j.status = 'running' and j.lease_expires_at > now()"),
+                "",
+                "")
+            + " update "
             + qualified
             + " j set lease_expires_at = now() + ?::bigint * interval '1 millisecond'"
-            + String.format(held, "", "")
-            + " and j.lease_expires_at > now() returning j.id";
+            + " from locked l where j.id = l.id returning j.id";
     // The common case, nothing expired, costs one statement and no transaction (jobs_lease_idx).
     this.anyExpiredSql =
         "select exists (select 1 from "
@@ -212,7 +215,7 @@ public final class ExecutionStore {
       tokens[i] = c.token();
       results[i] = c.resultJson();
     }
-    return heldWrite(
+    return run(
         "complete " + n + " jobs",
         () ->
             new HashSet<>(
@@ -269,7 +272,7 @@ public final class ExecutionStore {
       delays[i] = f.delayMillis();
       messages[i] = f.message();
     }
-    return heldWrite(
+    return run(
         "record " + n + " failed attempts",
         () ->
             new HashSet<>(
@@ -300,7 +303,7 @@ public final class ExecutionStore {
       tokens[i] = s.token();
       delays[i] = s.delayMillis();
     }
-    return heldWrite(
+    return run(
         "record " + n + " snoozed attempts",
         () ->
             new HashSet<>(
@@ -346,19 +349,8 @@ public final class ExecutionStore {
     Object[] binds =
         leaseMillis == null
             ? new Object[] {ids, tokens, node}
-            : new Object[] {leaseMillis, ids, tokens, node};
-    return heldWrite(
-        operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
-  }
-
-  /** Runs one multi-row write of held jobs, never two at once (see the constructor). */
-  private <T> T heldWrite(String operation, java.util.function.Supplier<T> body) {
-    heldWrites.lock();
-    try {
-      return run(operation, body);
-    } finally {
-      heldWrites.unlock();
-    }
+            : new Object[] {ids, tokens, node, leaseMillis};
+    return run(operation, () -> new HashSet<>(dsl.resultQuery(sql, binds).fetch(0, Long.class)));
   }
 
   /** Decides whether a job whose attempt was lost may run again. */

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The completer's batch completion and the lease renewal update many rows of one node at once, from
- * two threads. Run at the same moment, they would lock those rows in different orders and deadlock
- * (seen once under load in the W5 benchmark); the store runs such writes one at a time.
+ * The completer's batch completion and the lease renewal update many rows of one node at once,
+ * concurrently. They must lock those rows in one order, or they deadlock (seen once under load in
+ * the W5 benchmark before the statements locked in id order).
  */
 class HeldUpdatesLockOrderIT {
   @RegisterExtension static final JobQueueExtension jobqueue = JobQueueExtension.perClass();
