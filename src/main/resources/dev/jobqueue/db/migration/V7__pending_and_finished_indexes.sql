@@ -1,12 +1,13 @@
 -- jobqueue schema, version 7: the query indexes cover finished jobs only, and one index lists the
--- live ones. A job's row is written three times (insert, claim, outcome); an index whose
+-- pending ones. A job's row is written three times (insert, claim, outcome); an index whose
 -- predicate leaves a version out costs that write nothing. Before this version every write of a
--- job fed all six indexes; now the insert feeds three (the key, the claim index, the live list),
--- the claim three (the key, the live list, the running jobs), the outcome four (the key and the
--- three finished-job indexes). Queries over finished jobs read the same indexes as before; queries
--- over live jobs walk the live list. No index holds lease_expires_at any more, so a lease renewal
--- changes no indexed column and can be a HOT update: the rescuer finds expired leases among the
--- running jobs (jobs_running_key_idx), which are never more than the nodes' workers hold.
+-- job fed all six indexes; now the insert feeds three (the key, the claim index, the pending
+-- list), the claim two (the key, the running jobs), the outcome four (the key and the three
+-- finished-job indexes). Queries over finished jobs read the same indexes as before; queries over
+-- pending jobs walk the pending list, and those over running jobs the running jobs' index (never
+-- more rows than the nodes' workers hold). No index holds lease_expires_at any more, so a lease
+-- renewal changes no indexed column and can be a HOT update: the rescuer finds expired leases
+-- among the running jobs (jobs_running_key_idx).
 --
 -- Building the indexes reads the whole table once and blocks writes to it while it runs.
 
@@ -16,9 +17,9 @@ DROP INDEX ${flyway:defaultSchema}.jobs_type_created_idx;
 DROP INDEX ${flyway:defaultSchema}.jobs_payload_idx;
 DROP INDEX ${flyway:defaultSchema}.jobs_lease_idx;
 
-CREATE INDEX jobs_live_created_idx
+CREATE INDEX jobs_pending_created_idx
     ON ${flyway:defaultSchema}.jobs (created_at DESC, id DESC)
-    WHERE status IN ('pending', 'running');
+    WHERE status = 'pending';
 
 CREATE INDEX jobs_done_status_created_idx
     ON ${flyway:defaultSchema}.jobs (status, created_at DESC, id DESC)
