@@ -442,13 +442,31 @@ final class Workloads {
       try (JobQueueManager migrate = enqueueManager(schema)) {
         migrate.initialize(); // The migrations are not what the child measures.
       }
-      String line =
-          runChild(FreshPickup.class, List.of(schema, Integer.toString(n)), 120).stream()
-              .filter(l -> l.startsWith("RESULT p50="))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException("the fresh-process child reported no" + " result"));
+      ChildJvm child =
+          ChildJvm.start(
+              "fresh",
+              List.of(),
+              FreshPickup.class,
+              List.of(schema, Integer.toString(n)),
+              db.jdbcUrl,
+              db.user,
+              db.password);
+      String line;
+      try {
+        if (child.awaitExit(120_000) == null) {
+          throw new TimeoutException("the fresh-process child did not finish in 120 s");
+        }
+        line = child.lastLine("RESULT p50=");
+        String slowest = child.lastLine("SLOWEST");
+        if (slowest != null) {
+          results.note("W3", run, "fresh process, slowest jobs (#index:ms)", slowest);
+        }
+      } finally {
+        child.destroy();
+      }
+      if (line == null) {
+        throw new IllegalStateException("the fresh-process child reported no result");
+      }
       Map<String, Double> values = new HashMap<>();
       for (String pair : line.substring("RESULT ".length()).split(" ")) {
         String[] kv = pair.split("=");
@@ -462,64 +480,6 @@ final class Workloads {
       failed("W3", run, e);
     } finally {
       dropSchema(schema);
-    }
-  }
-
-  /**
-   * Runs {@code main} in a child JVM on this class path and the suite's database, and returns its
-   * output lines; destroys it after {@code timeoutSeconds}.
-   */
-  List<String> runChild(Class<?> main, List<String> args, long timeoutSeconds)
-      throws IOException, InterruptedException, TimeoutException {
-    List<String> command = new ArrayList<>();
-    command.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(System.getProperty("java.home") + "/bin/java"));
-    command.addAll(
-        List.of(
-            "-Dlogback.configurationFile=bench-logback.xml",
-            "-cp",
-            childClassPath(),
-            main.getName()));
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    Map<String, String> env = builder.environment();
-    env.put("BENCH_DB_URL", db.jdbcUrl);
-    env.put("BENCH_DB_USER", db.user == null ? "" : db.user);
-    env.put("BENCH_DB_PASSWORD", db.password == null ? "" : db.password);
-    Process child = builder.start();
-    try {
-      List<String> lines = new ArrayList<>();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    synchronized (lines) {
-                      lines.add(line);
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // The child is gone.
-                }
-              },
-              "bench-child-reader");
-      reader.start();
-      if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new TimeoutException(
-            main.getSimpleName() + " did not finish in " + timeoutSeconds + " s");
-      }
-      reader.join(5_000);
-      synchronized (lines) {
-        return List.copyOf(lines);
-      }
-    } finally {
-      child.destroyForcibly();
     }
   }
 
