@@ -7,15 +7,12 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.QueueLimits;
 import dev.jobqueue.QueueOptions;
 import dev.jobqueue.bench.Results.Unit;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -1130,79 +1127,35 @@ final class Workloads {
     results.define("memory", completed, Unit.YES_NO, "completes", v -> v >= 0.5);
     results.define("memory", rate, Unit.JOBS_PER_S);
     String schema = newSchema("memory");
-    Process child = null;
+    ChildJvm child = null;
     try (Connection admin = db.connect()) {
       prefill(schema, n);
       analyzeAndCheckpoint(admin, schema);
-      List<String> command = new ArrayList<>();
-      command.add(
-          ProcessHandle.current()
-              .info()
-              .command()
-              .orElse(System.getProperty("java.home") + "/bin/java"));
-      command.addAll(
-          List.of(
-              "-Xmx64m",
-              "-XX:+ExitOnOutOfMemoryError",
-              "-Dlogback.configurationFile=bench-logback.xml",
-              "-cp",
-              childClassPath(),
-              MemoryDrain.class.getName(),
-              schema,
-              Integer.toString(n),
-              "8",
-              Integer.toString(MAX_JOBS_PER_WORKER)));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-      Map<String, String> env = builder.environment();
-      env.put("BENCH_DB_URL", db.jdbcUrl);
-      env.put("BENCH_DB_USER", db.user == null ? "" : db.user);
-      env.put("BENCH_DB_PASSWORD", db.password == null ? "" : db.password);
-      child = builder.start();
-      long pid = child.pid();
-      List<String> lines = new ArrayList<>();
-      Process started = child;
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    synchronized (lines) {
-                      lines.add(line);
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // The child is gone.
-                }
-              },
-              "bench-memory-reader");
-      reader.start();
+      child =
+          ChildJvm.start(
+              "memory",
+              List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError"),
+              MemoryDrain.class,
+              List.of(schema, Integer.toString(n), "8", Integer.toString(MAX_JOBS_PER_WORKER)),
+              db.jdbcUrl,
+              db.user,
+              db.password);
       long peakRss = 0;
       long peakHwm = 0;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-      Path status = Path.of("/proc/" + pid + "/status");
+      Path status = Path.of("/proc/" + child.pid() + "/status");
       while (child.isAlive() && System.nanoTime() < deadline) {
         long[] mem = readStatus(status);
         peakRss = Math.max(peakRss, mem[0]);
         peakHwm = Math.max(peakHwm, mem[1]);
-        child.waitFor(20, TimeUnit.MILLISECONDS);
+        Thread.sleep(20);
       }
-      if (child.isAlive()) {
-        child.destroyForcibly();
+      Integer exitCode = child.awaitExit(5_000);
+      if (exitCode == null) {
         throw new TimeoutException("the memory child did not finish within 15 minutes");
       }
-      reader.join(5_000);
-      int exit = child.exitValue();
-      String result = null;
-      synchronized (lines) {
-        for (String line : lines) {
-          if (line.startsWith("RESULT ")) {
-            result = line;
-          }
-        }
-      }
+      int exit = exitCode;
+      String result = child.lastLine("RESULT ");
       boolean ok = exit == 0 && result != null && result.contains("completed=true");
       if (result != null) {
         long childHwm = field(result, "vmHWMkB");
@@ -1214,11 +1167,8 @@ final class Workloads {
         results.note("memory", run, "child result line", result);
       }
       if (!ok) {
-        synchronized (lines) {
-          int from = Math.max(0, lines.size() - 20);
-          out.println("  memory child exited " + exit + "; last output:");
-          lines.subList(from, lines.size()).forEach(l -> out.println("    " + l));
-        }
+        out.println("  memory child exited " + exit + "; last output:");
+        child.tail(20).forEach(l -> out.println("    " + l));
       }
       record("memory", rss, run, Math.max(peakRss, peakHwm) / 1024.0);
       record("memory", completed, run, ok ? 1 : 0);
@@ -1226,8 +1176,8 @@ final class Workloads {
     } catch (Exception e) {
       failed("memory", run, e);
     } finally {
-      if (child != null && child.isAlive()) {
-        child.destroyForcibly();
+      if (child != null) {
+        child.destroy();
       }
       dropSchema(schema);
     }
