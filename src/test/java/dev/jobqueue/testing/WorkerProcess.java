@@ -2,6 +2,7 @@ package dev.jobqueue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobPolicy;
 import dev.jobqueue.JobQueueConfig;
@@ -331,8 +332,47 @@ public final class WorkerProcess {
     manager.initialize();
     print(out, "CLOCK " + dev.jobqueue.internal.WallClock.currentTimeMillis());
     print(out, "READY " + manager.workerPool().getNodeId());
+    selfEnqueue(manager, System.getenv(SELF_ENQUEUE_VARIABLE), out);
     new CountDownLatch(1).await(Long.parseLong(o.get("lifetimeMillis")), TimeUnit.MILLISECONDS);
     Runtime.getRuntime().halt(3);
+  }
+
+  /**
+   * Makes a ledger node create ledger jobs itself, one at a time with {@code createJob}, so that
+   * jobs are claimed in their own insert while the node has idle workers: {@code
+   * first,count,everyMillis,sleepMillis} (task numbers {@code first} on, each task sleeping {@code
+   * sleepMillis}); none if unset. The node prints {@code ENQUEUED n} once every job is created.
+   */
+  public static final String SELF_ENQUEUE_VARIABLE = "LEDGER_SELF_ENQUEUE";
+
+  private static void selfEnqueue(JobQueueManager manager, String plan, PrintStream out) {
+    if (plan == null || plan.isBlank()) {
+      return;
+    }
+    String[] p = plan.split(",");
+    int first = Integer.parseInt(p[0]);
+    int count = Integer.parseInt(p[1]);
+    long every = Long.parseLong(p[2]);
+    long sleep = Long.parseLong(p[3]);
+    Thread enqueuer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < count; i++) {
+                  manager.createJob(
+                      CreateJobOptions.builder(LEDGER_TYPE, Task.sleep(first + i, sleep))
+                          .maxRetries(3)
+                          .build());
+                  Thread.sleep(every);
+                }
+                print(out, "ENQUEUED " + count);
+              } catch (Exception e) {
+                print(out, "ENQUEUE-FAILED " + e);
+              }
+            },
+            "self-enqueue");
+    enqueuer.setDaemon(true);
+    enqueuer.start();
   }
 
   /** The queues a ledger node serves, as {@code JOB_QUEUE_QUEUES} writes them; default if unset. */
