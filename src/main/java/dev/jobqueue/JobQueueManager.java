@@ -144,6 +144,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
       JobRepository store = new JobRepository(database.dataSource(), config.schema());
       repository = store;
       notifier = new Notifier(store::notifyNewJobs);
+      validator.prepare();
       healthReader =
           new HealthReader(
               store.cluster(),
@@ -236,10 +237,9 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   public Optional<Job> getJob(String id) {
     JobRepository store = requireRunning();
     OptionalLong numeric = JobIds.parse(id);
-    if (numeric.isEmpty()) {
-      return Optional.empty();
-    }
-    return store.findById(numeric.getAsLong()).map(Job::from);
+    return numeric.isEmpty()
+        ? Optional.empty()
+        : store.findById(numeric.getAsLong()).map(Job::from);
   }
 
   /**

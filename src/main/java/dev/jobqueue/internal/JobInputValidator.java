@@ -53,6 +53,25 @@ public final class JobInputValidator {
   }
 
   /**
+   * Builds what the first enqueue of each registered type needs (see {@link Json#prepareEnqueue}).
+   * A type that cannot be prepared is left to its first enqueue, which reports its problem.
+   */
+  public void prepare() {
+    for (String type : registry.getRegisteredTypes()) {
+      registry
+          .find(type)
+          .ifPresent(
+              handler -> {
+                try {
+                  Json.prepareEnqueue(handler.payloadType());
+                } catch (RuntimeException e) {
+                  // Reported, with its field, when a job of the type is created.
+                }
+              });
+    }
+  }
+
+  /**
    * Validates jobs to create and turns them into rows.
    *
    * @param options the jobs

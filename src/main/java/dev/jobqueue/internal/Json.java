@@ -112,6 +112,18 @@ public final class Json {
   }
 
   /**
+   * Builds and caches what an enqueue of a {@code type} payload needs, without writing anything:
+   * its serializer, and the deserializer that converts other objects to it. Built on the first
+   * {@code createJob} instead, they held up a fresh node's first jobs by tens of milliseconds.
+   *
+   * @param type a handler's payload type
+   */
+  public static void prepareEnqueue(Class<?> type) {
+    MAPPER.writerFor(type);
+    MAPPER.readerFor(type);
+  }
+
+  /**
    * Describes a conversion failure by field path and expected type, never by value.
    *
    * @param e the failure

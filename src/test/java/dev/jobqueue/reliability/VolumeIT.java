@@ -388,7 +388,16 @@ class VolumeIT {
           .atMost(wait)
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> db.queryLong(size) < tableBytes);
-      return "autovacuum (" + (db.queryLong(runs) - before) + " run(s) after the prune)";
+      long after = db.queryLong(runs) - before;
+      if (after < 2) {
+        // A B-tree page that a VACUUM empties and deletes goes to the free space map, for reuse,
+        // only once no snapshot can still need it: at the end of that VACUUM when it can tell,
+        // else at the next one. One autovacuum run after the prune can leave some indexes'
+        // freed pages unreusable for a while (seen with one of nine); a second pass settles it.
+        db.execute("vacuum " + rows.table());
+        return "autovacuum (" + after + " run(s) after the prune), then one VACUUM";
+      }
+      return "autovacuum (" + after + " run(s) after the prune)";
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       System.out.println(
           "VolumeIT: autovacuum ran "
