@@ -54,21 +54,9 @@ public final class JobInputValidator {
 
   /**
    * Builds what the first enqueue of each registered type needs (see {@link Json#prepareEnqueue}).
-   * A type that cannot be prepared is left to its first enqueue, which reports its problem.
    */
   public void prepare() {
-    for (String type : registry.getRegisteredTypes()) {
-      registry
-          .find(type)
-          .ifPresent(
-              handler -> {
-                try {
-                  Json.prepareEnqueue(handler.payloadType());
-                } catch (RuntimeException e) {
-                  // Reported, with its field, when a job of the type is created.
-                }
-              });
-    }
+    Json.prepareAll(registry, Json::prepareEnqueue);
   }
 
   /**

@@ -12,10 +12,13 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.jobqueue.JobError;
+import dev.jobqueue.JobHandlerRegistry;
 import dev.jobqueue.JobQueueException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * The library's one Jackson configuration, shared by payloads, results and the error history.
@@ -121,6 +124,30 @@ public final class Json {
   public static void prepareEnqueue(Class<?> type) {
     MAPPER.writerFor(type);
     MAPPER.readerFor(type);
+  }
+
+  /**
+   * Runs {@code step} ({@link #prepareLenient} or {@link #prepareEnqueue}) for the payload type of
+   * every handler in {@code registry}. A type that cannot be prepared is logged at DEBUG and left
+   * to its first use, which reports its problem.
+   *
+   * @param registry the handlers
+   * @param step what to build for each payload type
+   */
+  public static void prepareAll(JobHandlerRegistry registry, Consumer<Class<?>> step) {
+    for (String type : registry.getRegisteredTypes()) {
+      registry
+          .find(type)
+          .ifPresent(
+              handler -> {
+                try {
+                  step.accept(handler.payloadType());
+                } catch (RuntimeException e) {
+                  LoggerFactory.getLogger(Json.class)
+                      .debug("Could not prepare the payload type of {}: {}", type, e.toString());
+                }
+              });
+    }
   }
 
   /**

@@ -347,17 +347,6 @@ final class Producer extends LoopService {
    * a quiet machine and more on a busy one.
    */
   private void prepareHandlers() {
-    for (String type : registry.getRegisteredTypes()) {
-      registry
-          .find(type)
-          .ifPresent(
-              handler -> {
-                try {
-                  Json.prepareLenient(handler.payloadType());
-                } catch (RuntimeException e) {
-                  log.debug("Could not prepare the payload reader of {}: {}", type, e.toString());
-                }
-              });
-    }
+    Json.prepareAll(registry, Json::prepareLenient);
   }
 }
