@@ -78,8 +78,9 @@ public final class Enqueuer {
     List<EnqueueResult> results;
     Optional<InsertClaim> claim = transaction == null ? reserveFor(rows) : Optional.empty();
     if (claim.isPresent()) {
-      boolean claimed = insertClaimed(rows.get(0), claim.get(), results = new ArrayList<>(1));
-      announce(rows, results, !claimed);
+      JobRepository.ClaimedOnInsert inserted = insertClaimed(rows.get(0), claim.get());
+      results = created(List.of(inserted.id()));
+      announce(rows, results, inserted.job().isEmpty()); // A claimed job runs here already.
       return results;
     }
     if (!hasUniqueKey(rows)) {
@@ -116,11 +117,11 @@ public final class Enqueuer {
 
   /**
    * Inserts the job claimed by this node when nothing waits ahead of it, and hands it to the
-   * promised worker after the commit; otherwise it is left pending and announced as usual.
-   *
-   * @return whether the job was claimed
+   * promised worker after the commit; otherwise it is left pending and notified as usual.
    */
-  private boolean insertClaimed(NewJob job, InsertClaim claim, List<EnqueueResult> results) {
+  private JobRepository.ClaimedOnInsert insertClaimed(NewJob job, InsertClaim claim) {
+    // Asked before the outcome is known: a job claimed here sends nothing, and the window it took
+    // only makes a job left pending in the next few milliseconds notify at the window's end.
     boolean notify = notifier.leading();
     JobRepository.ClaimedOnInsert inserted;
     long sent = System.nanoTime();
@@ -131,16 +132,15 @@ public final class Enqueuer {
       claim.cancel();
       throw e;
     }
-    results.add(new EnqueueResult(String.valueOf(inserted.id()), EnqueueResult.Outcome.CREATED));
     if (inserted.job().isPresent()) {
       claim.claimed(inserted.job().get(), sent);
-      return true;
+    } else {
+      claim.cancel();
+      if (!notify) {
+        notifier.trailing();
+      }
     }
-    claim.cancel();
-    if (!notify) {
-      notifier.trailing();
-    }
-    return false;
+    return inserted;
   }
 
   private List<Long> insertPlain(List<NewJob> rows, Connection transaction) {

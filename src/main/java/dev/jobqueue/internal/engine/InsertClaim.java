@@ -39,9 +39,12 @@ public final class InsertClaim {
     return nodeId;
   }
 
-  /** {@return the types this node serves in the queue: due jobs of these come first} */
+  /**
+   * {@return the types this node serves in the queue: due jobs of these come first} The array is
+   * this promise's own, made for it; the caller only binds it.
+   */
   public String[] types() {
-    return types.clone();
+    return types;
   }
 
   /** {@return the lease the insert grants, in milliseconds} */

@@ -24,10 +24,6 @@ public final class ClusterStore {
   /** Counts at or above this come from PostgreSQL's statistics rather than a count. */
   public static final long EXACT_COUNT_LIMIT = 10_000;
 
-  private static final String[] STATUSES = {
-    "pending", "running", "completed", "failed", "cancelled"
-  };
-
   private final DSLContext dsl;
   private final String schema;
   private final String qualifiedJobs;
@@ -170,7 +166,7 @@ public final class ClusterStore {
                   Map<String, Long> counts = new HashMap<>();
                   List<String> exact = new ArrayList<>();
                   boolean estimated = false;
-                  for (String status : STATUSES) {
+                  for (String status : StatusBranches.ALL) {
                     Long estimate = estimates.get(status);
                     if (estimate == null || estimate < EXACT_COUNT_LIMIT) {
                       exact.add(status);
@@ -189,7 +185,7 @@ public final class ClusterStore {
                           .append("(select count(*) from (select 1 from ")
                           .append(qualifiedJobs)
                           .append(" where status = '")
-                          .append(exact.get(i)) // one of STATUSES: constants, not input
+                          .append(exact.get(i)) // one of StatusBranches.ALL: constants, not input
                           .append("' limit ")
                           .append(EXACT_COUNT_LIMIT)
                           .append(") c)");

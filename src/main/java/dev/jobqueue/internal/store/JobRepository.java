@@ -196,19 +196,16 @@ public final class JobRepository {
       NewJob job, String[] types, String node, long leaseMillis, boolean notify) {
     return run(
         "insert jobs",
-        () -> {
-          SingleInserts.Claimed claimed =
-              single.insertClaimed(
-                  dsl,
-                  job,
-                  types,
-                  node,
-                  leaseMillis,
-                  channel,
-                  Notifications.newJobs(job.queue()),
-                  notify);
-          return new ClaimedOnInsert(claimed.id(), Optional.ofNullable(claimed.job()));
-        });
+        () ->
+            single.insertClaimed(
+                dsl,
+                job,
+                types,
+                node,
+                leaseMillis,
+                channel,
+                Notifications.newJobs(job.queue()),
+                notify));
   }
 
   /**

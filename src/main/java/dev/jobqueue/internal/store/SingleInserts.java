@@ -3,10 +3,12 @@ package dev.jobqueue.internal.store;
 import static dev.jobqueue.internal.store.Sql.instant;
 
 import dev.jobqueue.JobPriority;
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import org.jooq.DSLContext;
 
 /**
@@ -122,7 +124,7 @@ final class SingleInserts {
    * @param notify whether to notify when the job is left pending
    * @return the job as claimed, or only its id when it was left pending
    */
-  Claimed insertClaimed(
+  JobRepository.ClaimedOnInsert insertClaimed(
       DSLContext dsl,
       NewJob job,
       String[] types,
@@ -136,7 +138,7 @@ final class SingleInserts {
           try (PreparedStatement statement = connection.prepareStatement(claimedSql)) {
             int i = 1;
             statement.setString(i++, job.queue());
-            java.sql.Array typeArray = connection.createArrayOf("text", types);
+            Array typeArray = connection.createArrayOf("text", types);
             for (int rank = 0; rank < JobPriority.values().length; rank++) {
               statement.setInt(i++, job.priority());
               statement.setString(i++, job.queue());
@@ -152,37 +154,30 @@ final class SingleInserts {
               rows.next();
               long id = rows.getLong(1);
               if (!rows.getBoolean(2)) {
-                return new Claimed(id, null);
+                return new JobRepository.ClaimedOnInsert(id, Optional.empty());
               }
-              return new Claimed(
+              return new JobRepository.ClaimedOnInsert(
                   id,
-                  new ClaimedJob(
-                      id,
-                      job.type(),
-                      job.payloadJson(),
-                      1,
-                      0,
-                      job.maxRetries(),
-                      job.timeoutSeconds(),
-                      job.priority(),
-                      instant(rows.getObject(3, OffsetDateTime.class)),
-                      instant(rows.getObject(4, OffsetDateTime.class)),
-                      false,
-                      0,
-                      null,
-                      null));
+                  Optional.of(
+                      new ClaimedJob(
+                          id,
+                          job.type(),
+                          job.payloadJson(),
+                          1,
+                          0,
+                          job.maxRetries(),
+                          job.timeoutSeconds(),
+                          job.priority(),
+                          instant(rows.getObject(3, OffsetDateTime.class)),
+                          instant(rows.getObject(4, OffsetDateTime.class)),
+                          false,
+                          0,
+                          null,
+                          null)));
             }
           }
         });
   }
-
-  /**
-   * What a claimed insert did.
-   *
-   * @param id the job's id
-   * @param job the job as leased to the node, or null when it was left pending
-   */
-  record Claimed(long id, ClaimedJob job) {}
 
   private static int bindJob(PreparedStatement statement, NewJob job, int first)
       throws SQLException {

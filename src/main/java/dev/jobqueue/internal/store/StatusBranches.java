@@ -1,14 +1,10 @@
 package dev.jobqueue.internal.store;
 
-import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
-import static org.jooq.impl.DSL.name;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.Condition;
-import org.jooq.Field;
-import org.jooq.impl.SQLDataType;
 
 /**
  * How a query over jobs splits by status so that each part reads a partial index: pending jobs
@@ -18,13 +14,11 @@ import org.jooq.impl.SQLDataType;
  * its index.
  */
 final class StatusBranches {
-  /** Every status, one part each. */
+  /** Every status, by its wire name; one part each. */
   static final List<String> ALL = List.of("pending", "running", "completed", "failed", "cancelled");
 
   /** The predicate of the finished-jobs indexes, as SQL. */
   static final String FINISHED_SQL = "status in ('completed', 'failed', 'cancelled')";
-
-  private static final Field<String> STATUS = field(name("status"), SQLDataType.VARCHAR);
 
   private StatusBranches() {}
 
@@ -37,7 +31,7 @@ final class StatusBranches {
   static List<Condition> of(String status) {
     List<Condition> parts = new ArrayList<>();
     for (String s : status == null ? ALL : List.of(status)) {
-      parts.add(STATUS.eq(inline(s)));
+      parts.add(JobRecordColumns.STATUS.eq(inline(s)));
     }
     return parts;
   }
