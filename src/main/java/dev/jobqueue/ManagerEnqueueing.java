@@ -27,7 +27,11 @@ abstract class ManagerEnqueueing extends ManagerQueues {
       List<CreateJobOptions> options, boolean indexed, Connection transaction);
 
   /**
-   * Enqueues one job, committed when this method returns: {@code enqueue(options).id()}.
+   * Enqueues one job, committed when this method returns: {@code enqueue(options).id()}. On a node
+   * whose worker pool has an idle worker for the job's queue and type, a job due now (no unique
+   * key, concurrency key or {@code scheduledAt}) is claimed by that node in the same statement and
+   * starts when this method returns, unless its queue is paused or limited or a due job waits ahead
+   * of it.
    *
    * @param options the job
    * @return the new job's id; for a {@linkplain CreateJobOptions#unique() unique} job whose key is
