@@ -729,6 +729,7 @@ final class Workloads {
                     "jobs_unique_idx",
                     "jobs_occurrence_idx")));
     pickupFloor(run);
+    notifyFloor(run);
   }
 
   /**
@@ -801,6 +802,55 @@ final class Workloads {
     }
   }
 
+  /**
+   * The floor under W3's NOTIFY variant: the INSERT with its notification commits, a listening
+   * connection receives it, and a third connection claims the job and commits (see {@link
+   * NotifyFloor}).
+   */
+  private void notifyFloor(int run) {
+    int n = sizes.w3Jobs();
+    String committed = "NOTIFY floor: INSERT + NOTIFY commit, p50";
+    String delivered = "NOTIFY floor: notification at the listener, p50";
+    String delivered99 = "NOTIFY floor: notification at the listener, p99";
+    String claimed = "NOTIFY floor: + claim commit, p50";
+    String claimed99 = "NOTIFY floor: + claim commit, p99";
+    for (String figure : List.of(committed, delivered, delivered99, claimed, claimed99)) {
+      results.define("ceiling", figure, Unit.MS);
+    }
+    String schema = newSchema("ceil_nfloor");
+    createTable(schema);
+    try (Connection producer = db.connect();
+        Connection listener = db.connect();
+        Connection worker = db.connect()) {
+      NotifyFloor.Times times =
+          NotifyFloor.measure(
+              producer,
+              listener,
+              worker,
+              schema,
+              claimSql(schema),
+              TYPE,
+              CEILING_PAYLOAD,
+              n,
+              TimeUnit.MILLISECONDS.toNanos(20));
+      double[] c = times.committed().clone();
+      double[] d = times.delivered().clone();
+      double[] k = times.claimed().clone();
+      Arrays.sort(c);
+      Arrays.sort(d);
+      Arrays.sort(k);
+      record("ceiling", committed, run, percentile(c, 0.50));
+      record("ceiling", delivered, run, percentile(d, 0.50));
+      record("ceiling", delivered99, run, percentile(d, 0.99));
+      record("ceiling", claimed, run, percentile(k, 0.50));
+      record("ceiling", claimed99, run, percentile(k, 0.99));
+    } catch (Exception e) {
+      failed("ceiling / NOTIFY floor", run, e);
+    } finally {
+      dropSchema(schema);
+    }
+  }
+
   // ---- anatomy: what the table's indexes cost -------------------------------------------------
 
   /**
@@ -862,7 +912,7 @@ final class Workloads {
     }
   }
 
-  private static String claimSql(String schema) {
+  static String claimSql(String schema) {
     return "with c as materialized (select id from "
         + schema
         // One queue, as the library claims: the claim index leads with the queue.
@@ -1436,7 +1486,7 @@ final class Workloads {
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
-  private static void parkUntil(long deadline) {
+  static void parkUntil(long deadline) {
     long wait;
     while ((wait = deadline - System.nanoTime()) > 0) {
       LockSupport.parkNanos(wait);
