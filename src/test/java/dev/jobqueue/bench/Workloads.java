@@ -370,11 +370,13 @@ final class Workloads {
   private void w3(int run) {
     int n = sizes.w3Jobs();
     String[] variants = {"same manager", "separate enqueue-only manager"};
-    for (String v : variants) {
-      results.define("W3", v + ", p50", Unit.MS, "≤ 1.5", x -> x <= 1.5);
-      results.define("W3", v + ", p99", Unit.MS, "≤ 4", x -> x <= 4.0);
-      results.define("W3", v + ", max", Unit.MS);
-    }
+    // The targets: p50 ≤ 1.5 ms and p99 ≤ 4 ms with a local wake-up, p50 ≤ 3 ms across processes.
+    results.define("W3", variants[0] + ", p50", Unit.MS, "≤ 1.5", x -> x <= 1.5);
+    results.define("W3", variants[0] + ", p99", Unit.MS, "≤ 4", x -> x <= 4.0);
+    results.define("W3", variants[0] + ", max", Unit.MS);
+    results.define("W3", variants[1] + ", p50", Unit.MS, "≤ 3", x -> x <= 3.0);
+    results.define("W3", variants[1] + ", p99", Unit.MS);
+    results.define("W3", variants[1] + ", max", Unit.MS);
     String schema = newSchema("w3");
     long[] enqueued = new long[2 * n];
     long[] started = new long[2 * n];
