@@ -791,12 +791,8 @@ final class Workloads {
         inserted[i] = (t1 - t0) / 1_000_000.0;
         claimed[i] = (t2 - t0) / 1_000_000.0;
       }
-      Arrays.sort(inserted);
-      Arrays.sort(claimed);
-      record("ceiling", insertOnly, run, percentile(inserted, 0.50));
-      record("ceiling", insertOnly99, run, percentile(inserted, 0.99));
-      record("ceiling", both, run, percentile(claimed, 0.50));
-      record("ceiling", both99, run, percentile(claimed, 0.99));
+      recordQuantiles("ceiling", run, inserted, insertOnly, insertOnly99);
+      recordQuantiles("ceiling", run, claimed, both, both99);
     } catch (Exception e) {
       failed("ceiling / pickup floor", run, e);
     } finally {
@@ -835,21 +831,23 @@ final class Workloads {
               CEILING_PAYLOAD,
               n,
               TimeUnit.MILLISECONDS.toNanos(20));
-      double[] c = times.committed().clone();
-      double[] d = times.delivered().clone();
-      double[] k = times.claimed().clone();
-      Arrays.sort(c);
-      Arrays.sort(d);
-      Arrays.sort(k);
-      record("ceiling", committed, run, percentile(c, 0.50));
-      record("ceiling", delivered, run, percentile(d, 0.50));
-      record("ceiling", delivered99, run, percentile(d, 0.99));
-      record("ceiling", claimed, run, percentile(k, 0.50));
-      record("ceiling", claimed99, run, percentile(k, 0.99));
+      recordQuantiles("ceiling", run, times.committed(), committed, null);
+      recordQuantiles("ceiling", run, times.delivered(), delivered, delivered99);
+      recordQuantiles("ceiling", run, times.claimed(), claimed, claimed99);
     } catch (Exception e) {
       failed("ceiling / NOTIFY floor", run, e);
     } finally {
       dropSchema(schema);
+    }
+  }
+
+  /** Records the p50 of {@code ms}, and its p99 unless {@code p99} is null; sorts a copy. */
+  private void recordQuantiles(String workload, int run, double[] ms, String p50, String p99) {
+    double[] sorted = ms.clone();
+    Arrays.sort(sorted);
+    record(workload, p50, run, percentile(sorted, 0.50));
+    if (p99 != null) {
+      record(workload, p99, run, percentile(sorted, 0.99));
     }
   }
 
