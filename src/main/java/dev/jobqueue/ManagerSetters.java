@@ -46,6 +46,11 @@ abstract class ManagerSetters {
    * Uses the application's own {@code DataSource}. The manager never closes it. It must allow at
    * least two connections at once.
    *
+   * <p>Pass the pool itself, not a transaction-aware proxy of it. The manager never switches,
+   * commits or rolls back a connection with a transaction open on it: an operation that is handed
+   * one fails and leaves the transaction as it was. To create a job inside a transaction, pass its
+   * connection to {@link JobQueueManager#createJob(java.sql.Connection, CreateJobOptions)}.
+   *
    * @param dataSource the data source
    * @return this builder
    */
