@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobqueue.internal.ForwardingDataSource;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -16,7 +16,6 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,17 +165,16 @@ class TransactionAwareDataSourceIT {
    * close()} that leaves it open, and a pool connection otherwise, like Spring's {@code
    * TransactionAwareDataSourceProxy}.
    */
-  static final class ThreadBound implements DataSource {
-    private final DataSource target;
+  static final class ThreadBound extends ForwardingDataSource {
     private final ThreadLocal<Connection> bound = new ThreadLocal<>();
 
     ThreadBound(DataSource target) {
-      this.target = target;
+      super(target);
     }
 
     /** Begins a transaction bound to this thread; returns its connection. */
     Connection begin() throws SQLException {
-      Connection connection = target.getConnection();
+      Connection connection = delegate.getConnection();
       connection.setAutoCommit(false);
       bound.set(connection);
       return getConnection();
@@ -215,7 +213,7 @@ class TransactionAwareDataSourceIT {
     public Connection getConnection() throws SQLException {
       Connection connection = bound.get();
       if (connection == null) {
-        return target.getConnection();
+        return delegate.getConnection();
       }
       return (Connection)
           Proxy.newProxyInstance(
@@ -236,41 +234,6 @@ class TransactionAwareDataSourceIT {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
       throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return target.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      target.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      target.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return target.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return target.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      return target.unwrap(type);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) throws SQLException {
-      return target.isWrapperFor(type);
     }
   }
 }

@@ -1,12 +1,9 @@
 package dev.jobqueue.internal;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -29,8 +26,7 @@ import org.postgresql.core.TransactionState;
  * auto-commit, which commits nothing, and switched back just before it is closed, so that a
  * transaction that had not run a statement yet finds its connection as it left it.
  */
-public final class AutoCommitDataSource implements DataSource {
-  private final DataSource delegate;
+public final class AutoCommitDataSource extends ForwardingDataSource {
 
   /**
    * Wraps a data source.
@@ -38,7 +34,7 @@ public final class AutoCommitDataSource implements DataSource {
    * @param delegate the application's data source
    */
   public AutoCommitDataSource(DataSource delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   @Override
@@ -103,40 +99,5 @@ public final class AutoCommitDataSource implements DataSource {
                 throw e.getCause();
               }
             });
-  }
-
-  @Override
-  public PrintWriter getLogWriter() throws SQLException {
-    return delegate.getLogWriter();
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) throws SQLException {
-    delegate.setLogWriter(out);
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    delegate.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() throws SQLException {
-    return delegate.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    return delegate.getParentLogger();
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> type) throws SQLException {
-    return type.isInstance(delegate) ? type.cast(delegate) : delegate.unwrap(type);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> type) throws SQLException {
-    return type.isInstance(delegate) || delegate.isWrapperFor(type);
   }
 }

@@ -1,11 +1,9 @@
 package dev.jobqueue.testing;
 
-import java.io.PrintWriter;
+import dev.jobqueue.internal.ForwardingDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -14,7 +12,7 @@ import javax.sql.DataSource;
  * is stuck, as in a JVM stopped by SIGSTOP or a network that drops packets) while the others keep
  * working. Connections already handed out are not touched. Thread-safe.
  */
-public final class OutageDataSource implements DataSource {
+public final class OutageDataSource extends ForwardingDataSource {
 
   /** What {@link #getConnection()} does. */
   public enum Mode {
@@ -26,7 +24,6 @@ public final class OutageDataSource implements DataSource {
     HUNG
   }
 
-  private final DataSource delegate;
   private final Object lock = new Object();
   private final AtomicLong refused = new AtomicLong();
   private Mode mode = Mode.UP;
@@ -38,7 +35,7 @@ public final class OutageDataSource implements DataSource {
    * @param delegate where working connections come from
    */
   public OutageDataSource(DataSource delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /**
@@ -118,40 +115,5 @@ public final class OutageDataSource implements DataSource {
       }
       throw new SQLException("simulated pause: the connection attempt never got through", "08006");
     }
-  }
-
-  @Override
-  public PrintWriter getLogWriter() throws SQLException {
-    return delegate.getLogWriter();
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) throws SQLException {
-    delegate.setLogWriter(out);
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    delegate.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() throws SQLException {
-    return delegate.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    return delegate.getParentLogger();
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> type) throws SQLException {
-    return type.isInstance(delegate) ? type.cast(delegate) : delegate.unwrap(type);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> type) throws SQLException {
-    return type.isInstance(delegate) || delegate.isWrapperFor(type);
   }
 }
