@@ -8,8 +8,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.internal.ForwardingDataSource;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.JobRows;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -215,20 +213,7 @@ class TransactionAwareDataSourceIT {
       if (connection == null) {
         return delegate.getConnection();
       }
-      return (Connection)
-          Proxy.newProxyInstance(
-              Connection.class.getClassLoader(),
-              new Class<?>[] {Connection.class},
-              (self, method, args) -> {
-                if (method.getName().equals("close")) {
-                  return null; // The transaction's owner closes it.
-                }
-                try {
-                  return method.invoke(connection, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      return closingWith(connection, () -> {}); // The transaction's owner closes it.
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.jobqueue.internal;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -78,26 +76,17 @@ public final class AutoCommitDataSource extends ForwardingDataSource {
 
   /** The connection, switched back to manual commit just before it is closed. */
   private static Connection restoringOnClose(Connection connection) {
-    return (Connection)
-        Proxy.newProxyInstance(
-            AutoCommitDataSource.class.getClassLoader(),
-            new Class<?>[] {Connection.class},
-            (self, method, args) -> {
-              if (method.getName().equals("close")
-                  && method.getParameterCount() == 0
-                  && !connection.isClosed()) {
-                try {
-                  connection.setAutoCommit(false);
-                } finally {
-                  connection.close();
-                }
-                return null;
-              }
-              try {
-                return method.invoke(connection, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return closingWith(
+        connection,
+        () -> {
+          if (connection.isClosed()) {
+            return;
+          }
+          try {
+            connection.setAutoCommit(false);
+          } finally {
+            connection.close();
+          }
+        });
   }
 }

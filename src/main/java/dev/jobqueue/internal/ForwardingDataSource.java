@@ -1,6 +1,9 @@
 package dev.jobqueue.internal;
 
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
@@ -21,6 +24,43 @@ public abstract class ForwardingDataSource implements DataSource {
    */
   protected ForwardingDataSource(DataSource delegate) {
     this.delegate = delegate;
+  }
+
+  /** What a connection handed out does instead of its own {@code close()}. */
+  @FunctionalInterface
+  protected interface Close {
+    /**
+     * Runs in place of {@code close()}.
+     *
+     * @throws SQLException as {@code close()} would
+     */
+    void run() throws SQLException;
+  }
+
+  /**
+   * The connection, with {@code close} in place of its own {@code close()}; every other call goes
+   * to the connection.
+   *
+   * @param connection the connection
+   * @param close what closing the returned handle does
+   * @return the handle
+   */
+  protected static Connection closingWith(Connection connection, Close close) {
+    return (Connection)
+        Proxy.newProxyInstance(
+            ForwardingDataSource.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (self, method, args) -> {
+              if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                close.run();
+                return null;
+              }
+              try {
+                return method.invoke(connection, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.jobqueue.bench;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.Semaphore;
@@ -38,9 +37,6 @@ final class NotifyFloor {
       Connection listener,
       Connection worker,
       String schema,
-      String claimSql,
-      String type,
-      String payload,
       int n,
       long gapNanos)
       throws Exception {
@@ -58,8 +54,8 @@ final class NotifyFloor {
     Thread consumer =
         new Thread(
             () -> {
-              try (PreparedStatement claim = worker.prepareStatement(claimSql)) {
-                Array types = worker.createArrayOf("text", new String[] {type});
+              try (PreparedStatement claim = worker.prepareStatement(Workloads.claimSql(schema))) {
+                Array types = worker.createArrayOf("text", new String[] {Workloads.TYPE});
                 for (int i = 0; i < n; i++) {
                   ready.release();
                   PGNotification[] got = null;
@@ -67,20 +63,8 @@ final class NotifyFloor {
                     got = pg.getNotifications(10_000);
                   }
                   delivered[i] = System.nanoTime();
-                  claim.setArray(1, types);
-                  claim.setInt(2, 1);
-                  claim.setString(3, "floor");
-                  claim.setLong(4, 30_000);
-                  int rows = 0;
-                  try (ResultSet r = claim.executeQuery()) {
-                    while (r.next()) {
-                      rows++;
-                    }
-                  }
+                  Workloads.claimFloorJob(claim, types);
                   claimed[i] = System.nanoTime();
-                  if (rows != 1) {
-                    throw new IllegalStateException("the claim took " + rows + " jobs, expected 1");
-                  }
                   done.release();
                 }
               } catch (Exception e) {
@@ -93,23 +77,14 @@ final class NotifyFloor {
     consumer.start();
     try (PreparedStatement insert =
         producer.prepareStatement(
-            "insert into "
-                + schema
-                + ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at,"
-                + " run_at) values (?, 2, ?::jsonb, 3, 300, now(), now())"
-                + " returning id, (select count(*) from pg_notify('"
-                + CHANNEL
-                + "', 'x'))")) {
+            Workloads.floorInsertSql(
+                schema, ", (select count(*) from pg_notify('" + CHANNEL + "', 'x'))"))) {
       long base = System.nanoTime() + gapNanos;
       for (int i = 0; i < n; i++) {
         ready.acquire();
         Workloads.parkUntil(base + i * gapNanos);
         sent[i] = System.nanoTime();
-        insert.setString(1, type);
-        insert.setString(2, payload);
-        try (ResultSet r = insert.executeQuery()) {
-          r.next();
-        }
+        Workloads.insertFloorJob(insert);
         committed[i] = System.nanoTime();
         if (!done.tryAcquire(10, TimeUnit.SECONDS)) {
           throw new IllegalStateException("job " + i + " was not claimed within 10 s");

@@ -754,12 +754,7 @@ final class Workloads {
     createTable(schema);
     try (Connection producer = db.connect();
         Connection worker = db.connect();
-        PreparedStatement insert =
-            producer.prepareStatement(
-                "insert into "
-                    + schema
-                    + ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at,"
-                    + " run_at) values (?, 2, ?::jsonb, 3, 300, now(), now()) returning id");
+        PreparedStatement insert = producer.prepareStatement(floorInsertSql(schema, ""));
         PreparedStatement claim = worker.prepareStatement(claimSql(schema))) {
       Array types = worker.createArrayOf("text", new String[] {TYPE});
       double[] inserted = new double[n];
@@ -768,26 +763,10 @@ final class Workloads {
       for (int i = 0; i < n; i++) {
         parkUntil(base + i * TimeUnit.MILLISECONDS.toNanos(20));
         long t0 = System.nanoTime();
-        insert.setString(1, TYPE);
-        insert.setString(2, CEILING_PAYLOAD);
-        try (ResultSet r = insert.executeQuery()) {
-          r.next();
-        }
+        insertFloorJob(insert);
         long t1 = System.nanoTime();
-        claim.setArray(1, types);
-        claim.setInt(2, 1);
-        claim.setString(3, "floor");
-        claim.setLong(4, 30_000);
-        int got = 0;
-        try (ResultSet r = claim.executeQuery()) {
-          while (r.next()) {
-            got++;
-          }
-        }
+        claimFloorJob(claim, types);
         long t2 = System.nanoTime();
-        if (got != 1) {
-          throw new IllegalStateException("the floor's claim took " + got + " jobs, expected 1");
-        }
         inserted[i] = (t1 - t0) / 1_000_000.0;
         claimed[i] = (t2 - t0) / 1_000_000.0;
       }
@@ -822,15 +801,7 @@ final class Workloads {
         Connection worker = db.connect()) {
       NotifyFloor.Times times =
           NotifyFloor.measure(
-              producer,
-              listener,
-              worker,
-              schema,
-              claimSql(schema),
-              TYPE,
-              CEILING_PAYLOAD,
-              n,
-              TimeUnit.MILLISECONDS.toNanos(20));
+              producer, listener, worker, schema, n, TimeUnit.MILLISECONDS.toNanos(20));
       recordQuantiles("ceiling", run, times.committed(), committed, null);
       recordQuantiles("ceiling", run, times.delivered(), delivered, delivered99);
       recordQuantiles("ceiling", run, times.claimed(), claimed, claimed99);
@@ -909,6 +880,45 @@ final class Workloads {
       results.define("anatomy", drain, Unit.JOBS_PER_S);
       measure("anatomy", insert, run, () -> unnestInsert(n, 1_000, v.getValue()));
       measure("anatomy", drain, run, () -> ceilingDrain(n, DrainShape.without(v.getValue())));
+    }
+  }
+
+  /**
+   * The pickup floors' plain INSERT of one job, autocommitted.
+   *
+   * @param returning what the statement returns after the id, with its leading comma, or empty
+   */
+  static String floorInsertSql(String schema, String returning) {
+    return "insert into "
+        + schema
+        + ".jobs (type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at)"
+        + " values (?, 2, ?::jsonb, 3, 300, now(), now()) returning id"
+        + returning;
+  }
+
+  /** Runs {@link #floorInsertSql} for one no-op job. */
+  static void insertFloorJob(PreparedStatement insert) throws SQLException {
+    insert.setString(1, TYPE);
+    insert.setString(2, CEILING_PAYLOAD);
+    try (ResultSet r = insert.executeQuery()) {
+      r.next();
+    }
+  }
+
+  /** Runs {@link #claimSql} for one job, autocommitted; fails unless it took exactly one. */
+  static void claimFloorJob(PreparedStatement claim, Array types) throws SQLException {
+    claim.setArray(1, types);
+    claim.setInt(2, 1);
+    claim.setString(3, "floor");
+    claim.setLong(4, 30_000);
+    int got = 0;
+    try (ResultSet r = claim.executeQuery()) {
+      while (r.next()) {
+        got++;
+      }
+    }
+    if (got != 1) {
+      throw new IllegalStateException("the floor's claim took " + got + " jobs, expected 1");
     }
   }
 
