@@ -69,7 +69,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   private final JobInputValidator validator;
   private final Database database;
   private final Object lifecycle = new Object();
-  private final List<JobEventListener> listeners;
+  private final Enqueuer.Hooks hooks;
   private final List<Schedule> declaredSchedules;
   private final UndeclaredSchedules undeclaredSchedules;
 
@@ -84,7 +84,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   private JobQueueManager(Builder builder) {
     this.config = builder.config;
     this.registry = builder.registry;
-    this.listeners = List.copyOf(builder.listeners);
+    this.hooks = new Enqueuer.Hooks(List.copyOf(builder.listeners), builder.transactionBridge);
     this.validator = new JobInputValidator(config, registry);
     this.declaredSchedules =
         builder.declaresSchedules ? List.copyOf(builder.schedules.values()) : null;
@@ -163,12 +163,11 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
               registry,
               store,
               false,
-              listeners,
+              hooks.listeners(),
               !server.transactionPooling());
       WorkerPool pool = workerPool;
       enqueuer =
-          new Enqueuer(
-              validator, store, notifier, pool::wakeUp, pool::reserveInsertClaim, listeners);
+          new Enqueuer(validator, store, notifier, pool::wakeUp, pool::reserveInsertClaim, hooks);
       List<Service> order = new ArrayList<>(List.of(notifier, healthReader));
       if (config.runWorkers()) {
         order.add(workerPool.asService());

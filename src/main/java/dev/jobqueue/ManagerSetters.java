@@ -19,6 +19,7 @@ abstract class ManagerSetters {
   JobHandlerRegistry registry = new JobHandlerRegistry();
   DataSource dataSource;
   DataSource migrationDataSource;
+  TransactionBridge transactionBridge;
   final List<JobEventListener> listeners = new ArrayList<>();
   final Map<String, Schedule> schedules = new LinkedHashMap<>();
   boolean declaresSchedules;
@@ -39,6 +40,19 @@ abstract class ManagerSetters {
    */
   public JobQueueManager.Builder config(JobQueueConfig config) {
     this.config = Objects.requireNonNull(config, "config must not be null");
+    return self();
+  }
+
+  /**
+   * Lets the enqueue methods without a {@code Connection} join the calling thread's transaction, as
+   * a framework's transaction manager keeps it; see {@link TransactionBridge}.
+   *
+   * @param transactionBridge the bridge; default none: those methods always commit on their own
+   * @return this builder
+   */
+  public JobQueueManager.Builder transactionBridge(TransactionBridge transactionBridge) {
+    this.transactionBridge =
+        Objects.requireNonNull(transactionBridge, "transactionBridge must not be null");
     return self();
   }
 

@@ -3,6 +3,7 @@ package dev.jobqueue.internal;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.EnqueueResult;
 import dev.jobqueue.JobEventListener;
+import dev.jobqueue.TransactionBridge;
 import dev.jobqueue.internal.engine.InsertClaim;
 import dev.jobqueue.internal.notify.Notifications;
 import dev.jobqueue.internal.notify.Notifier;
@@ -34,6 +35,17 @@ public final class Enqueuer {
   private final Consumer<String> wakeLocalPool;
   private final BiFunction<String, String, Optional<InsertClaim>> reserve;
   private final List<JobEventListener> listeners;
+  private final TransactionBridge bridge;
+
+  /**
+   * Who else takes part in an enqueue.
+   *
+   * @param listeners told how many jobs of each type were created (duplicates and replaced jobs are
+   *     not)
+   * @param bridge finds the calling thread's transaction for the enqueues given no connection, or
+   *     null
+   */
+  public record Hooks(List<JobEventListener> listeners, TransactionBridge bridge) {}
 
   /**
    * An enqueuer.
@@ -45,8 +57,7 @@ public final class Enqueuer {
    *     {@code ""}
    * @param reserve for a queue and a type, an idle worker of this node promised to one job inserted
    *     already claimed, if there is one
-   * @param listeners told how many jobs of each type were created (duplicates and replaced jobs are
-   *     not)
+   * @param hooks the event listeners and the transaction bridge
    */
   public Enqueuer(
       JobInputValidator validator,
@@ -54,13 +65,14 @@ public final class Enqueuer {
       Notifier notifier,
       Consumer<String> wakeLocalPool,
       BiFunction<String, String, Optional<InsertClaim>> reserve,
-      List<JobEventListener> listeners) {
+      Hooks hooks) {
     this.validator = validator;
     this.repository = repository;
     this.notifier = notifier;
     this.wakeLocalPool = wakeLocalPool;
     this.reserve = reserve;
-    this.listeners = List.copyOf(listeners);
+    this.listeners = List.copyOf(hooks.listeners());
+    this.bridge = hooks.bridge();
   }
 
   /**
@@ -75,6 +87,16 @@ public final class Enqueuer {
   public List<EnqueueResult> enqueue(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     List<NewJob> rows = validator.toNewJobs(options, indexed);
+    if (transaction == null && bridge != null) {
+      Connection joined = bridge.currentConnection();
+      if (joined != null) {
+        try {
+          return enqueueJoined(rows, joined);
+        } finally {
+          bridge.release(joined);
+        }
+      }
+    }
     List<EnqueueResult> results;
     Optional<InsertClaim> claim = transaction == null ? reserveFor(rows) : Optional.empty();
     if (claim.isPresent()) {
@@ -96,6 +118,20 @@ public final class Enqueuer {
       results = results(repository.insertUnique(transaction, rows)); // Notifies on commit.
     }
     announce(rows, results, true);
+    return results;
+  }
+
+  /**
+   * Inserts into the calling thread's transaction, found by the bridge, as with a connection passed
+   * in (the caller's commit notifies other nodes); this node's pool and the listeners hear of the
+   * jobs only once that transaction commits.
+   */
+  private List<EnqueueResult> enqueueJoined(List<NewJob> rows, Connection joined) {
+    List<EnqueueResult> results =
+        hasUniqueKey(rows)
+            ? results(repository.insertUnique(joined, rows))
+            : created(repository.insert(joined, rows));
+    bridge.afterCommit(() -> announce(rows, results, true));
     return results;
   }
 
