@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.TestDatabase;
 import java.net.URI;
@@ -39,7 +40,8 @@ import org.springframework.test.context.DynamicPropertySource;
       "management.endpoints.web.exposure.include=health,metrics",
       "management.endpoint.health.show-details=always",
       "jobqueue.poll-interval=200ms",
-      "jobqueue.graceful-shutdown-timeout=2s"
+      "jobqueue.graceful-shutdown-timeout=2s",
+      "jobqueue.health-max-queue-lag=1s"
     })
 class SpringBootSampleIT {
 
@@ -109,6 +111,34 @@ class SpringBootSampleIT {
     assertThat(component.path("status").asText()).as(response.body()).isEqualTo("UP");
     assertThat(component.path("details").path("workers").path("total").asInt()).isPositive();
     assertThat(component.path("details").has("cluster")).isTrue();
+  }
+
+  @Test
+  void aDegradedJobQueueIsAStatusOfItsOwnServedWithHttp200() throws Exception {
+    String stuck =
+        jobs.createJob(
+            CreateJobOptions.builder(OrderMailHandler.TYPE, new OrderMail(0, "nobody@example.com"))
+                .queue("unserved")
+                .build());
+    try {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> JSON.readTree(get("/actuator/health").body()).path("status").asText(),
+              "DEGRADED"::equals);
+      HttpResponse<String> response = get("/actuator/health");
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode component = JSON.readTree(response.body()).path("components").path("jobqueue");
+      assertThat(component.path("status").asText()).isEqualTo("DEGRADED");
+      assertThat(component.path("details").path("reasons").toString()).contains("unserved");
+    } finally {
+      jobs.cancelJob(stuck);
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> JSON.readTree(get("/actuator/health").body()).path("status").asText(),
+            "UP"::equals);
   }
 
   @Test
