@@ -106,6 +106,27 @@ class ArchitectureTest {
           .resideInAPackage("io.micrometer..")
           .because("micrometer-core is optional: the library must run without it");
 
+  @ArchTest
+  static final ArchRule onlyTheSpringPackageDependsOnSpring =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.jobqueue.spring..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.springframework..")
+          .because("Spring is optional: the library must run without it");
+
+  /** The optional Spring Boot integration is written against the public API only. */
+  @ArchTest
+  static final ArchRule theSpringIntegrationUsesOnlyPublicApi =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.jobqueue.spring..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(INTERNAL_PACKAGE + "..")
+          .because("an integration that needs internals is a sign the API lacks something");
+
   /**
    * A manager is built from either a DataSource or a JDBC URL, so javax.sql.DataSource is the
    * second allowed JDBC type, beside java.sql.Connection for enqueueing inside the caller's
@@ -210,6 +231,7 @@ class ArchitectureTest {
             "Schedule",
             "ScheduleInfo",
             "SnoozeJobException",
+            "TransactionBridge",
             "TypeStats",
             "UndeclaredSchedules",
             "UniqueOptions",

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -249,6 +250,25 @@ class JobQueueAutoConfigurationIT {
     runner
         .withPropertyValues("management.health.jobqueue.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(JobQueueHealthIndicator.class));
+  }
+
+  @Test
+  void withoutMicrometerOrActuatorOnTheClassPathTheirBeansAreLeftOut() {
+    runner
+        .withClassLoader(
+            new FilteredClassLoader("io.micrometer.", "org.springframework.boot.actuate."))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(JobQueueManager.class);
+              assertThat(context).doesNotHaveBean("jobQueueMetrics");
+              assertThat(context).doesNotHaveBean("jobqueueHealthIndicator");
+            });
+    runner.run(
+        context -> {
+          assertThat(context).hasBean("jobQueueMetrics");
+          assertThat(context).hasBean("jobqueueHealthIndicator");
+        });
   }
 
   private static Optional<Thread> keepAliveThread() {
