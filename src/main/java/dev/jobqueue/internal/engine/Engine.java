@@ -55,6 +55,7 @@ public final class Engine {
   private final LeaseKeeper leases;
   private final LeaderElector leader;
   private final ServiceGroup services;
+  private final Drain drain;
   private final Object lifecycle = new Object();
   private volatile boolean running;
   private boolean used;
@@ -172,6 +173,7 @@ public final class Engine {
     }
     order.add(queues);
     this.services = new ServiceGroup("engine", order);
+    this.drain = new Drain(queues, executor, completer);
   }
 
   /**
@@ -206,6 +208,25 @@ public final class Engine {
           nodeId,
           registry.getRegisteredTypes(),
           config.queues());
+    }
+  }
+
+  /**
+   * Runs the due jobs on the calling thread while the node is stopped; see {@link Drain}. The node
+   * cannot start until it returns.
+   *
+   * @param maxAttempts the most attempts to run
+   * @return the attempts, and whether a job was still due at the limit
+   * @throws IllegalStateException if the node runs: its workers would race the drain
+   */
+  public Drain.Result drain(int maxAttempts) {
+    synchronized (lifecycle) {
+      if (running) {
+        throw new IllegalStateException(
+            "the worker pool runs, so its workers would race the drain; build the manager with"
+                + " runWorkers(false) to drain in tests");
+      }
+      return drain.run(maxAttempts);
     }
   }
 
