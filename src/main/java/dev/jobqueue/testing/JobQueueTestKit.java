@@ -31,8 +31,8 @@ import java.util.function.Predicate;
  * jobs.initialize();
  * JobQueueTestKit kit = JobQueueTestKit.of(jobs);
  *
- * signUp("ada@example.com");                       // application code that enqueues
- * kit.assertEnqueued("welcome-email", Map.of("email", "ada@example.com"));
+ * signUp("u1", "ada@example.com");                 // application code that enqueues
+ * kit.assertEnqueued("welcome-email", new Welcome("u1", "ada@example.com"));
  * kit.drain().assertNoFailures();                  // runs it, here, now
  * }</pre>
  *
@@ -118,8 +118,8 @@ public final class JobQueueTestKit {
    * #enqueueScheduleNow(String)} for schedules.
    *
    * <p>The manager's worker pool must not run: its workers would race the drain for the same jobs.
-   * Build the manager with {@code runWorkers(false)}. A drain on a running pool is refused, and the
-   * pool cannot be started while a drain runs.
+   * Build the manager with {@code runWorkers(false)}. A drain on a running pool is refused, and
+   * starting the pool while a drain runs waits until the drain returns.
    *
    * @param maxAttempts the most attempts to run; a drain that reaches it with a job still due fails
    *     (a handler that always enqueues another job, or a job that snoozes for zero seconds, would

@@ -35,7 +35,8 @@ import javax.sql.DataSource;
  * connection of the {@link Builder#dataSource(DataSource) data source} given, and commits it; there
  * is no job row to complete. With {@link Builder#leaseLost(boolean) leaseLost(true)} it throws
  * {@link LeaseLostException} without running the work, as the engine does for an attempt that lost
- * its job. One context stands for one attempt: use a fresh one for each run.
+ * its job; the engine would then write no outcome for the attempt, while a run reports how the
+ * handler ended. One context stands for one attempt: use a fresh one for each run.
  */
 public final class TestJobContext implements JobContext {
 
