@@ -326,6 +326,35 @@ class JobQueueTestKitIT {
   }
 
   @Test
+  void aHandlerRunByADrainCannotStartTheWorkers() {
+    AtomicReference<JobQueueManager> self = new AtomicReference<>();
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    JobQueueManager jobs =
+        manager(
+            JobHandler.of(
+                "starter",
+                Work.class,
+                (payload, ctx) -> {
+                  try {
+                    self.get().workerPool().start();
+                  } catch (IllegalStateException e) {
+                    refused.set(e);
+                  }
+                  return null;
+                }));
+    self.set(jobs);
+    JobQueueTestKit kit = JobQueueTestKit.of(jobs);
+    jobs.createJob(CreateJobOptions.of("starter", new Work("s")));
+
+    assertThat(kit.drain().succeeded()).isEqualTo(1);
+
+    assertThat(refused.get())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot start the worker pool");
+    assertThat(jobs.workerPool().isRunning()).isFalse();
+  }
+
+  @Test
   void theKitNeedsAnInitializedManager() {
     JobQueueManager notStarted =
         JobQueueManager.builder()
@@ -425,10 +454,14 @@ class JobQueueTestKitIT {
                 + email
                 + " "
                 + emailJson);
-    assertThatThrownBy(
-            () -> kit.assertNotEnqueued("email", Map.of("to", "ada@example.com", "count", 2)))
+    assertThatThrownBy(() -> kit.assertNotEnqueued("email", new Email("ada@example.com", 2)))
         .isInstanceOf(AssertionError.class)
-        .hasMessageContaining("with payload {\"to\":\"ada@example.com\",\"count\":2}");
+        .hasMessage(
+            "expected no pending job of type 'email' with payload"
+                + " {\"to\":\"ada@example.com\",\"count\":2}, but 1 were enqueued: email #"
+                + email
+                + " "
+                + emailJson);
     assertThatThrownBy(() -> kit.assertEnqueued("email", "[1, 2]"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not a JSON object");

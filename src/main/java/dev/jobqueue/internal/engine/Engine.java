@@ -59,6 +59,7 @@ public final class Engine {
   private final Object lifecycle = new Object();
   private volatile boolean running;
   private boolean used;
+  private boolean draining;
 
   /**
    * Builds a node's services; {@link #start()} starts them.
@@ -188,8 +189,8 @@ public final class Engine {
   /**
    * Starts every service. Does nothing if running.
    *
-   * @throws IllegalStateException if the engine was stopped, or virtual threads were asked for on a
-   *     runtime older than Java 21
+   * @throws IllegalStateException if the engine was stopped, a handler run by a {@link #drain}
+   *     calls it, or virtual threads were asked for on a runtime older than Java 21
    */
   public void start() {
     synchronized (lifecycle) {
@@ -198,6 +199,9 @@ public final class Engine {
       }
       if (used) {
         throw new IllegalStateException("this WorkerPool was stopped; create a new one");
+      }
+      if (draining) {
+        throw new IllegalStateException("a handler run by a drain cannot start the worker pool");
       }
       used = true;
       services.start();
@@ -226,7 +230,12 @@ public final class Engine {
             "the worker pool runs, so its workers would race the drain; build the manager with"
                 + " runWorkers(false) to drain in tests");
       }
-      return drain.run(maxAttempts);
+      draining = true; // A handler on this thread holds the lock too: start() must refuse it.
+      try {
+        return drain.run(maxAttempts);
+      } finally {
+        draining = false;
+      }
     }
   }
 

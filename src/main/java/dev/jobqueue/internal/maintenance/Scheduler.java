@@ -109,7 +109,7 @@ public final class Scheduler extends LoopService {
     String name = row.definition().name();
     current[0] = name;
     seen.add(name);
-    look(tx, row, tx.now());
+    look(tx, row, row.nextRunAt());
     return true;
   }
 
