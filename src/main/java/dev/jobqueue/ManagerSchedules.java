@@ -31,6 +31,10 @@ abstract class ManagerSchedules {
   private static final String OPERATOR = "operator";
   private static final String UNDECLARED = "undeclared";
 
+  static {
+    TestKitBackend.install(); // Before any manager exists: see TestKitAccess.
+  }
+
   ManagerSchedules() {}
 
   /**

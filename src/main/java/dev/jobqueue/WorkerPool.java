@@ -250,6 +250,21 @@ public final class WorkerPool {
     return dataSource;
   }
 
+  /** The engine, for the test kit's drain. */
+  Engine engine() {
+    return engine;
+  }
+
+  /** The store this pool's jobs are in. */
+  JobRepository repository() {
+    return repository;
+  }
+
+  /** The handlers this pool runs. */
+  JobHandlerRegistry registry() {
+    return registry;
+  }
+
   /** Whether this node leads the cluster right now. */
   boolean isLeader() {
     return engine.isLeader();

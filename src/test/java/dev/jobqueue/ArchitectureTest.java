@@ -40,6 +40,7 @@ class ArchitectureTest {
 
   private static final String API_PACKAGE = "dev.jobqueue";
   private static final String INTERNAL_PACKAGE = "dev.jobqueue.internal";
+  private static final String TESTING_PACKAGE = "dev.jobqueue.testing";
 
   /** Package prefixes whose types must not appear in public signatures. */
   private static final List<String> FORBIDDEN_IN_API =
@@ -239,6 +240,89 @@ class ArchitectureTest {
             "WorkerPool");
   }
 
+  /**
+   * The test kit is API too: its signatures hide the internals, jOOQ and Jackson like the API
+   * package's; of JDBC it takes a DataSource (for completeInTransaction) and, through JobContext, a
+   * Connection.
+   */
+  @ArchTest
+  static final ArchRule testKitExposesNoInternalJooqJacksonOrJdbcTypes =
+      publicClassesOf(TESTING_PACKAGE)
+          .should(
+              exposeNoTypesFrom(
+                  List.of(
+                      INTERNAL_PACKAGE + ".",
+                      "org.jooq.",
+                      "com.fasterxml.jackson.",
+                      "javax.sql.",
+                      "java.sql."),
+                  Set.of("java.sql.Connection", "javax.sql.DataSource")))
+          .because(
+              "dev.jobqueue.testing is public API: users cannot reach the internals through it");
+
+  /**
+   * The test kit runs in the users' tests, whatever their framework: it needs only the library's
+   * runtime dependencies, and fails with AssertionError.
+   */
+  @ArchTest
+  static final ArchRule testKitNeedsNoTestFramework =
+      noClasses()
+          .that()
+          .resideInAPackage(TESTING_PACKAGE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "org.junit..",
+              "org.assertj..",
+              "org.hamcrest..",
+              "org.opentest4j..",
+              "org.awaitility..",
+              "org.springframework..",
+              "io.zonky..",
+              "org.testcontainers..")
+          .because("the test kit needs nothing beyond the library's runtime dependencies");
+
+  /** The kit is optional: the library itself never uses it. */
+  @ArchTest
+  static final ArchRule nothingInTheLibraryUsesTheTestKit =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(TESTING_PACKAGE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(TESTING_PACKAGE)
+          .because("dev.jobqueue.testing is an optional add-on for users' tests");
+
+  /**
+   * The crossing into a manager's engine is the test kit's alone: the API package installs it, the
+   * kit uses it.
+   */
+  @ArchTest
+  static final ArchRule onlyTheTestKitCrossesIntoTheManager =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(API_PACKAGE, TESTING_PACKAGE, INTERNAL_PACKAGE + ".testkit")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(INTERNAL_PACKAGE + ".testkit")
+          .because("TestKitAccess hands out a manager's engine, for the test kit only");
+
+  /** The test kit's public types; a new one is a decision, made by changing this list. */
+  @ArchTest
+  static void theTestKitPackageHoldsOnlyItsApi(JavaClasses classes) {
+    Set<String> found = new TreeSet<>();
+    for (JavaClass javaClass : classes) {
+      if (javaClass.getPackageName().equals(TESTING_PACKAGE)
+          && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
+          && javaClass.isTopLevelClass()) {
+        found.add(javaClass.getSimpleName());
+      }
+    }
+    assertThat(found)
+        .containsExactlyInAnyOrder(
+            "DrainResult", "HandlerRun", "JobQueueTestKit", "TestJobContext");
+  }
+
   @ArchTest
   static void everyInternalPackageSaysNotApi(JavaClasses classes) throws IOException {
     Set<String> packages = new TreeSet<>();
@@ -264,9 +348,13 @@ class ArchitectureTest {
   }
 
   private static GivenClassesConjunction publicApiClasses() {
+    return publicClassesOf(API_PACKAGE);
+  }
+
+  private static GivenClassesConjunction publicClassesOf(String packageName) {
     return classes()
         .that()
-        .resideInAPackage(API_PACKAGE)
+        .resideInAPackage(packageName)
         .and()
         .arePublic()
         .and(

@@ -156,6 +156,24 @@ final class Completer extends LoopService {
     }
   }
 
+  /**
+   * Writes every queued outcome on the calling thread, in the same batched statements as the loop:
+   * for a {@link Drain}, which runs jobs while the loop is stopped.
+   *
+   * @throws IllegalStateException if the loop runs (it owns the batch then)
+   */
+  void writeQueuedNow() {
+    if (isRunning()) {
+      throw new IllegalStateException("the completer's loop runs: it writes the outcomes");
+    }
+    while (!batch.isEmpty() || !queue.isEmpty()) {
+      if (batch.isEmpty()) {
+        queue.drainTo(batch, MAX_BATCH);
+      }
+      write();
+    }
+  }
+
   /** One iteration: waits up to 200 ms for outcomes, then writes what has queued up. */
   @Override
   protected long runOnce() throws InterruptedException {

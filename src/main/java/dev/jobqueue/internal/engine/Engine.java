@@ -55,9 +55,11 @@ public final class Engine {
   private final LeaseKeeper leases;
   private final LeaderElector leader;
   private final ServiceGroup services;
+  private final Drain drain;
   private final Object lifecycle = new Object();
   private volatile boolean running;
   private boolean used;
+  private boolean draining;
 
   /**
    * Builds a node's services; {@link #start()} starts them.
@@ -172,6 +174,7 @@ public final class Engine {
     }
     order.add(queues);
     this.services = new ServiceGroup("engine", order);
+    this.drain = new Drain(queues, executor, completer);
   }
 
   /**
@@ -186,8 +189,8 @@ public final class Engine {
   /**
    * Starts every service. Does nothing if running.
    *
-   * @throws IllegalStateException if the engine was stopped, or virtual threads were asked for on a
-   *     runtime older than Java 21
+   * @throws IllegalStateException if the engine was stopped, a handler run by a {@link #drain}
+   *     calls it, or virtual threads were asked for on a runtime older than Java 21
    */
   public void start() {
     synchronized (lifecycle) {
@@ -196,6 +199,9 @@ public final class Engine {
       }
       if (used) {
         throw new IllegalStateException("this WorkerPool was stopped; create a new one");
+      }
+      if (draining) {
+        throw new IllegalStateException("a handler run by a drain cannot start the worker pool");
       }
       used = true;
       services.start();
@@ -206,6 +212,30 @@ public final class Engine {
           nodeId,
           registry.getRegisteredTypes(),
           config.queues());
+    }
+  }
+
+  /**
+   * Runs the due jobs on the calling thread while the node is stopped; see {@link Drain}. The node
+   * cannot start until it returns.
+   *
+   * @param maxAttempts the most attempts to run
+   * @return the attempts, and whether a job was still due at the limit
+   * @throws IllegalStateException if the node runs: its workers would race the drain
+   */
+  public Drain.Result drain(int maxAttempts) {
+    synchronized (lifecycle) {
+      if (running) {
+        throw new IllegalStateException(
+            "the worker pool runs, so its workers would race the drain; build the manager with"
+                + " runWorkers(false) to drain in tests");
+      }
+      draining = true; // A handler on this thread holds the lock too: start() must refuse it.
+      try {
+        return drain.run(maxAttempts);
+      } finally {
+        draining = false;
+      }
     }
   }
 

@@ -63,21 +63,26 @@ final class Executor {
     this.maxPayloadBytes = maxPayloadBytes;
   }
 
-  /** Runs {@code execution} on {@code worker}'s thread, unless it was preempted while queued. */
-  void execute(Worker worker, Execution execution) {
+  /**
+   * Runs {@code execution} on {@code worker}'s thread, unless it was preempted while queued.
+   *
+   * @return how the attempt ended, or null when this worker wrote no outcome (preempted, or fenced
+   *     out inside the handler's transaction)
+   */
+  AttemptOutcome execute(Worker worker, Execution execution) {
     if (!execution.start(worker, Thread.currentThread())) {
-      return; // Preempted while queued; whoever preempted it settled it.
+      return null; // Preempted while queued; whoever preempted it settled it.
     }
     worker.begin(execution);
     putMdc(execution);
     try {
-      run(worker, execution);
+      return run(worker, execution);
     } finally {
       clearMdc();
     }
   }
 
-  private void run(Worker worker, Execution execution) {
+  private AttemptOutcome run(Worker worker, Execution execution) {
     Outcome outcome;
     try {
       log.debug("Worker {} processing job {}", worker.id(), execution.id());
@@ -90,22 +95,25 @@ final class Executor {
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
     if (!execution.finish()) {
+      AttemptOutcome written = null;
       if (execution.state() == Execution.DONE) {
         if (execution.committedInTransaction()) {
-          finished(execution, AttemptOutcome.SUCCEEDED, millis);
+          written = AttemptOutcome.SUCCEEDED;
+          finished(execution, written, millis);
         }
         held.settle(execution); // Completed (or fenced out) inside the handler's transaction.
       }
-      return; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
+      return written; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
     }
     if (outcome instanceof Outcome.Succeeded success) {
       log.debug("Worker {} completed job {} in {}ms", worker.id(), execution.id(), millis);
       completer.succeeded(execution, success.resultJson());
       finished(execution, AttemptOutcome.SUCCEEDED, millis);
+      return AttemptOutcome.SUCCEEDED;
     } else if (outcome instanceof Outcome.Failed failure) {
-      recordFailure(execution, failure, millis);
-    } else if (outcome instanceof Outcome.Snoozed snooze) {
-      recordSnooze(execution, snooze, millis);
+      return recordFailure(execution, failure, millis);
+    } else {
+      return recordSnooze(execution, (Outcome.Snoozed) outcome, millis);
     }
   }
 
@@ -191,7 +199,7 @@ final class Executor {
   }
 
   /** Logs a failed attempt once, with its stack trace, and queues its write. */
-  private void recordFailure(Execution execution, Outcome.Failed failure, long millis) {
+  private AttemptOutcome recordFailure(Execution execution, Outcome.Failed failure, long millis) {
     ClaimedJob job = execution.job;
     Retries.Decision decision =
         rulesFor(job).afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
@@ -217,29 +225,21 @@ final class Executor {
         execution,
         new Failure(
             job.id(), job.token(), failure.error(), decision.retry(), decision.delayMillis()));
-    finished(execution, decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+    AttemptOutcome ended = decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED;
+    finished(execution, ended, millis);
+    return ended;
   }
 
   /**
    * Queues a snooze's write; a job that has used up its snoozes fails the attempt instead, as a
    * retryable failure. Either way no other outcome of this attempt is written.
    */
-  private void recordSnooze(Execution execution, Outcome.Snoozed snooze, long millis) {
+  private AttemptOutcome recordSnooze(Execution execution, Outcome.Snoozed snooze, long millis) {
     ClaimedJob job = execution.job;
     Retries rules = rulesFor(job);
     if (!rules.snoozeAllowed(job.snoozeCount())) {
-      recordFailure(
-          execution,
-          new Outcome.Failed(
-              "snooze cap reached: the job has already snoozed "
-                  + job.snoozeCount()
-                  + " times (maxSnoozes = "
-                  + rules.maxSnoozes()
-                  + ")",
-              true,
-              null),
-          millis);
-      return;
+      return recordFailure(
+          execution, snoozeCapReached(job.snoozeCount(), rules.maxSnoozes()), millis);
     }
     log.debug(
         "Job {} snoozed for {} ms (snooze {} of at most {})",
@@ -249,6 +249,19 @@ final class Executor {
         rules.maxSnoozes());
     completer.snoozed(execution, snooze.delayMillis());
     finished(execution, AttemptOutcome.SNOOZED, millis);
+    return AttemptOutcome.SNOOZED;
+  }
+
+  /** What a snooze beyond the cap is instead: a retryable failure. */
+  static Outcome.Failed snoozeCapReached(int snoozeCount, int maxSnoozes) {
+    return new Outcome.Failed(
+        "snooze cap reached: the job has already snoozed "
+            + snoozeCount
+            + " times (maxSnoozes = "
+            + maxSnoozes
+            + ")",
+        true,
+        null);
   }
 
   /** The retry rules of a job: the configuration's, with its handler's policy applied. */

@@ -9,6 +9,7 @@ import dev.jobqueue.internal.lifecycle.LoopService;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.Claims;
 import dev.jobqueue.internal.store.ExecutionStore;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -274,6 +275,84 @@ final class Producer extends LoopService {
         // Due now but not claimable: other nodes hold the rows' locks for a moment.
         .map(millis -> Math.min(poll, Math.max(millis, MIN_WAIT_MILLIS)))
         .orElse(poll);
+  }
+
+  /**
+   * The drain's claim: claims up to {@code limit} due jobs of this queue with the parameters of
+   * {@link #runOnce} (this node, the registered types, the handlers' per-key limits, the lease) and
+   * holds them, for a {@link Drain} that runs them on its own thread. Only while the loop is
+   * stopped, so the loop's own state is neither read nor changed. A queue claimed the wrong way
+   * (open or limited) is claimed again the right way, as the loop does on its next iteration; a
+   * paused queue gives nothing.
+   *
+   * @return the held executions, in claim order, taken out of the local queue (no worker runs them)
+   * @throws IllegalStateException if the loop runs
+   */
+  List<Execution> claimForDrain(int limit) {
+    if (isRunning()) {
+      throw new IllegalStateException("the poller of queue " + queue + " runs: it claims the jobs");
+    }
+    List<String> types = registry.getRegisteredTypes();
+    if (types.isEmpty() || limit <= 0) {
+      return List.of();
+    }
+    String[] typeArray = types.toArray(new String[0]);
+    Integer[] keyLimits = keyLimits(types);
+    boolean byKey = false;
+    for (Integer keyLimit : keyLimits) {
+      byKey |= keyLimit != null;
+    }
+    long sent = System.nanoTime();
+    Claims.Result result =
+        repository.claimAvailable(
+            queue,
+            nodeId,
+            typeArray,
+            keyLimits,
+            byKey,
+            limit,
+            limit,
+            config.leaseDuration().toMillis());
+    if (result.jobs().isEmpty()) {
+      Claims.QueueState state =
+          byKey ? result.state() : repository.nextDue(queue, typeArray).state();
+      if ((state == Claims.QueueState.LIMITED) != byKey && state != Claims.QueueState.PAUSED) {
+        sent = System.nanoTime();
+        result =
+            repository.claimAvailable(
+                queue,
+                nodeId,
+                typeArray,
+                keyLimits,
+                !byKey,
+                limit,
+                limit,
+                config.leaseDuration().toMillis());
+      }
+    }
+    long leaseEnds = leases.endsAfter(leases.sentSince(sent));
+    List<Execution> claimed = new ArrayList<>(result.jobs().size());
+    for (ClaimedJob job : result.jobs()) {
+      Execution execution = new Execution(job, leaseEnds, local);
+      held.add(execution);
+      local.remove(execution);
+      claimed.add(execution);
+    }
+    return claimed;
+  }
+
+  /**
+   * Whether a job of this queue is due now by the database clock, and the queue is not paused: the
+   * statement the loop asks when a claim took nothing.
+   */
+  boolean anyDue() {
+    List<String> types = registry.getRegisteredTypes();
+    if (types.isEmpty()) {
+      return false;
+    }
+    Claims.Due due = repository.nextDue(queue, types.toArray(new String[0]));
+    return due.state() != Claims.QueueState.PAUSED
+        && due.millis().filter(ms -> ms <= 0).isPresent();
   }
 
   /**

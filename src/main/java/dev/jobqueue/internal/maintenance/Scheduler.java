@@ -106,10 +106,63 @@ public final class Scheduler extends LoopService {
       return false;
     }
     ScheduleRow row = due.get();
-    ScheduleDefinition definition = row.definition();
-    String name = definition.name();
+    String name = row.definition().name();
     current[0] = name;
     seen.add(name);
+    look(tx, row, row.nextRunAt());
+    return true;
+  }
+
+  /**
+   * Enqueues one schedule's occurrence now, for the test kit: in one transaction, locks the
+   * schedule, moves its next occurrence to the database's {@code now()}, and looks at it as the
+   * leader does ({@link Look}: the missed-run and overlap policies apply, the job is inserted with
+   * the schedule's name and the occurrence's time, the schedule moves on). Its following occurrence
+   * is the first of its times after now, so one still to come stays as it was. A next occurrence
+   * that is due already is looked at as it is, as the leader would. Runs whether or not this node
+   * leads.
+   *
+   * @param name the schedule's name
+   * @return the ids of the jobs enqueued, oldest occurrence first; empty when the overlap policy
+   *     holds the occurrence back, or the schedule has no occurrence left
+   * @throws IllegalArgumentException if there is no schedule by that name
+   * @throws IllegalStateException if the schedule is paused
+   */
+  public List<Long> enqueueNow(String name) {
+    return store.inTransaction(
+        "enqueue schedule " + name + " now",
+        lease,
+        tx -> {
+          ScheduleRow row =
+              tx.lock(name)
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "there is no schedule named '" + name + "'"));
+          if (row.paused()) {
+            throw new IllegalStateException(
+                "schedule '" + name + "' is paused; resumeSchedule(\"" + name + "\") first");
+          }
+          if (row.nextRunAt() == null) {
+            return List.of();
+          }
+          // Due already (no leader ran): the leader's own look, missed-run policy and all.
+          Instant next = row.nextRunAt().isAfter(tx.now()) ? tx.now() : row.nextRunAt();
+          return look(tx, row, next);
+        });
+  }
+
+  /**
+   * Looks at one locked, due schedule: decides by the database clock what its due occurrences
+   * enqueue ({@link Look}), inserts their jobs and moves the schedule on.
+   *
+   * @param nextRunAt the occurrence to look at first: the stored one, or now for {@link
+   *     #enqueueNow}
+   * @return the ids of the jobs the look enqueued (or found holding their keys)
+   */
+  private List<Long> look(ScheduleStore.Transaction tx, ScheduleRow row, Instant nextRunAt) {
+    ScheduleDefinition definition = row.definition();
+    String name = definition.name();
     boolean previousActive =
         definition.overlap() != OverlapPolicy.ALLOW
             && row.lastJobId() != null
@@ -119,7 +172,7 @@ public final class Scheduler extends LoopService {
             definition.missedRuns(),
             definition.overlap(),
             definition.occurrences(definition.anchor()),
-            row.nextRunAt(),
+            nextRunAt,
             row.waitingAt(),
             previousActive,
             tx.now(),
@@ -128,7 +181,7 @@ public final class Scheduler extends LoopService {
         && look.skips() == 0
         && Objects.equals(look.next(), row.nextRunAt())
         && Objects.equals(look.waiting(), row.waitingAt())) {
-      return true; // Still waiting for the previous job: nothing to write.
+      return List.of(); // Still waiting for the previous job: nothing to write.
     }
     List<NewJob> jobs = new ArrayList<>(look.runs().size());
     for (Run run : look.runs()) {
@@ -140,10 +193,12 @@ public final class Scheduler extends LoopService {
     long skips = look.skips();
     Long lastJob = null;
     Instant lastRun = null;
+    List<Long> ids = new ArrayList<>(results.size());
     for (int i = 0; i < results.size(); i++) {
       Inserted inserted = results.get(i);
       Run run = look.runs().get(i);
       lastJob = inserted.id();
+      ids.add(lastJob);
       lastRun = run.occurrence();
       if (inserted.outcome() == EnqueueResult.Outcome.CREATED) {
         runs++;
@@ -170,7 +225,7 @@ public final class Scheduler extends LoopService {
           lastJob,
           look.next());
     }
-    return true;
+    return ids;
   }
 
   private static NewJob withScheduledAt(NewJob job, Run run) {

@@ -63,6 +63,7 @@ public final class JobRepository {
   private final UniqueInserts unique;
   private final SingleInserts single;
   private final JobRetries retries;
+  private final DueTimes dueTimes;
 
   /**
    * Creates a repository over the tables in {@code schema}.
@@ -106,6 +107,16 @@ public final class JobRepository {
     this.cluster = new ClusterStore(dsl, schema);
     this.queues = new QueueStore(dsl, schema, channel);
     this.schedules = new ScheduleStore(dsl, schema, this);
+    this.dueTimes = new DueTimes(dsl, qualified);
+  }
+
+  /**
+   * The test kit's statements that make pending jobs due sooner.
+   *
+   * @return the statements, sharing this repository's connections
+   */
+  public DueTimes dueTimes() {
+    return dueTimes;
   }
 
   /**
