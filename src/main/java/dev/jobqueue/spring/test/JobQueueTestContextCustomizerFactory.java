@@ -1,6 +1,10 @@
 package dev.jobqueue.spring.test;
 
+import dev.jobqueue.JobQueueManager;
+import dev.jobqueue.testing.JobQueueTestKit;
 import java.util.List;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -11,10 +15,15 @@ import org.springframework.test.context.ContextCustomizerFactory;
 import org.springframework.test.context.MergedContextConfiguration;
 
 /**
- * Gives each Spring test context its own schema: Spring's TestContext framework (spring-test, as in
- * {@code @SpringBootTest}) calls this factory for every test context, and the context it builds
- * gets {@code jobqueue.schema=jobqueue_test_<random>}, dropped with everything in it when the
- * context closes. Two cached contexts on one database therefore never take each other's jobs.
+ * Gives each Spring test context its own schema and a test kit: Spring's TestContext framework
+ * (spring-test, as in {@code @SpringBootTest}) calls this factory for every test context, and the
+ * context it builds gets {@code jobqueue.schema=jobqueue_test_<random>}, dropped with everything in
+ * it when the context closes. Two cached contexts on one database therefore never take each other's
+ * jobs.
+ *
+ * <p>The context also gets a lazy {@link JobQueueTestKit} bean for its manager, to inject into the
+ * test ({@code @Autowired JobQueueTestKit kit}); its {@code drain()} needs {@code
+ * jobqueue.run-workers=false}.
  *
  * <p>A test that names a schema itself ({@code @SpringBootTest(properties =
  * "jobqueue.schema=...")}, {@code @TestPropertySource} or {@code @DynamicPropertySource}) keeps it,
@@ -37,12 +46,22 @@ public final class JobQueueTestContextCustomizerFactory implements ContextCustom
    */
   private static final class SchemaPerContext implements ContextCustomizer {
     private static final String SOURCE = "jobqueueTestSchema";
+    private static final String TEST_KIT = "jobQueueTestKit";
     private static final List<String> TEST_SOURCES =
         List.of("Dynamic Test Properties", "Inlined Test Properties");
 
     @Override
     public void customizeContext(
         ConfigurableApplicationContext context, MergedContextConfiguration mergedConfig) {
+      if (context instanceof BeanDefinitionRegistry registry
+          && !registry.containsBeanDefinition(TEST_KIT)) {
+        RootBeanDefinition kit =
+            new RootBeanDefinition(
+                JobQueueTestKit.class,
+                () -> JobQueueTestKit.of(context.getBean(JobQueueManager.class)));
+        kit.setLazyInit(true);
+        registry.registerBeanDefinition(TEST_KIT, kit);
+      }
       ConfigurableEnvironment environment = context.getEnvironment();
       MutablePropertySources sources = environment.getPropertySources();
       for (String name : TEST_SOURCES) {
