@@ -34,6 +34,7 @@ public final class Enqueuer {
   private final Consumer<String> wakeLocalPool;
   private final BiFunction<String, String, Optional<InsertClaim>> reserve;
   private final List<JobEventListener> listeners;
+  private final Tracing tracing;
 
   /**
    * An enqueuer.
@@ -47,6 +48,7 @@ public final class Enqueuer {
    *     already claimed, if there is one
    * @param listeners told how many jobs of each type were created (duplicates and replaced jobs are
    *     not)
+   * @param tracing traces each enqueue, and gives its jobs the trace context they store
    */
   public Enqueuer(
       JobInputValidator validator,
@@ -54,13 +56,15 @@ public final class Enqueuer {
       Notifier notifier,
       Consumer<String> wakeLocalPool,
       BiFunction<String, String, Optional<InsertClaim>> reserve,
-      List<JobEventListener> listeners) {
+      List<JobEventListener> listeners,
+      Tracing tracing) {
     this.validator = validator;
     this.repository = repository;
     this.notifier = notifier;
     this.wakeLocalPool = wakeLocalPool;
     this.reserve = reserve;
     this.listeners = List.copyOf(listeners);
+    this.tracing = tracing;
   }
 
   /**
@@ -75,6 +79,26 @@ public final class Enqueuer {
   public List<EnqueueResult> enqueue(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     List<NewJob> rows = validator.toNewJobs(options, indexed);
+    if (rows.isEmpty()) {
+      return insert(rows, transaction);
+    }
+    Tracing.Enqueue trace = tracing.enqueue(common(rows, true), common(rows, false), rows.size());
+    String context = trace.context();
+    if (context != null) {
+      rows.replaceAll(row -> row.withTraceContext(context));
+    }
+    List<EnqueueResult> results;
+    try {
+      results = insert(rows, transaction);
+    } catch (RuntimeException | Error e) {
+      trace.fail(e);
+      throw e;
+    }
+    trace.end(results);
+    return results;
+  }
+
+  private List<EnqueueResult> insert(List<NewJob> rows, Connection transaction) {
     List<EnqueueResult> results;
     Optional<InsertClaim> claim = transaction == null ? reserveFor(rows) : Optional.empty();
     if (claim.isPresent()) {
@@ -200,6 +224,17 @@ public final class Enqueuer {
             });
       }
     }
+  }
+
+  /** The queue (or type) every job has, or null when they have several. */
+  private static String common(List<NewJob> rows, boolean queue) {
+    String first = queue ? rows.get(0).queue() : rows.get(0).type();
+    for (NewJob row : rows) {
+      if (!first.equals(queue ? row.queue() : row.type())) {
+        return null;
+      }
+    }
+    return first;
   }
 
   private static boolean hasUniqueKey(List<NewJob> rows) {
