@@ -112,6 +112,7 @@ class JobQueueTracingIT {
                     throw new SnoozeJobException(Duration.ofMillis(10));
                   }
                 }
+                case "wait" -> Thread.sleep(10_000);
                 case "sleep" -> {
                   if (n == 1) {
                     Thread.sleep(5_000);
@@ -387,6 +388,20 @@ class JobQueueTracingIT {
     assertThat(first.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(first.getStatus().getDescription()).contains("timed out after 1 s");
     assertThat(awaitConsumer(id, 2).getAttributes().get(OUTCOME)).isEqualTo("completed");
+  }
+
+  @Test
+  void anAttemptCancelledWhileItRunsEndsCancelled() {
+    JobQueueManager node = node();
+    String id = node.createJob(CreateJobOptions.of("work", new Work("wait")));
+    await().atMost(Duration.ofSeconds(15)).until(() -> attempts.containsKey(id));
+
+    assertThat(node.cancelJob(id)).isTrue();
+
+    SpanData span = awaitConsumer(id, 1);
+    assertThat(span.getAttributes().get(OUTCOME)).isEqualTo("cancelled");
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(rows.get(id).status()).isEqualTo("cancelled");
   }
 
   @Test
