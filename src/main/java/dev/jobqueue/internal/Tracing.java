@@ -31,7 +31,8 @@ public abstract class Tracing extends JobTracing {
         }
 
         @Override
-        public Attempt attempt(long id, String type, String queue, int attempt, String context) {
+        public Attempt attempt(
+            long id, String type, String queue, int attempt, int claim, String context) {
           return Attempt.NONE;
         }
 
@@ -63,12 +64,15 @@ public abstract class Tracing extends JobTracing {
    * @param id the job id
    * @param type the job type
    * @param queue the job's queue
-   * @param attempt the attempt number: 1 for the first claim, more after a retry, a snooze, a
-   *     rescue or a release
+   * @param attempt which try this is against the retry budget ({@code JobContext.attempt()}:
+   *     retries used plus one)
+   * @param claim how often the job has been claimed, this claim included (the fencing token): 1 for
+   *     the first run, one more after each retry, snooze, rescue or release
    * @param context the trace context the job stored at enqueue, or null
    * @return the attempt in progress; never null
    */
-  public abstract Attempt attempt(long id, String type, String queue, int attempt, String context);
+  public abstract Attempt attempt(
+      long id, String type, String queue, int attempt, int claim, String context);
 
   /** An enqueue being traced. */
   public interface Enqueue {

@@ -39,6 +39,7 @@ final class OpenTelemetryTracing extends Tracing {
       AttributeKey.longKey("messaging.batch.message_count");
   static final AttributeKey<String> JOB_TYPE = AttributeKey.stringKey("jobqueue.job.type");
   static final AttributeKey<Long> JOB_ATTEMPT = AttributeKey.longKey("jobqueue.job.attempt");
+  static final AttributeKey<Long> JOB_CLAIM = AttributeKey.longKey("jobqueue.job.claim");
   static final AttributeKey<String> JOB_OUTCOME = AttributeKey.stringKey("jobqueue.job.outcome");
   static final AttributeKey<String> ENQUEUE_OUTCOME =
       AttributeKey.stringKey("jobqueue.enqueue.outcome");
@@ -106,7 +107,8 @@ final class OpenTelemetryTracing extends Tracing {
   }
 
   @Override
-  public Attempt attempt(long id, String type, String queue, int attempt, String stored) {
+  public Attempt attempt(
+      long id, String type, String queue, int attempt, int claim, String stored) {
     Tracer tracer = tracer();
     if (tracer == null) {
       return Attempt.NONE;
@@ -122,13 +124,14 @@ final class OpenTelemetryTracing extends Tracing {
             .setAttribute(DESTINATION, queue)
             .setAttribute(MESSAGE_ID, Long.toString(id))
             .setAttribute(JOB_TYPE, type)
-            .setAttribute(JOB_ATTEMPT, (long) attempt);
+            .setAttribute(JOB_ATTEMPT, (long) attempt)
+            .setAttribute(JOB_CLAIM, (long) claim);
     if (stored != null) {
       Context enqueued = StoredContext.decode(stored);
       SpanContext producer = Span.fromContext(enqueued).getSpanContext();
       if (producer.isValid()) {
-        if (attempt <= 1) {
-          builder.setParent(enqueued); // The first attempt continues the enqueue's trace.
+        if (claim <= 1) {
+          builder.setParent(enqueued); // The first run continues the enqueue's trace.
         } else {
           builder.addLink(producer); // Later ones are traces of their own, linked to it.
         }

@@ -66,6 +66,7 @@ class JobQueueTracingIT {
       AttributeKey.longKey("messaging.batch.message_count");
   private static final AttributeKey<String> TYPE = AttributeKey.stringKey("jobqueue.job.type");
   private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("jobqueue.job.attempt");
+  private static final AttributeKey<Long> CLAIM = AttributeKey.longKey("jobqueue.job.claim");
   private static final AttributeKey<String> OUTCOME =
       AttributeKey.stringKey("jobqueue.job.outcome");
 
@@ -193,14 +194,14 @@ class JobQueueTracingIT {
     return s -> s.getKind() == SpanKind.CONSUMER && id.equals(s.getAttributes().get(MESSAGE_ID));
   }
 
-  private static Predicate<SpanData> consumerOf(String id, long attempt) {
-    return consumerOf(id).and(s -> Long.valueOf(attempt).equals(s.getAttributes().get(ATTEMPT)));
+  private static Predicate<SpanData> consumerOf(String id, long claim) {
+    return consumerOf(id).and(s -> Long.valueOf(claim).equals(s.getAttributes().get(CLAIM)));
   }
 
-  /** Waits until the attempt's consumer span has ended (after the outcome is recorded). */
-  private SpanData awaitConsumer(String id, long attempt) {
-    await().atMost(Duration.ofSeconds(15)).until(() -> !spans(consumerOf(id, attempt)).isEmpty());
-    return one(consumerOf(id, attempt));
+  /** Waits until the consumer span of the job's {@code claim}th run has ended. */
+  private SpanData awaitConsumer(String id, long claim) {
+    await().atMost(Duration.ofSeconds(15)).until(() -> !spans(consumerOf(id, claim)).isEmpty());
+    return one(consumerOf(id, claim));
   }
 
   private String storedContext(String id) throws SQLException {
@@ -280,6 +281,7 @@ class JobQueueTracingIT {
     assertThat(consumer.getAttributes().get(DESTINATION)).isEqualTo("default");
     assertThat(consumer.getAttributes().get(TYPE)).isEqualTo("work");
     assertThat(consumer.getAttributes().get(ATTEMPT)).isEqualTo(1L);
+    assertThat(consumer.getAttributes().get(CLAIM)).isEqualTo(1L);
     assertThat(consumer.getAttributes().get(OUTCOME)).isEqualTo("completed");
     assertThat(consumer.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
     assertHandlerSpanNestsUnder(consumer, id);
@@ -335,7 +337,9 @@ class JobQueueTracingIT {
                   .isEqualTo("boom");
             });
 
+    assertThat(first.getAttributes().get(ATTEMPT)).isEqualTo(1L);
     assertLinkedTo(second, producer);
+    assertThat(second.getAttributes().get(ATTEMPT)).isEqualTo(2L);
     assertThat(second.getAttributes().get(OUTCOME)).isEqualTo("completed");
     assertThat(second.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
     assertHandlerSpanNestsUnder(second, id);
@@ -369,7 +373,9 @@ class JobQueueTracingIT {
     assertChildOf(first, producer);
     assertThat(first.getAttributes().get(OUTCOME)).isEqualTo("snoozed");
     assertThat(first.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
-    assertLinkedTo(awaitConsumer(id, 2), producer);
+    SpanData second = awaitConsumer(id, 2);
+    assertLinkedTo(second, producer);
+    assertThat(second.getAttributes().get(ATTEMPT)).as("a snooze spends no retry").isEqualTo(1L);
   }
 
   @Test
@@ -426,6 +432,7 @@ class JobQueueTracingIT {
 
     SpanData rescued = awaitConsumer(id, 2);
     assertLinkedTo(rescued, one(producer()));
+    assertThat(rescued.getAttributes().get(ATTEMPT)).isEqualTo(2L);
     assertThat(rescued.getAttributes().get(OUTCOME)).isEqualTo("completed");
     assertThat(spans(consumerOf(id))).hasSize(1); // The dead node's attempt left no span here.
   }

@@ -77,7 +77,12 @@ final class Executor {
     ClaimedJob job = execution.job;
     Tracing.Attempt trace =
         tracing.attempt(
-            job.id(), job.type(), execution.local.name(), job.token(), job.traceContext());
+            job.id(),
+            job.type(),
+            execution.local.name(),
+            job.retryCount() + 1,
+            job.token(),
+            job.traceContext());
     try {
       Ended ended = run(worker, execution);
       trace.end(ended.result(), ended.error(), ended.cause());
@@ -139,11 +144,18 @@ final class Executor {
     }
   }
 
-  /** How a preempted attempt ended; the preempting thread sets the reason just after the state. */
+  /**
+   * How a preempted attempt ended; the preempting thread sets the reason just after the state. A
+   * commit of the handler's own transaction still in flight on another thread (the handler returned
+   * without waiting for it) has no outcome yet: the trace reports it completed, without waiting.
+   */
   private static Ended preempted(Execution execution) {
+    if (execution.state() != Execution.PREEMPTED) {
+      return Ended.COMPLETED;
+    }
     Execution.Preemption reason;
     while ((reason = execution.preemption()) == null) {
-      Thread.onSpinWait();
+      Thread.onSpinWait(); // Set right after the state changed: a few instructions away.
     }
     return switch (reason) {
       case TIMEOUT -> new Ended(Tracing.Result.TIMED_OUT, timeoutError(execution), null);
