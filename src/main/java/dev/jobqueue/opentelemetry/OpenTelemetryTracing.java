@@ -178,7 +178,8 @@ final class OpenTelemetryTracing extends Tracing {
     @Override
     public void fail(Throwable error) {
       span.recordException(error);
-      span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
+      span.setStatus(
+          StatusCode.ERROR, error.getMessage() != null ? error.getMessage() : error.toString());
       scope.close();
       span.end();
     }
