@@ -72,6 +72,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
   private final Enqueuer.Hooks hooks;
   private final List<Schedule> declaredSchedules;
   private final UndeclaredSchedules undeclaredSchedules;
+  private final dev.jobqueue.internal.Tracing tracing;
 
   private volatile State state = State.NEW;
   private volatile JobRepository repository;
@@ -89,6 +90,7 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
     this.declaredSchedules =
         builder.declaresSchedules ? List.copyOf(builder.schedules.values()) : null;
     this.undeclaredSchedules = builder.undeclaredSchedules;
+    this.tracing = dev.jobqueue.internal.Tracing.resolve(builder.tracing);
     if (declaredSchedules != null) {
       declaredSchedules.forEach(this::checkedJob); // Fail at build, not at initialize.
     }
@@ -164,10 +166,9 @@ public final class JobQueueManager extends ManagerEnqueueing implements AutoClos
               store,
               false,
               hooks.listeners(),
-              !server.transactionPooling());
-      WorkerPool pool = workerPool;
-      enqueuer =
-          new Enqueuer(validator, store, notifier, pool::wakeUp, pool::reserveInsertClaim, hooks);
+              !server.transactionPooling(),
+              tracing);
+      enqueuer = workerPool.enqueuer(validator, store, notifier, hooks);
       List<Service> order = new ArrayList<>(List.of(notifier, healthReader));
       if (config.runWorkers()) {
         order.add(workerPool.asService());

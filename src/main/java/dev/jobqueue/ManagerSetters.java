@@ -27,6 +27,7 @@ abstract class ManagerSetters {
   String jdbcUrl;
   String user;
   String password;
+  JobTracing tracing;
 
   private JobQueueManager.Builder self() {
     return (JobQueueManager.Builder) this;
@@ -197,6 +198,22 @@ abstract class ManagerSetters {
   public JobQueueManager.Builder undeclaredSchedules(UndeclaredSchedules undeclaredSchedules) {
     this.undeclaredSchedules =
         Objects.requireNonNull(undeclaredSchedules, "undeclaredSchedules must not be null");
+    return self();
+  }
+
+  /**
+   * Sets how jobs are traced. By default they are traced with OpenTelemetry's global instance when
+   * the OpenTelemetry API is on the class path, and not at all otherwise.
+   *
+   * @param tracing {@code dev.jobqueue.opentelemetry.JobQueueTracing.create(openTelemetry)} for an
+   *     instance of the application's own, or {@link JobTracing#disabled()}
+   * @return this builder
+   * @throws IllegalArgumentException if {@code tracing} was not made by the library
+   */
+  public JobQueueManager.Builder tracing(JobTracing tracing) {
+    Objects.requireNonNull(tracing, "tracing must not be null");
+    dev.jobqueue.internal.Tracing.resolve(tracing); // Fails here, at build time, not later.
+    this.tracing = tracing;
     return self();
   }
 }

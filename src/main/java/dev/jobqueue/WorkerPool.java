@@ -1,13 +1,17 @@
 package dev.jobqueue;
 
 import dev.jobqueue.internal.AutoCommitDataSource;
+import dev.jobqueue.internal.Enqueuer;
+import dev.jobqueue.internal.JobInputValidator;
 import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.Tracing;
 import dev.jobqueue.internal.engine.Engine;
 import dev.jobqueue.internal.engine.InsertClaim;
 import dev.jobqueue.internal.engine.Worker;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Service;
+import dev.jobqueue.internal.notify.Notifier;
 import dev.jobqueue.internal.store.DatabaseSetup;
 import dev.jobqueue.internal.store.JobRepository;
 import java.util.ArrayList;
@@ -59,6 +63,7 @@ public final class WorkerPool {
   private final JobHandlerRegistry registry;
   private final JobRepository repository;
   private final List<JobEventListener> listeners;
+  private final Tracing tracing;
   private final boolean standalone;
   private final boolean listen;
   private final String nodeId;
@@ -83,7 +88,8 @@ public final class WorkerPool {
         null,
         true,
         List.of(),
-        true);
+        true,
+        Tracing.resolve(null));
   }
 
   WorkerPool(
@@ -93,7 +99,8 @@ public final class WorkerPool {
       JobRepository repository,
       boolean standalone,
       List<JobEventListener> listeners,
-      boolean listen) {
+      boolean listen,
+      Tracing tracing) {
     this.config = Objects.requireNonNull(config, "config must not be null");
     this.registry = Objects.requireNonNull(registry, "registry must not be null");
     this.dataSource = dataSource;
@@ -102,13 +109,15 @@ public final class WorkerPool {
     this.standalone = standalone;
     this.listen = listen;
     this.listeners = List.copyOf(listeners);
+    this.tracing = tracing;
     // Fixed now, so that a node keeps its id, and its statistics, from construction on.
     this.nodeId = config.nodeId().orElseGet(NodeIds::generate);
     this.engine = newEngine(listen);
   }
 
   private Engine newEngine(boolean listening) {
-    return new Engine(nodeId, config, dataSource, repository, registry, listeners, listening);
+    return new Engine(
+        nodeId, config, dataSource, repository, registry, listeners, listening, tracing);
   }
 
   /**
@@ -290,6 +299,13 @@ public final class WorkerPool {
   /** New jobs may be due in {@code queue} (in every queue for {@code ""}): claim now. */
   void wakeUp(String queue) {
     engine.wakeUp(queue);
+  }
+
+  /** The enqueuer of a manager whose pool this is: it wakes this pool and traces as it does. */
+  Enqueuer enqueuer(
+      JobInputValidator validator, JobRepository store, Notifier notifier, Enqueuer.Hooks hooks) {
+    return new Enqueuer(
+        validator, store, notifier, this::wakeUp, this::reserveInsertClaim, hooks, tracing);
   }
 
   /** An idle worker of {@code queue} promised to a job of {@code type} inserted claimed. */

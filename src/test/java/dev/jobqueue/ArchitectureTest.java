@@ -32,8 +32,8 @@ import java.util.TreeSet;
 
 /**
  * Keeps the shape docs/architecture.md describes: jOOQ only in the store, Micrometer only in its
- * optional binder package, no infrastructure types in the public API, and every internal package
- * labelled "Not API".
+ * optional binder package, OpenTelemetry only in its optional tracing package, no infrastructure
+ * types in the public API, and every internal package labelled "Not API".
  */
 @AnalyzeClasses(packages = "dev.jobqueue", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -129,6 +129,21 @@ class ArchitectureTest {
           .because("an integration that needs internals is a sign the API lacks something");
 
   /**
+   * OpenTelemetry is an optional dependency too: the core reaches it only through the tracing hook
+   * ({@code internal.Tracing}), which loads the implementation by name. WithoutOpenTelemetryIT
+   * checks the same at run time.
+   */
+  @ArchTest
+  static final ArchRule onlyTheOpenTelemetryPackageDependsOnOpenTelemetry =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.jobqueue.opentelemetry..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.opentelemetry..")
+          .because("opentelemetry-api is optional: the library must run without it");
+
+  /**
    * A manager is built from either a DataSource or a JDBC URL, so javax.sql.DataSource is the
    * second allowed JDBC type, beside java.sql.Connection for enqueueing inside the caller's
    * transaction (docs/architecture.md records the decision).
@@ -218,6 +233,7 @@ class ArchitectureTest {
             "JobResult",
             "JobStatus",
             "JobStoreException",
+            "JobTracing",
             "JobValidationException",
             "JobWorker",
             "LeaseLostException",

@@ -36,6 +36,7 @@ public final class Enqueuer {
   private final BiFunction<String, String, Optional<InsertClaim>> reserve;
   private final List<JobEventListener> listeners;
   private final TransactionBridge bridge;
+  private final Tracing tracing;
 
   /**
    * Who else takes part in an enqueue.
@@ -58,6 +59,7 @@ public final class Enqueuer {
    * @param reserve for a queue and a type, an idle worker of this node promised to one job inserted
    *     already claimed, if there is one
    * @param hooks the event listeners and the transaction bridge
+   * @param tracing traces each enqueue, and gives its jobs the trace context they store
    */
   public Enqueuer(
       JobInputValidator validator,
@@ -65,7 +67,8 @@ public final class Enqueuer {
       Notifier notifier,
       Consumer<String> wakeLocalPool,
       BiFunction<String, String, Optional<InsertClaim>> reserve,
-      Hooks hooks) {
+      Hooks hooks,
+      Tracing tracing) {
     this.validator = validator;
     this.repository = repository;
     this.notifier = notifier;
@@ -73,6 +76,7 @@ public final class Enqueuer {
     this.reserve = reserve;
     this.listeners = List.copyOf(hooks.listeners());
     this.bridge = hooks.bridge();
+    this.tracing = tracing;
   }
 
   /**
@@ -87,11 +91,31 @@ public final class Enqueuer {
   public List<EnqueueResult> enqueue(
       List<CreateJobOptions> options, boolean indexed, Connection transaction) {
     List<NewJob> rows = validator.toNewJobs(options, indexed);
+    if (rows.isEmpty()) {
+      return insert(rows, transaction);
+    }
+    Tracing.Enqueue trace = tracing.enqueue(common(rows, true), common(rows, false), rows.size());
+    String context = trace.context();
+    if (context != null) {
+      rows.replaceAll(row -> row.withTraceContext(context));
+    }
+    List<EnqueueResult> results;
+    try {
+      results = insert(rows, transaction);
+    } catch (RuntimeException | Error e) {
+      trace.fail(e);
+      throw e;
+    }
+    trace.end(results);
+    return results;
+  }
+
+  private List<EnqueueResult> insert(List<NewJob> rows, Connection transaction) {
     if (transaction == null && bridge != null) {
       Connection joined = bridge.currentConnection();
       if (joined != null) {
         try {
-          return enqueueJoined(rows, joined);
+          return insertJoined(rows, joined);
         } finally {
           bridge.release(joined);
         }
@@ -126,7 +150,7 @@ public final class Enqueuer {
    * in (the caller's commit notifies other nodes); this node's pool and the listeners hear of the
    * jobs only once that transaction commits.
    */
-  private List<EnqueueResult> enqueueJoined(List<NewJob> rows, Connection joined) {
+  private List<EnqueueResult> insertJoined(List<NewJob> rows, Connection joined) {
     List<EnqueueResult> results =
         hasUniqueKey(rows)
             ? results(repository.insertUnique(joined, rows))
@@ -236,6 +260,17 @@ public final class Enqueuer {
             });
       }
     }
+  }
+
+  /** The queue (or type) every job has, or null when they have several. */
+  private static String common(List<NewJob> rows, boolean queue) {
+    String first = queue ? rows.get(0).queue() : rows.get(0).type();
+    for (NewJob row : rows) {
+      if (!first.equals(queue ? row.queue() : row.type())) {
+        return null;
+      }
+    }
+    return first;
   }
 
   private static boolean hasUniqueKey(List<NewJob> rows) {

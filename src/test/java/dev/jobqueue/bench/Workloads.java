@@ -1363,7 +1363,7 @@ final class Workloads {
 
   /** A manager that only enqueues: no worker pool, but the handler type is registered. */
   JobQueueManager enqueueManager(String schema) {
-    return JobQueueManager.builder()
+    return BenchTracing.traced(JobQueueManager.builder())
         .config(baseConfig(schema).runWorkers(false).build())
         .handler(handler(t -> {}))
         .build();
@@ -1382,7 +1382,10 @@ final class Workloads {
             .maxJobsPerWorker(MAX_JOBS_PER_WORKER)
             .pollInterval(Duration.ofSeconds(1));
     tweak.accept(config);
-    return JobQueueManager.builder().config(config.build()).handler(handler(body)).build();
+    return BenchTracing.traced(JobQueueManager.builder())
+        .config(config.build())
+        .handler(handler(body))
+        .build();
   }
 
   static JobHandler<Tick> handler(Body body) {

@@ -6,6 +6,7 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.QueueOptions;
 import dev.jobqueue.internal.NodeIds;
 import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.Tracing;
 import dev.jobqueue.internal.leader.LeaderElector;
 import dev.jobqueue.internal.lifecycle.Deadline;
 import dev.jobqueue.internal.lifecycle.Service;
@@ -71,6 +72,7 @@ public final class Engine {
    * @param listeners told about every finished attempt
    * @param listen whether to LISTEN for notifications (not through a transaction-mode pooler)
    * @param nodeId this node's id
+   * @param tracing traces each attempt
    */
   public Engine(
       String nodeId,
@@ -79,7 +81,8 @@ public final class Engine {
       JobRepository repository,
       JobHandlerRegistry registry,
       List<JobEventListener> listeners,
-      boolean listen) {
+      boolean listen,
+      Tracing tracing) {
     this.config = config;
     this.registry = registry;
     this.nodeId = nodeId;
@@ -96,7 +99,8 @@ public final class Engine {
             listeners,
             held,
             nodeId,
-            config.maxPayloadBytes());
+            config.maxPayloadBytes(),
+            tracing);
     this.leases = new LeaseKeeper(repository.executions(), nodeId, config.leaseDuration(), held);
     Queues[] queuesRef = new Queues[1];
     this.listener =
@@ -424,7 +428,7 @@ public final class Engine {
    */
   public void cancelLocally(long id) {
     Execution execution = held.get(id);
-    if (execution != null && execution.preempt(Execution.Preemption.LOST)) {
+    if (execution != null && execution.preempt(Execution.Preemption.CANCELLED)) {
       held.drop(execution);
       log.info("Job {} was cancelled; its attempt was interrupted", id);
     }

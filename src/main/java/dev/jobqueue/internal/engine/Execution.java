@@ -25,8 +25,10 @@ final class Execution {
   enum Preemption {
     /** Its {@code timeoutSeconds} passed: counts as a failed attempt. */
     TIMEOUT,
-    /** The job was cancelled, or its lease was taken over: nothing is written by this node. */
+    /** Its lease expired or was taken over: nothing is written by this node. */
     LOST,
+    /** The job was cancelled: nothing is written by this node. */
+    CANCELLED,
     /** The pool is shutting down: the job goes back to pending without counting an attempt. */
     RELEASED
   }

@@ -13,6 +13,7 @@ import dev.jobqueue.SnoozeJobException;
 import dev.jobqueue.internal.Json;
 import dev.jobqueue.internal.PayloadCodec;
 import dev.jobqueue.internal.StatsRecorder;
+import dev.jobqueue.internal.Tracing;
 import dev.jobqueue.internal.retry.Retries;
 import dev.jobqueue.internal.store.ClaimedJob;
 import dev.jobqueue.internal.store.Failure;
@@ -43,6 +44,7 @@ final class Executor {
   private final HeldJobs held;
   private final String nodeId;
   private final int maxPayloadBytes;
+  private final Tracing tracing;
 
   Executor(
       JobHandlerRegistry registry,
@@ -52,7 +54,8 @@ final class Executor {
       List<JobEventListener> listeners,
       HeldJobs held,
       String nodeId,
-      int maxPayloadBytes) {
+      int maxPayloadBytes,
+      Tracing tracing) {
     this.registry = registry;
     this.completer = completer;
     this.retries = retries;
@@ -61,6 +64,7 @@ final class Executor {
     this.held = held;
     this.nodeId = nodeId;
     this.maxPayloadBytes = maxPayloadBytes;
+    this.tracing = tracing;
   }
 
   /**
@@ -75,14 +79,48 @@ final class Executor {
     }
     worker.begin(execution);
     putMdc(execution);
+    ClaimedJob job = execution.job;
+    Tracing.Attempt trace =
+        tracing.attempt(
+            job.id(),
+            job.type(),
+            execution.local.name(),
+            job.retryCount() + 1,
+            job.token(),
+            job.traceContext());
     try {
-      return run(worker, execution);
+      Ended ended = run(worker, execution);
+      trace.end(ended.result(), ended.error(), ended.cause());
+      return ended.outcome();
+    } catch (RuntimeException | Error e) {
+      trace.end(Tracing.Result.FAILED, e.toString(), e);
+      throw e;
     } finally {
       clearMdc();
     }
   }
 
-  private AttemptOutcome run(Worker worker, Execution execution) {
+  /**
+   * How an attempt ended, for its trace.
+   *
+   * @param result the result
+   * @param error the stored error, or null
+   * @param cause what the handler threw, or null
+   * @param outcome the outcome this worker recorded, or null when it recorded none
+   */
+  private record Ended(
+      Tracing.Result result, String error, Throwable cause, AttemptOutcome outcome) {
+    static final Ended COMPLETED =
+        new Ended(Tracing.Result.COMPLETED, null, null, AttemptOutcome.SUCCEEDED);
+    static final Ended COMMITTING = new Ended(Tracing.Result.COMPLETED, null, null, null);
+    static final Ended SNOOZED =
+        new Ended(Tracing.Result.SNOOZED, null, null, AttemptOutcome.SNOOZED);
+    static final Ended CANCELLED = new Ended(Tracing.Result.CANCELLED, null, null, null);
+    static final Ended LEASE_LOST = new Ended(Tracing.Result.LEASE_LOST, null, null, null);
+    static final Ended RELEASED = new Ended(Tracing.Result.RELEASED, null, null, null);
+  }
+
+  private Ended run(Worker worker, Execution execution) {
     Outcome outcome;
     try {
       log.debug("Worker {} processing job {}", worker.id(), execution.id());
@@ -95,26 +133,51 @@ final class Executor {
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());
     if (!execution.finish()) {
-      AttemptOutcome written = null;
       if (execution.state() == Execution.DONE) {
-        if (execution.committedInTransaction()) {
-          written = AttemptOutcome.SUCCEEDED;
-          finished(execution, written, millis);
+        boolean committed = execution.committedInTransaction();
+        if (committed) {
+          finished(execution, AttemptOutcome.SUCCEEDED, millis);
         }
         held.settle(execution); // Completed (or fenced out) inside the handler's transaction.
+        return committed ? Ended.COMPLETED : Ended.LEASE_LOST;
       }
-      return written; // Otherwise preempted: the preemption wrote (or skipped) the outcome.
+      return preempted(execution); // The preemption wrote (or skipped) the outcome.
     }
     if (outcome instanceof Outcome.Succeeded success) {
       log.debug("Worker {} completed job {} in {}ms", worker.id(), execution.id(), millis);
       completer.succeeded(execution, success.resultJson());
       finished(execution, AttemptOutcome.SUCCEEDED, millis);
-      return AttemptOutcome.SUCCEEDED;
+      return Ended.COMPLETED;
     } else if (outcome instanceof Outcome.Failed failure) {
       return recordFailure(execution, failure, millis);
     } else {
       return recordSnooze(execution, (Outcome.Snoozed) outcome, millis);
     }
+  }
+
+  /**
+   * How a preempted attempt ended; the preempting thread sets the reason just after the state. A
+   * commit of the handler's own transaction still in flight on another thread (the handler returned
+   * without waiting for it) has no outcome yet: the trace reports it completed, without waiting.
+   */
+  private static Ended preempted(Execution execution) {
+    if (execution.state() != Execution.PREEMPTED) {
+      return Ended.COMMITTING;
+    }
+    Execution.Preemption reason;
+    while ((reason = execution.preemption()) == null) {
+      Thread.onSpinWait(); // Set right after the state changed: a few instructions away.
+    }
+    return switch (reason) {
+      case TIMEOUT -> new Ended(Tracing.Result.TIMED_OUT, timeoutError(execution), null, null);
+      case CANCELLED -> Ended.CANCELLED;
+      case LOST -> Ended.LEASE_LOST;
+      case RELEASED -> Ended.RELEASED;
+    };
+  }
+
+  private static String timeoutError(Execution execution) {
+    return "timed out after " + execution.job.timeoutSeconds() + " s";
   }
 
   /**
@@ -185,7 +248,7 @@ final class Executor {
 
   /** The watchdog preempted a running attempt for its timeout: record it as a failed attempt. */
   void timedOut(Execution execution, long nowNanos) {
-    String error = "timed out after " + execution.job.timeoutSeconds() + " s";
+    String error = timeoutError(execution);
     putMdc(execution);
     try {
       log.warn("Job {} {}; its attempt was interrupted", execution.id(), error);
@@ -199,7 +262,7 @@ final class Executor {
   }
 
   /** Logs a failed attempt once, with its stack trace, and queues its write. */
-  private AttemptOutcome recordFailure(Execution execution, Outcome.Failed failure, long millis) {
+  private Ended recordFailure(Execution execution, Outcome.Failed failure, long millis) {
     ClaimedJob job = execution.job;
     Retries.Decision decision =
         rulesFor(job).afterFailure(job.retryCount(), job.maxRetries(), failure.retryable());
@@ -225,16 +288,19 @@ final class Executor {
         execution,
         new Failure(
             job.id(), job.token(), failure.error(), decision.retry(), decision.delayMillis()));
-    AttemptOutcome ended = decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED;
-    finished(execution, ended, millis);
-    return ended;
+    finished(execution, decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED, millis);
+    return new Ended(
+        decision.retry() ? Tracing.Result.FAILED_WILL_RETRY : Tracing.Result.FAILED,
+        failure.error(),
+        failure.cause(),
+        decision.retry() ? AttemptOutcome.RETRIED : AttemptOutcome.FAILED);
   }
 
   /**
    * Queues a snooze's write; a job that has used up its snoozes fails the attempt instead, as a
    * retryable failure. Either way no other outcome of this attempt is written.
    */
-  private AttemptOutcome recordSnooze(Execution execution, Outcome.Snoozed snooze, long millis) {
+  private Ended recordSnooze(Execution execution, Outcome.Snoozed snooze, long millis) {
     ClaimedJob job = execution.job;
     Retries rules = rulesFor(job);
     if (!rules.snoozeAllowed(job.snoozeCount())) {
@@ -249,7 +315,7 @@ final class Executor {
         rules.maxSnoozes());
     completer.snoozed(execution, snooze.delayMillis());
     finished(execution, AttemptOutcome.SNOOZED, millis);
-    return AttemptOutcome.SNOOZED;
+    return Ended.SNOOZED;
   }
 
   /** What a snooze beyond the cap is instead: a retryable failure. */

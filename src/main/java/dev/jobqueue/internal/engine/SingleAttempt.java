@@ -134,6 +134,7 @@ public final class SingleAttempt {
         List.of(),
         null,
         "test",
-        config.maxPayloadBytes());
+        config.maxPayloadBytes(),
+        dev.jobqueue.internal.Tracing.NONE);
   }
 }

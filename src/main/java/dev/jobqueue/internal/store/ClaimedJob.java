@@ -22,6 +22,7 @@ import java.time.Instant;
  * @param snoozeCount how often the job snoozed before this claim
  * @param scheduleName the schedule whose occurrence created the job, or null
  * @param occurrenceAt the time of that occurrence, or null
+ * @param traceContext the trace context stored when the job was enqueued, or null
  */
 public record ClaimedJob(
     long id,
@@ -37,4 +38,57 @@ public record ClaimedJob(
     boolean givenBack,
     int snoozeCount,
     String scheduleName,
-    Instant occurrenceAt) {}
+    Instant occurrenceAt,
+    String traceContext) {
+
+  /**
+   * A claimed job without a stored trace context.
+   *
+   * @param id the job id
+   * @param type the job type
+   * @param payloadJson the payload
+   * @param token the fencing token
+   * @param retryCount retries used
+   * @param maxRetries the retry budget
+   * @param timeoutSeconds the timeout
+   * @param priority the priority rank
+   * @param scheduledAt when it was scheduled
+   * @param runAt when it became claimable
+   * @param givenBack whether an earlier attempt was given back
+   * @param snoozeCount snoozes so far
+   * @param scheduleName the schedule, or null
+   * @param occurrenceAt the occurrence, or null
+   */
+  public ClaimedJob(
+      long id,
+      String type,
+      String payloadJson,
+      int token,
+      int retryCount,
+      int maxRetries,
+      int timeoutSeconds,
+      int priority,
+      Instant scheduledAt,
+      Instant runAt,
+      boolean givenBack,
+      int snoozeCount,
+      String scheduleName,
+      Instant occurrenceAt) {
+    this(
+        id,
+        type,
+        payloadJson,
+        token,
+        retryCount,
+        maxRetries,
+        timeoutSeconds,
+        priority,
+        scheduledAt,
+        runAt,
+        givenBack,
+        snoozeCount,
+        scheduleName,
+        occurrenceAt,
+        null);
+  }
+}

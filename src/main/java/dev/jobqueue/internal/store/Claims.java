@@ -57,7 +57,7 @@ public final class Claims {
   private static final String RETURNING =
       " returning j.id, j.type, j.payload::text, j.attempt, j.retry_count, j.max_retries,"
           + " j.timeout_seconds, j.priority, j.scheduled_at, j.run_at, c.given_back,"
-          + " j.snooze_count, j.schedule_name, j.occurrence_at";
+          + " j.snooze_count, j.schedule_name, j.occurrence_at, j.trace_context";
 
   private static final String LEASE =
       " set status = 'running', attempt = j.attempt + 1, locked_by = ?,"
@@ -323,7 +323,8 @@ public final class Claims {
               r.get(10, Boolean.class),
               r.get(11, Integer.class),
               r.get(12, String.class),
-              instant(r.get(13, OffsetDateTime.class))));
+              instant(r.get(13, OffsetDateTime.class)),
+              r.get(14, String.class)));
     }
     // UPDATE … RETURNING has no order: restore the claim's (cheaper here than in SQL).
     claimed.sort(ClaimOrder.CLAIMED);

@@ -32,19 +32,20 @@ final class JobColumns {
     StringBuilder columns =
         new StringBuilder(
             "type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at, queue,"
-                + " concurrency_key");
+                + " concurrency_key, trace_context");
     StringBuilder values =
         new StringBuilder(
             "u.type, u.priority, u.payload::jsonb, u.max_retries, u.timeout_seconds,"
                 + " coalesce(u.scheduled_at, now()), coalesce(u.scheduled_at, now()), u.queue,"
-                + " u.ckey");
+                + " u.ckey, u.trace_context");
     StringBuilder types =
         new StringBuilder(
             "?::text[], ?::smallint[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],"
-                + " ?::text[], ?::text[]");
+                + " ?::text[], ?::text[], ?::text[]");
     StringBuilder names =
         new StringBuilder(
-            "type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue, ckey");
+            "type, priority, payload, max_retries, timeout_seconds, scheduled_at, queue, ckey,"
+                + " trace_context");
     for (Extra extra : extras) {
       columns.append(", ").append(extra.column());
       values.append(", ").append(extra.value());
@@ -72,6 +73,7 @@ final class JobColumns {
   final String[] scheduled;
   final String[] queues;
   final String[] concurrencyKeys;
+  final String[] traceContexts;
 
   JobColumns(List<NewJob> jobs) {
     int n = jobs.size();
@@ -83,6 +85,7 @@ final class JobColumns {
     scheduled = new String[n];
     queues = new String[n];
     concurrencyKeys = new String[n];
+    traceContexts = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       types[i] = job.type();
@@ -93,6 +96,7 @@ final class JobColumns {
       scheduled[i] = job.scheduledAt() == null ? null : job.scheduledAt().toString();
       queues[i] = job.queue();
       concurrencyKeys[i] = job.concurrencyKey();
+      traceContexts[i] = job.traceContext();
     }
   }
 
@@ -104,7 +108,15 @@ final class JobColumns {
    */
   Object[] binds(Object... more) {
     Object[] common = {
-      types, priorities, payloads, maxRetries, timeouts, scheduled, queues, concurrencyKeys
+      types,
+      priorities,
+      payloads,
+      maxRetries,
+      timeouts,
+      scheduled,
+      queues,
+      concurrencyKeys,
+      traceContexts
     };
     Object[] all = Arrays.copyOf(common, common.length + more.length);
     System.arraycopy(more, 0, all, common.length, more.length);

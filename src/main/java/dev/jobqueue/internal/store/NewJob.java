@@ -15,6 +15,7 @@ import java.util.List;
  * @param queue the queue it runs in
  * @param concurrencyKey its concurrency key, or null
  * @param unique its unique key and how it counts, or null for a job without one
+ * @param traceContext the trace context of the enqueue, as the tracing hook encoded it, or null
  */
 public record NewJob(
     String type,
@@ -25,7 +26,67 @@ public record NewJob(
     Instant scheduledAt,
     String queue,
     String concurrencyKey,
-    Unique unique) {
+    Unique unique,
+    String traceContext) {
+
+  /**
+   * A job enqueued outside any trace.
+   *
+   * @param type the job type
+   * @param priority the priority rank
+   * @param payloadJson the payload
+   * @param maxRetries the retry budget
+   * @param timeoutSeconds the per-attempt timeout
+   * @param scheduledAt when it may first run, or null
+   * @param queue the queue
+   * @param concurrencyKey the concurrency key, or null
+   * @param unique the unique key, or null
+   */
+  public NewJob(
+      String type,
+      int priority,
+      String payloadJson,
+      int maxRetries,
+      int timeoutSeconds,
+      Instant scheduledAt,
+      String queue,
+      String concurrencyKey,
+      Unique unique) {
+    this(
+        type,
+        priority,
+        payloadJson,
+        maxRetries,
+        timeoutSeconds,
+        scheduledAt,
+        queue,
+        concurrencyKey,
+        unique,
+        null);
+  }
+
+  /**
+   * This job with a trace context.
+   *
+   * @param context the encoded trace context, or null
+   * @return the job, or this one when the context is null already
+   */
+  public NewJob withTraceContext(String context) {
+    if (context == null && traceContext == null) {
+      return this;
+    }
+    return new NewJob(
+        type,
+        priority,
+        payloadJson,
+        maxRetries,
+        timeoutSeconds,
+        scheduledAt,
+        queue,
+        concurrencyKey,
+        unique,
+        context);
+  }
 
   /**
    * A unique job's key, as stored, and what an insert that meets the key held does.

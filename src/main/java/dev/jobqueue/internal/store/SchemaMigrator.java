@@ -54,7 +54,8 @@ public final class SchemaMigrator {
           "V4__queues_limits_unique.sql",
           "V5__cheaper_job_checks.sql",
           "V6__schedules.sql",
-          "V7__pending_and_finished_indexes.sql");
+          "V7__pending_and_finished_indexes.sql",
+          "V8__trace_context.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;

@@ -26,10 +26,10 @@ import org.jooq.DSLContext;
 final class SingleInserts {
   private static final String COLUMNS =
       "type, priority, payload, max_retries, timeout_seconds, scheduled_at, run_at, queue,"
-          + " concurrency_key";
+          + " concurrency_key, trace_context";
 
   private static final String VALUES =
-      "?, ?, ?::jsonb, ?, ?, coalesce(?::timestamptz, now()), coalesce(?::timestamptz, now()), ?, ?";
+      "?, ?, ?::jsonb, ?, ?, coalesce(?::timestamptz, now()), coalesce(?::timestamptz, now()), ?, ?, ?";
 
   /** One notification at most, and only when asked (see Notifier for the debouncing). */
   private static final String NOTIFY = "(select count(*) from pg_notify(?, ?) where ?::boolean)";
@@ -173,7 +173,8 @@ final class SingleInserts {
                           false,
                           0,
                           null,
-                          null)));
+                          null,
+                          job.traceContext())));
             }
           }
         });
@@ -192,6 +193,7 @@ final class SingleInserts {
     statement.setString(i++, at);
     statement.setString(i++, job.queue());
     statement.setString(i++, job.concurrencyKey());
+    statement.setString(i++, job.traceContext());
     return i;
   }
 }

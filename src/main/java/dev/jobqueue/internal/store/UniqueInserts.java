@@ -204,7 +204,8 @@ final class UniqueInserts {
               group.latest.scheduledAt(),
               first.queue(),
               first.concurrencyKey(),
-              first.unique()));
+              first.unique(),
+              first.traceContext()));
       keys[i] = group.key;
       states[i] = String.join(",", group.rules().states());
     }

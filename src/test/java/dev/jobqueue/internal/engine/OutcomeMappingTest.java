@@ -20,7 +20,16 @@ class OutcomeMappingTest {
   record Work(int n) {}
 
   private final Executor executor =
-      new Executor(new JobHandlerRegistry(), null, null, null, List.of(), null, "node", 1_024);
+      new Executor(
+          new JobHandlerRegistry(),
+          null,
+          null,
+          null,
+          List.of(),
+          null,
+          "node",
+          1_024,
+          dev.jobqueue.internal.Tracing.NONE);
 
   private static ClaimedJob job(String payload) {
     return new ClaimedJob(

@@ -39,6 +39,9 @@ class LandedMigrationsTest {
     LANDED.put(
         "V7__pending_and_finished_indexes.sql",
         "67b6339ffa9126f046ae6dc3edc3dffea210b5990c44b19174dc8696f6e73859");
+    LANDED.put(
+        "V8__trace_context.sql",
+        "643bc1d69a2f835ee4580c2a417acff963f21904919aff6a2ad23d0831bf442e");
   }
 
   @Test
