@@ -8,6 +8,8 @@ import dev.jobqueue.QueueOptions;
 import dev.jobqueue.Schedule;
 import dev.jobqueue.TransactionBridge;
 import dev.jobqueue.micrometer.JobQueueMetrics;
+import dev.jobqueue.opentelemetry.JobQueueTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -33,7 +35,8 @@ import org.springframework.core.env.Environment;
  * {@link JobQueueManagerCustomizer}s; its {@link JobQueueLifecycle}; a {@link
  * SpringTransactionBridge}, so that {@code createJob(options)} joins the caller's Spring
  * transaction; and, when their libraries are present, the Actuator health indicator {@code
- * jobqueue} and the Micrometer binder. It backs off when the application defines its own {@code
+ * jobqueue}, the Micrometer binder, and tracing through the application's {@code OpenTelemetry}
+ * bean. It backs off when the application defines its own {@code
  * JobQueueManager} bean, and is off with {@code jobqueue.enabled=false}.
  */
 @AutoConfiguration(
@@ -176,6 +179,21 @@ public class JobQueueAutoConfiguration {
     @ConditionalOnMissingBean(name = "jobqueueHealthIndicator")
     JobQueueHealthIndicator jobqueueHealthIndicator(JobQueueManager manager) {
       return new JobQueueHealthIndicator(manager);
+    }
+  }
+
+  /**
+   * Tracing through the application's {@code OpenTelemetry} bean, when there is one (as with the
+   * OpenTelemetry Spring Boot starter); without one, the library's default applies (the global
+   * instance, once set).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")
+  static class Tracing {
+    @Bean
+    @ConditionalOnBean(OpenTelemetry.class)
+    JobQueueManagerCustomizer jobQueueTracing(ObjectProvider<OpenTelemetry> openTelemetry) {
+      return builder -> builder.tracing(JobQueueTracing.create(openTelemetry.getObject()));
     }
   }
 

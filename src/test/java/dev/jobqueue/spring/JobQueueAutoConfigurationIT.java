@@ -11,6 +11,12 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.QueueOptions;
 import dev.jobqueue.Schedule;
 import dev.jobqueue.testing.JobQueueExtension;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.Optional;
@@ -269,6 +275,38 @@ class JobQueueAutoConfigurationIT {
           assertThat(context).hasBean("jobQueueMetrics");
           assertThat(context).hasBean("jobqueueHealthIndicator");
         });
+  }
+
+  @Test
+  void anOpenTelemetryBeanTracesTheJobs() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .build();
+    JobHandler<Ping> handler = JobHandler.of("ping", Ping.class, (payload, ctx) -> null);
+    runner
+        .withBean(OpenTelemetry.class, () -> sdk)
+        .withBean("pingHandler", JobHandler.class, () -> handler)
+        .run(
+            context -> {
+              JobQueueManager manager = context.getBean(JobQueueManager.class);
+              String id = manager.createJob(CreateJobOptions.of("ping", new Ping("traced")));
+              org.awaitility.Awaitility.await()
+                  .atMost(Duration.ofSeconds(10))
+                  .until(
+                      () ->
+                          spans.getFinishedSpanItems().stream()
+                              .anyMatch(span -> span.getKind() == SpanKind.CONSUMER));
+              assertThat(spans.getFinishedSpanItems())
+                  .extracting(span -> span.getKind())
+                  .contains(SpanKind.PRODUCER, SpanKind.CONSUMER);
+              assertThat(manager.getJob(id)).isPresent();
+            });
+    sdk.close();
   }
 
   private static Optional<Thread> keepAliveThread() {
