@@ -138,10 +138,14 @@ class ArchitectureTest {
       noClasses()
           .that()
           .resideOutsideOfPackage("dev.jobqueue.opentelemetry..")
+          .and()
+          .doNotHaveFullyQualifiedName("dev.jobqueue.spring.JobQueueAutoConfiguration$Tracing")
           .should()
           .dependOnClassesThat()
           .resideInAPackage("io.opentelemetry..")
-          .because("opentelemetry-api is optional: the library must run without it");
+          .because(
+              "opentelemetry-api is optional: the library must run without it (the Spring"
+                  + " auto-configuration's tracing part is loaded only when it is present)");
 
   /**
    * A manager is built from either a DataSource or a JDBC URL, so javax.sql.DataSource is the

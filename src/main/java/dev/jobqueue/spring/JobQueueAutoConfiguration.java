@@ -36,8 +36,8 @@ import org.springframework.core.env.Environment;
  * SpringTransactionBridge}, so that {@code createJob(options)} joins the caller's Spring
  * transaction; and, when their libraries are present, the Actuator health indicator {@code
  * jobqueue}, the Micrometer binder, and tracing through the application's {@code OpenTelemetry}
- * bean. It backs off when the application defines its own {@code
- * JobQueueManager} bean, and is off with {@code jobqueue.enabled=false}.
+ * bean. It backs off when the application defines its own {@code JobQueueManager} bean, and is off
+ * with {@code jobqueue.enabled=false}.
  */
 @AutoConfiguration(
     afterName = {

@@ -259,10 +259,11 @@ class JobQueueAutoConfigurationIT {
   }
 
   @Test
-  void withoutMicrometerOrActuatorOnTheClassPathTheirBeansAreLeftOut() {
+  void withoutMicrometerActuatorOrOpenTelemetryOnTheClassPathTheirBeansAreLeftOut() {
     runner
         .withClassLoader(
-            new FilteredClassLoader("io.micrometer.", "org.springframework.boot.actuate."))
+            new FilteredClassLoader(
+                "io.micrometer.", "org.springframework.boot.actuate.", "io.opentelemetry."))
         .run(
             context -> {
               assertThat(context).hasNotFailed();
