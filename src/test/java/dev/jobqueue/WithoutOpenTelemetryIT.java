@@ -2,26 +2,19 @@ package dev.jobqueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobqueue.testing.JobQueueExtension;
 import dev.jobqueue.testing.TestDatabase;
-import java.io.File;
-import java.io.IOException;
+import dev.jobqueue.testing.WithoutOptionalDependency;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,7 +30,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WithoutOpenTelemetryIT {
 
   /** Path fragment of the jars left out of the child's class path. */
-  private static final String EXCLUDED = "/io/opentelemetry/";
+  private static final List<String> EXCLUDED = List.of("/io/opentelemetry/");
+
+  private static final String REQUIRED_JAR = "opentelemetry-api";
 
   private static final String TYPE = "no-opentelemetry";
 
@@ -49,46 +44,8 @@ class WithoutOpenTelemetryIT {
 
   @Test
   void runsJobsEndToEndWithoutOpenTelemetryOnTheClassPath() throws Exception {
-    List<String> kept = new ArrayList<>();
-    List<String> dropped = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      (entry.replace(File.separatorChar, '/').contains(EXCLUDED) ? dropped : kept).add(entry);
-    }
-    assertThat(dropped)
-        .as("the test class path must hold opentelemetry-api for this test to mean anything")
-        .anyMatch(entry -> entry.contains("opentelemetry-api"));
-
-    Path classes =
-        Path.of(JobQueueManager.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    List<String> command =
-        List.of(
-            ProcessHandle.current().info().command().orElse("java"),
-            "-Xmx256m",
-            "-XX:TieredStopAtLevel=1",
-            "-cp",
-            String.join(File.pathSeparator, kept),
-            Child.class.getName(),
-            db.jdbcUrl(),
-            db.user(),
-            db.password(),
-            schema,
-            classes.toString());
-    Path output = Files.createTempFile("without-opentelemetry", ".log");
-    Process child =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .start();
-    boolean exited = child.waitFor(2, TimeUnit.MINUTES);
-    if (!exited) {
-      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    String log = Files.readString(output, StandardCharsets.UTF_8);
-    Files.deleteIfExists(output);
-    System.out.println("WithoutOpenTelemetryIT child output:\n" + log);
-
-    assertThat(exited).as("the child JVM finished within two minutes").isTrue();
-    assertThat(child.exitValue()).as("child exit code; its output:%n%s", log).isZero();
+    String log =
+        WithoutOptionalDependency.runChild(Child.class, EXCLUDED, REQUIRED_JAR, db, schema);
     assertThat(log)
         .contains("OPENTELEMETRY ABSENT")
         .contains("TRACING UNLOADABLE")
@@ -134,7 +91,9 @@ class WithoutOpenTelemetryIT {
         out.println("TRACING UNLOADABLE: " + expected);
       }
 
-      int linked = linkEveryCoreClass(Path.of(args[4]), out);
+      int linked =
+          WithoutOptionalDependency.linkEveryOtherClass(
+              Path.of(args[4]), "dev/jobqueue/opentelemetry/", "OpenTelemetry", out);
       out.println("LINKED " + linked + " CLASSES");
       out.println("DEFAULT TRACING " + dev.jobqueue.internal.Tracing.resolve(null));
 
@@ -144,54 +103,11 @@ class WithoutOpenTelemetryIT {
       System.exit(0);
     }
 
-    /** Loads, initializes and reflects on every class outside the tracing package. */
-    private static int linkEveryCoreClass(Path classes, PrintStream out) throws IOException {
-      List<String> names;
-      try (Stream<Path> files = Files.walk(classes)) {
-        names =
-            files
-                .map(classes::relativize)
-                .map(path -> path.toString().replace(File.separatorChar, '/'))
-                .filter(path -> path.endsWith(".class"))
-                .filter(path -> !path.startsWith("dev/jobqueue/opentelemetry/"))
-                // Loaded by Spring Boot only, whose class conditions keep its tracing part out.
-                .filter(path -> !path.startsWith("dev/jobqueue/spring/"))
-                .filter(path -> !path.endsWith("package-info.class"))
-                .map(path -> path.substring(0, path.length() - ".class".length()).replace('/', '.'))
-                .sorted()
-                .collect(Collectors.toList());
-      }
-      List<String> broken = new ArrayList<>();
-      for (String name : names) {
-        try {
-          Class<?> type = Class.forName(name, true, Child.class.getClassLoader());
-          // Resolves every type in field, method and constructor signatures.
-          type.getDeclaredFields();
-          type.getDeclaredMethods();
-          type.getDeclaredConstructors();
-          type.getDeclaredClasses();
-        } catch (ClassNotFoundException | LinkageError e) {
-          broken.add(name + ": " + e);
-        }
-      }
-      if (!broken.isEmpty() || names.isEmpty()) {
-        out.println("FAIL: classes that do not link without OpenTelemetry: " + broken);
-        System.exit(12);
-      }
-      return names.size();
-    }
-
     private static void runJobs(
         String jdbcUrl, String user, String password, String schema, PrintStream out)
         throws Exception {
-      HikariConfig hikari = new HikariConfig();
-      hikari.setPoolName("without-opentelemetry");
-      hikari.setJdbcUrl(jdbcUrl);
-      hikari.setUsername(user);
-      hikari.setPassword(password);
-      hikari.setMaximumPoolSize(10);
-      hikari.setMinimumIdle(0);
-      try (HikariDataSource pool = new HikariDataSource(hikari)) {
+      try (HikariDataSource pool =
+          WithoutOptionalDependency.pool("without-opentelemetry", jdbcUrl, user, password)) {
         JobQueueManager jobs =
             JobQueueManager.builder()
                 .config(

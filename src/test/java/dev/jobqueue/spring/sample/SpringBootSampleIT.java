@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.JobQueueManager;
-import dev.jobqueue.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,24 +51,12 @@ class SpringBootSampleIT {
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
-    TestDatabase db = TestDatabase.get();
-    registry.add("spring.datasource.url", db::jdbcUrl);
-    registry.add("spring.datasource.username", db::user);
-    registry.add("spring.datasource.password", db::password);
+    SampleDatabase.register(registry);
   }
 
   @BeforeAll
   static void tables() throws Exception {
-    String s = SampleApplication.SCHEMA;
-    try (Connection c = TestDatabase.get().dataSource().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("drop schema if exists " + s + " cascade");
-      st.execute("create schema " + s);
-      st.execute("create table " + s + ".orders(id bigserial primary key, email text not null)");
-      st.execute(
-          "create table " + s + ".sent_mail(order_id bigint, email text, job_id text unique)");
-      st.execute("create table " + s + ".audit(order_id bigint, job_id text unique)");
-    }
+    SampleDatabase.createTables();
   }
 
   @Test

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jobqueue.AttemptOutcome;
 import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.testing.JobQueueTestKit;
-import dev.jobqueue.testing.TestDatabase;
-import java.sql.Connection;
-import java.sql.Statement;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -35,30 +32,12 @@ class SpringTestKitIT {
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
-    TestDatabase db = TestDatabase.get();
-    registry.add("spring.datasource.url", db::jdbcUrl);
-    registry.add("spring.datasource.username", db::user);
-    registry.add("spring.datasource.password", db::password);
+    SampleDatabase.register(registry);
   }
 
   @BeforeAll
   static void tables() throws Exception {
-    try (Connection c = TestDatabase.get().dataSource().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("create schema if not exists " + SampleApplication.SCHEMA);
-      st.execute(
-          "create table if not exists "
-              + SampleApplication.SCHEMA
-              + ".orders(id bigserial primary key, email text not null)");
-      st.execute(
-          "create table if not exists "
-              + SampleApplication.SCHEMA
-              + ".sent_mail(order_id bigint, email text, job_id text unique)");
-      st.execute(
-          "create table if not exists "
-              + SampleApplication.SCHEMA
-              + ".audit(order_id bigint, job_id text unique)");
-    }
+    SampleDatabase.createTables();
   }
 
   @Test
