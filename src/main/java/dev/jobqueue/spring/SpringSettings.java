@@ -6,6 +6,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Turns the {@code jobqueue.*} properties into a {@link JobQueueConfig} through the configuration's
@@ -24,6 +26,13 @@ final class SpringSettings {
 
   /** The properties of the integration itself, not settings of the configuration. */
   static final Set<String> SPRING_ONLY = Set.of("enabled", "keepAlive");
+
+  /** The names of the configuration's settings: the record's components but the integration's. */
+  private static final Set<String> SETTINGS =
+      Arrays.stream(JobQueueProperties.class.getRecordComponents())
+          .map(RecordComponent::getName)
+          .filter(name -> !SPRING_ONLY.contains(name))
+          .collect(Collectors.toUnmodifiableSet());
 
   private static final Pattern SETTING_NAME = Pattern.compile("\\b[a-z]+(?:[A-Z][a-z]*)+\\b");
 
@@ -152,23 +161,14 @@ final class SpringSettings {
     if (message == null) {
       return "";
     }
-    Set<String> settings = settingNames();
     Matcher matcher = SETTING_NAME.matcher(message);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
       String word = matcher.group();
       matcher.appendReplacement(
-          out, Matcher.quoteReplacement(settings.contains(word) ? property(word) : word));
+          out, Matcher.quoteReplacement(SETTINGS.contains(word) ? property(word) : word));
     }
     matcher.appendTail(out);
     return out.toString();
-  }
-
-  private static Set<String> settingNames() {
-    Set<String> names = new java.util.HashSet<>();
-    for (RecordComponent component : JobQueueProperties.class.getRecordComponents()) {
-      names.add(component.getName());
-    }
-    return names;
   }
 }

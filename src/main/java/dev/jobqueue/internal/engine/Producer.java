@@ -232,30 +232,16 @@ final class Producer extends LoopService {
       catchingUp = true;
     }
     Integer[] keyLimits = keyLimits(types);
-    for (Integer keyLimit : keyLimits) {
-      limited |= keyLimit != null; // A handler's per-key limit needs the limited claim.
-    }
+    limited |= anyKeyLimit(keyLimits); // A handler's per-key limit needs the limited claim.
     int limit = claimLimit(live, slots.size(), local.held());
     if (limit <= 0) {
       return poll; // Settling a job pokes.
     }
     wakeup.takeAnnounced(); // This claim takes whatever a notification announced, oldest first.
-    long sent = System.nanoTime();
-    Claims.Result result =
-        repository.claimAvailable(
-            queue,
-            nodeId,
-            typeArray,
-            keyLimits,
-            limited,
-            limit,
-            slots.bounds().max() - local.held(),
-            config.leaseDuration().toMillis());
-    long leaseEnds = leases.endsAfter(leases.sentSince(sent));
+    Claimed claim =
+        claim(typeArray, keyLimits, limited, limit, slots.bounds().max() - local.held());
+    Claims.Result result = claim.result();
     List<ClaimedJob> claimed = result.jobs();
-    for (ClaimedJob job : claimed) {
-      held.add(new Execution(job, leaseEnds, local));
-    }
     // A full claim that ends with a job given back may have left more of them behind: go on
     // claiming as room comes free. Otherwise none is left (they come first in the claim order,
     // within a priority), and claims wait for the low-water mark again.
@@ -298,10 +284,30 @@ final class Producer extends LoopService {
     }
     String[] typeArray = types.toArray(new String[0]);
     Integer[] keyLimits = keyLimits(types);
-    boolean byKey = false;
-    for (Integer keyLimit : keyLimits) {
-      byKey |= keyLimit != null;
+    boolean byKey = anyKeyLimit(keyLimits);
+    Claimed claim = claim(typeArray, keyLimits, byKey, limit, limit);
+    if (claim.executions().isEmpty()) {
+      Claims.QueueState state =
+          byKey ? claim.result().state() : repository.nextDue(queue, typeArray).state();
+      if ((state == Claims.QueueState.LIMITED) != byKey && state != Claims.QueueState.PAUSED) {
+        claim = claim(typeArray, keyLimits, !byKey, limit, limit);
+      }
     }
+    for (Execution execution : claim.executions()) {
+      local.remove(execution); // Run by the drain's thread, not by a worker.
+    }
+    return claim.executions();
+  }
+
+  /** A claim's answer, and its jobs held by this node. */
+  private record Claimed(Claims.Result result, List<Execution> executions) {}
+
+  /**
+   * The claim statement, its lease counted from when it was sent, and its jobs held: the one place
+   * the loop and the drain claim through.
+   */
+  private Claimed claim(
+      String[] typeArray, Integer[] keyLimits, boolean limited, int limit, int room) {
     long sent = System.nanoTime();
     Claims.Result result =
         repository.claimAvailable(
@@ -309,36 +315,27 @@ final class Producer extends LoopService {
             nodeId,
             typeArray,
             keyLimits,
-            byKey,
+            limited,
             limit,
-            limit,
+            room,
             config.leaseDuration().toMillis());
-    if (result.jobs().isEmpty()) {
-      Claims.QueueState state =
-          byKey ? result.state() : repository.nextDue(queue, typeArray).state();
-      if ((state == Claims.QueueState.LIMITED) != byKey && state != Claims.QueueState.PAUSED) {
-        sent = System.nanoTime();
-        result =
-            repository.claimAvailable(
-                queue,
-                nodeId,
-                typeArray,
-                keyLimits,
-                !byKey,
-                limit,
-                limit,
-                config.leaseDuration().toMillis());
-      }
-    }
     long leaseEnds = leases.endsAfter(leases.sentSince(sent));
-    List<Execution> claimed = new ArrayList<>(result.jobs().size());
+    List<Execution> executions = new ArrayList<>(result.jobs().size());
     for (ClaimedJob job : result.jobs()) {
       Execution execution = new Execution(job, leaseEnds, local);
       held.add(execution);
-      local.remove(execution);
-      claimed.add(execution);
+      executions.add(execution);
     }
-    return claimed;
+    return new Claimed(result, executions);
+  }
+
+  private static boolean anyKeyLimit(Integer[] keyLimits) {
+    for (Integer keyLimit : keyLimits) {
+      if (keyLimit != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
