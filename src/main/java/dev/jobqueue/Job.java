@@ -36,6 +36,10 @@ public final class Job {
   private final String uniqueKey;
   private final String scheduleName;
   private final Instant occurrenceAt;
+  private final Instant runAt;
+  private final String lockedBy;
+  private final Instant leaseExpiresAt;
+  private final JobProgress progress;
 
   private Job(JobRecord row) {
     this.id = Long.toString(row.id());
@@ -61,6 +65,16 @@ public final class Job {
     this.uniqueKey = row.uniqueKey();
     this.scheduleName = row.scheduleName();
     this.occurrenceAt = row.occurrenceAt();
+    this.runAt = row.runAt();
+    this.lockedBy = row.lockedBy();
+    this.leaseExpiresAt = row.leaseExpiresAt();
+    this.progress =
+        row.progressPercent() == null
+            ? null
+            : new JobProgress(
+                row.progressPercent(),
+                row.progressMessage() == null ? "" : row.progressMessage(),
+                row.progressAt());
   }
 
   static Job from(JobRecord row) {
@@ -312,6 +326,44 @@ public final class Job {
    */
   public Optional<Instant> occurrenceAt() {
     return Optional.ofNullable(occurrenceAt);
+  }
+
+  /**
+   * When the job may next be claimed: its scheduled time at first, then the time its retry or
+   * snooze waits for; for a running job, when its attempt was claimed.
+   *
+   * @return the time, by the database clock
+   */
+  public Instant runAt() {
+    return runAt;
+  }
+
+  /**
+   * The node whose worker holds the job, while it runs.
+   *
+   * @return the node's id, or empty when the job is not running
+   */
+  public Optional<String> lockedBy() {
+    return Optional.ofNullable(lockedBy);
+  }
+
+  /**
+   * When the running attempt's lease ends unless its node renews it.
+   *
+   * @return the time, or empty when the job is not running
+   */
+  public Optional<Instant> leaseExpiresAt() {
+    return Optional.ofNullable(leaseExpiresAt);
+  }
+
+  /**
+   * The progress its handler last reported ({@link JobContext#reportProgress}), kept after the job
+   * ends.
+   *
+   * @return the progress, or empty when none was reported
+   */
+  public Optional<JobProgress> progress() {
+    return Optional.ofNullable(progress);
   }
 
   @Override

@@ -87,6 +87,25 @@ public interface JobContext {
   String workerId();
 
   /**
+   * Reports how far the attempt got, for operators: the dashboard shows it on the job's page, and
+   * {@link Job#progress()} reads it. Cheap to call often: the engine stores at most one report per
+   * second per job, and holds a later one until the next second (or the attempt's end), so the last
+   * report is always stored. A report after the attempt lost the job changes nothing.
+   *
+   * <p>The default implementation, for contexts that are not the engine's, does nothing.
+   *
+   * @param percent 0 to 100
+   * @param message a short message, at most {@value JobProgress#MAX_MESSAGE_LENGTH} characters;
+   *     empty for none
+   * @throws IllegalArgumentException naming the value when {@code percent} is not 0 to 100 or the
+   *     message is too long
+   * @throws NullPointerException if {@code message} is null
+   */
+  default void reportProgress(int percent, String message) {
+    JobProgress.check(percent, message);
+  }
+
+  /**
    * Whether the attempt should stop as soon as it can: the job was cancelled, its timeout passed,
    * its lease was lost, or the pool is shutting down and its graceful timeout has passed. The
    * worker's thread is interrupted at the same moment. Long-running handlers should check this (or

@@ -33,6 +33,7 @@ abstract class ManagerSchedules {
 
   static {
     TestKitBackend.install(); // Before any manager exists: see TestKitAccess.
+    AdminBackend.install(); // And AdminAccess.
   }
 
   ManagerSchedules() {}

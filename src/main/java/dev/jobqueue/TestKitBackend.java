@@ -1,7 +1,6 @@
 package dev.jobqueue;
 
 import dev.jobqueue.internal.engine.Drain;
-import dev.jobqueue.internal.maintenance.Scheduler;
 import dev.jobqueue.internal.store.JobRepository;
 import dev.jobqueue.internal.testkit.TestKitAccess;
 import java.time.Duration;
@@ -68,16 +67,7 @@ final class TestKitBackend implements TestKitAccess.Backend {
 
   @Override
   public List<Long> enqueueScheduleNow(String name) {
-    JobQueueConfig config = manager.config();
-    List<Long> ids =
-        new Scheduler(
-                store().schedules(),
-                config.missedRunThreshold(),
-                config.leaseDuration(),
-                () -> false)
-            .enqueueNow(name);
-    wake(ids.size());
-    return ids;
+    return AdminBackend.enqueueScheduleNow(manager, name);
   }
 
   /** Jobs fell due: wake this JVM's pool and tell the other nodes, as a new job would. */

@@ -41,6 +41,7 @@ class ArchitectureTest {
   private static final String API_PACKAGE = "dev.jobqueue";
   private static final String INTERNAL_PACKAGE = "dev.jobqueue.internal";
   private static final String TESTING_PACKAGE = "dev.jobqueue.testing";
+  private static final String ADMIN_PACKAGE = "dev.jobqueue.admin";
 
   /** Package prefixes whose types must not appear in public signatures. */
   private static final List<String> FORBIDDEN_IN_API =
@@ -231,6 +232,7 @@ class ArchitectureTest {
             "JobMetrics",
             "JobPolicy",
             "JobPriority",
+            "JobProgress",
             "JobQueueConfig",
             "JobQueueException",
             "JobQueueManager",
@@ -344,6 +346,64 @@ class ArchitectureTest {
     assertThat(found)
         .containsExactlyInAnyOrder(
             "DrainResult", "HandlerRun", "JobQueueTestKit", "TestJobContext");
+  }
+
+  /**
+   * The operator API is public API too, with the API package's rules: no internal, jOOQ, Jackson or
+   * JDBC types in its signatures.
+   */
+  @ArchTest
+  static final ArchRule operatorApiExposesNoInternalJooqJacksonOrJdbcTypes =
+      publicClassesOf(ADMIN_PACKAGE)
+          .should(
+              exposeNoTypesFrom(
+                  List.of(
+                      INTERNAL_PACKAGE + ".",
+                      "org.jooq.",
+                      "com.fasterxml.jackson.",
+                      "javax.sql.",
+                      "java.sql."),
+                  Set.of()))
+          .because("dev.jobqueue.admin is public API: users cannot reach the internals through it");
+
+  /** The crossing into a manager for the operator API is the operator API's alone. */
+  @ArchTest
+  static final ArchRule onlyTheOperatorApiCrossesIntoTheManager =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(API_PACKAGE, ADMIN_PACKAGE, INTERNAL_PACKAGE + ".admin")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(INTERNAL_PACKAGE + ".admin")
+          .because("AdminAccess hands out a manager's store, for the operator API only");
+
+  /** The operator API's public types; a new one is a decision, made by changing this list. */
+  @ArchTest
+  static void theOperatorApiPackageHoldsOnlyItsApi(JavaClasses classes) {
+    Set<String> found = new TreeSet<>();
+    for (JavaClass javaClass : classes) {
+      if (javaClass.getPackageName().equals(ADMIN_PACKAGE)
+          && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
+          && javaClass.isTopLevelClass()) {
+        found.add(javaClass.getSimpleName());
+      }
+    }
+    assertThat(found)
+        .containsExactlyInAnyOrder(
+            "ActionDeniedException",
+            "Actor",
+            "AuditEntry",
+            "BulkResult",
+            "JobCount",
+            "JobCursor",
+            "JobPage",
+            "JobQueueAdmin",
+            "JobSearch",
+            "JobSelection",
+            "NodeView",
+            "Overview",
+            "Role",
+            "ThroughputPoint");
   }
 
   @ArchTest

@@ -41,11 +41,19 @@ class SchemaMigrationIT {
   private static final String HISTORY = "jobqueue_schema_history";
 
   /** Every migration the library ships, in order: each applied exactly once. */
-  private static final String[] MIGRATIONS = {"1", "2", "3", "4", "5", "6", "7", "8"};
+  private static final String[] MIGRATIONS = {"1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
   /** Every table the library creates in its schema. */
   private static final String[] LIBRARY_TABLES = {
-    "jobs", "nodes", "job_stats", "leader", "queues", "job_starts", "schedules", HISTORY
+    "jobs",
+    "nodes",
+    "job_stats",
+    "leader",
+    "queues",
+    "job_starts",
+    "schedules",
+    "audit_log",
+    HISTORY
   };
 
   /** The first key of the library's advisory lock ("jobq"). */

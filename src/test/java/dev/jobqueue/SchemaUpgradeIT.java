@@ -105,7 +105,7 @@ class SchemaUpgradeIT {
                     + HISTORY
                     + " where version is not null and type not in ('SCHEMA', 'BASELINE')"
                     + " order by installed_rank"))
-        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
     assertThat(
             strings(
                 "select conname from pg_constraint where contype = 'c' and conrelid = '"

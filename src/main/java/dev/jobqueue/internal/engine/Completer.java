@@ -157,6 +157,17 @@ final class Completer extends LoopService {
   }
 
   /**
+   * Stores the progress an attempt reports, on the calling thread; fenced by the attempt's claim.
+   *
+   * @param execution the attempt
+   * @param percent 0 to 100
+   * @param message a short message
+   */
+  void reportProgress(Execution execution, int percent, String message) {
+    repository.reportProgress(node, execution.held, percent, message);
+  }
+
+  /**
    * Writes every queued outcome on the calling thread, in the same batched statements as the loop:
    * for a {@link Drain}, which runs jobs while the loop is stopped.
    *

@@ -3,10 +3,18 @@ package dev.jobqueue.internal.engine;
 import dev.jobqueue.JobContext;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The {@link JobContext} of one attempt. */
 final class ExecutionContext implements JobContext {
+  /** At most one progress write per job per this interval. */
+  static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final Logger log = LoggerFactory.getLogger(ExecutionContext.class);
+
   private final Execution execution;
   private final String workerId;
   private final Completer completer;
@@ -76,6 +84,54 @@ final class ExecutionContext implements JobContext {
     // to preempt the attempt: after a pause (GC, SIGSTOP) the handler may run before the
     // watchdog does, and another node may already run the job.
     return execution.isPreempted() || LeaseKeeper.expired(execution, System.nanoTime());
+  }
+
+  private final Object progressLock = new Object();
+  private long progressWrittenNanos;
+  private boolean progressWritten;
+  private Integer heldPercent;
+  private String heldMessage;
+
+  @Override
+  public void reportProgress(int percent, String message) {
+    JobContext.super.reportProgress(percent, message); // Checks the values.
+    synchronized (progressLock) {
+      long now = System.nanoTime();
+      if (progressWritten && now - progressWrittenNanos < PROGRESS_INTERVAL_NANOS) {
+        heldPercent = percent; // Written by a later report, or at the attempt's end.
+        heldMessage = message;
+        return;
+      }
+      heldPercent = null;
+      heldMessage = null;
+      progressWritten = true;
+      progressWrittenNanos = now;
+    }
+    write(percent, message);
+  }
+
+  /** Writes a report held back by the rate limit, when the attempt ends. */
+  void flushProgress() {
+    Integer percent;
+    String message;
+    synchronized (progressLock) {
+      percent = heldPercent;
+      message = heldMessage;
+      heldPercent = null;
+      heldMessage = null;
+    }
+    if (percent != null) {
+      write(percent, message);
+    }
+  }
+
+  private void write(int percent, String message) {
+    try {
+      completer.reportProgress(execution, percent, message);
+    } catch (RuntimeException e) {
+      // Progress is for operators: a failed write must not fail the attempt.
+      log.warn("Could not store the progress of job {}: {}", execution.id(), e.getMessage());
+    }
   }
 
   @Override

@@ -122,13 +122,14 @@ final class Executor {
 
   private Ended run(Worker worker, Execution execution) {
     Outcome outcome;
+    ExecutionContext context =
+        new ExecutionContext(execution, workerId(worker), completer, this::encodeResult);
     try {
       log.debug("Worker {} processing job {}", worker.id(), execution.id());
-      ExecutionContext context =
-          new ExecutionContext(execution, workerId(worker), completer, this::encodeResult);
       outcome = outcomeOf(registry.find(execution.job.type()).orElse(null), execution.job, context);
     } finally {
       Thread.interrupted(); // Do not carry a timeout's interrupt into the next job.
+      context.flushProgress();
       worker.end();
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - execution.startedNanos());

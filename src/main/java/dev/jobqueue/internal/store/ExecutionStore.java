@@ -27,6 +27,7 @@ public final class ExecutionStore {
   private final String snoozeSql;
   private final String releaseSql;
   private final String extendSql;
+  private final String progressSql;
   private final String anyExpiredSql;
   private final String expiredSql;
   private final String rescueSql;
@@ -102,6 +103,11 @@ public final class ExecutionStore {
             + " updated_at = now() from locked l where j.id = l.id returning j.id";
     // An expired lease is not renewed: its job's place under a queue's limits is free already,
     // and another node may hold the job by now (this node's watchdog has given it up, too).
+    this.progressSql =
+        "update "
+            + qualified
+            + " set progress_percent = ?, progress_message = ?, progress_at = now()"
+            + " where id = ? and attempt = ? and locked_by = ? and status = 'running'";
     this.extendSql =
         "with locked as (select j.id from "
             + qualified
@@ -320,6 +326,25 @@ public final class ExecutionStore {
    */
   public Set<Long> release(String node, List<HeldJob> held) {
     return heldUpdate("release " + held.size() + " jobs", releaseSql, null, node, held);
+  }
+
+  /**
+   * Stores the progress a running attempt reports. Fenced: it changes nothing once the attempt no
+   * longer holds the job.
+   *
+   * @param node this node's id
+   * @param held the job
+   * @param percent 0 to 100
+   * @param message a short message, or null
+   * @return false when the attempt no longer holds the job
+   */
+  public boolean reportProgress(String node, HeldJob held, int percent, String message) {
+    return run(
+        "store the progress of job " + held.id(),
+        () ->
+            dsl.query(progressSql, (short) percent, message, held.id(), held.token(), node)
+                    .execute()
+                == 1);
   }
 
   /**

@@ -31,6 +31,9 @@ import java.time.Instant;
  * @param uniqueKey the unique key the job holds, or null
  * @param scheduleName the schedule whose occurrence created the job, or null
  * @param occurrenceAt the time of that occurrence, or null
+ * @param progressPercent the progress the handler last reported, 0 to 100, or null
+ * @param progressMessage the message it reported with it, or null
+ * @param progressAt when it reported it, or null
  */
 public record JobRecord(
     long id,
@@ -58,4 +61,7 @@ public record JobRecord(
     int snoozeCount,
     String uniqueKey,
     String scheduleName,
-    Instant occurrenceAt) {}
+    Instant occurrenceAt,
+    Integer progressPercent,
+    String progressMessage,
+    Instant progressAt) {}

@@ -45,6 +45,11 @@ final class JobRecordColumns {
   static final Field<String> UNIQUE_KEY = field(name("unique_key"), SQLDataType.VARCHAR);
   static final Field<String> SCHEDULE_NAME = field(name("schedule_name"), SQLDataType.VARCHAR);
   static final Field<OffsetDateTime> OCCURRENCE_AT = timestamp("occurrence_at");
+  static final Field<Short> PROGRESS_PERCENT =
+      field(name("progress_percent"), SQLDataType.SMALLINT);
+  static final Field<String> PROGRESS_MESSAGE =
+      field(name("progress_message"), SQLDataType.VARCHAR);
+  static final Field<OffsetDateTime> PROGRESS_AT = timestamp("progress_at");
 
   static final List<SelectField<?>> COLUMNS =
       List.of(
@@ -73,7 +78,10 @@ final class JobRecordColumns {
           SNOOZE_COUNT,
           UNIQUE_KEY,
           SCHEDULE_NAME,
-          OCCURRENCE_AT);
+          OCCURRENCE_AT,
+          PROGRESS_PERCENT,
+          PROGRESS_MESSAGE,
+          PROGRESS_AT);
 
   private JobRecordColumns() {}
 
@@ -105,6 +113,9 @@ final class JobRecordColumns {
         r.get(SNOOZE_COUNT),
         r.get(UNIQUE_KEY),
         r.get(SCHEDULE_NAME),
-        instant(r.get(OCCURRENCE_AT)));
+        instant(r.get(OCCURRENCE_AT)),
+        r.get(PROGRESS_PERCENT) == null ? null : r.get(PROGRESS_PERCENT).intValue(),
+        r.get(PROGRESS_MESSAGE),
+        instant(r.get(PROGRESS_AT)));
   }
 }

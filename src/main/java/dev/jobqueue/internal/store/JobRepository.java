@@ -64,6 +64,7 @@ public final class JobRepository {
   private final SingleInserts single;
   private final JobRetries retries;
   private final DueTimes dueTimes;
+  private final AdminStore admin;
 
   /**
    * Creates a repository over the tables in {@code schema}.
@@ -108,6 +109,16 @@ public final class JobRepository {
     this.queues = new QueueStore(dsl, schema, channel);
     this.schedules = new ScheduleStore(dsl, schema, this);
     this.dueTimes = new DueTimes(dsl, qualified);
+    this.admin = new AdminStore(dsl, schema);
+  }
+
+  /**
+   * The operator tools' queries, on this repository's connections.
+   *
+   * @return the store
+   */
+  public AdminStore admin() {
+    return admin;
   }
 
   /**

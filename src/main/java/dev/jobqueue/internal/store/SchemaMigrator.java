@@ -55,7 +55,8 @@ public final class SchemaMigrator {
           "V5__cheaper_job_checks.sql",
           "V6__schedules.sql",
           "V7__pending_and_finished_indexes.sql",
-          "V8__trace_context.sql");
+          "V8__trace_context.sql",
+          "V9__audit_log_and_progress.sql");
 
   /** First key of the advisory lock: "jobq" in ASCII. */
   private static final int LOCK_CLASS = 0x6a6f6271;
