@@ -537,6 +537,33 @@ class JobQueueTestKitIT {
   }
 
   @Test
+  void aTestContextKeepsEveryProgressReportAndChecksItsValuesAsTheEngineDoes() {
+    JobHandler<Email> handler =
+        JobHandler.of(
+            "email",
+            Email.class,
+            (payload, ctx) -> {
+              for (int i = 1; i <= payload.count(); i++) {
+                ctx.reportProgress(100 * i / payload.count(), "sent " + i);
+              }
+              return null;
+            });
+    TestJobContext context = TestJobContext.create();
+    JobQueueTestKit.runHandler(handler, new Email("a@b.c", 4), context).assertSucceeded();
+    assertThat(context.progressReports())
+        .extracting(JobProgress::percent, JobProgress::message)
+        .containsExactly(
+            org.assertj.core.api.Assertions.tuple(25, "sent 1"),
+            org.assertj.core.api.Assertions.tuple(50, "sent 2"),
+            org.assertj.core.api.Assertions.tuple(75, "sent 3"),
+            org.assertj.core.api.Assertions.tuple(100, "sent 4"));
+    assertThatThrownBy(() -> TestJobContext.create().reportProgress(-1, ""))
+        .hasMessage("progress percent must be between 0 and 100 (was -1)");
+    assertThatThrownBy(() -> TestJobContext.create().reportProgress(5, "x".repeat(201)))
+        .hasMessage("progress message must be at most 200 characters (was 201)");
+  }
+
+  @Test
   void runHandlerUsesTheManagersHandlerAndRulesAndStoredPayloadsReadLeniently() {
     JobHandler<Work> handler =
         JobHandler.of("work", Work.class, (payload, ctx) -> "ran " + payload.name());

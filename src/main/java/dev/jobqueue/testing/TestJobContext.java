@@ -1,6 +1,7 @@
 package dev.jobqueue.testing;
 
 import dev.jobqueue.JobContext;
+import dev.jobqueue.JobProgress;
 import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.LeaseLostException;
 import dev.jobqueue.internal.WallClock;
@@ -8,8 +9,10 @@ import dev.jobqueue.internal.engine.SingleAttempt;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -56,6 +59,7 @@ public final class TestJobContext implements JobContext {
   private final AtomicInteger checks = new AtomicInteger();
   private volatile boolean completedInTransaction;
   private volatile Object transactionResult;
+  private final List<JobProgress> progress = new CopyOnWriteArrayList<>();
 
   private TestJobContext(Builder builder) {
     this.jobId = builder.jobId;
@@ -246,6 +250,29 @@ public final class TestJobContext implements JobContext {
         throw e;
       }
     }
+  }
+
+  /**
+   * Records a report, after checking its values as the engine does; every report is kept (the
+   * engine stores at most one per second).
+   *
+   * @param percent 0 to 100
+   * @param message a short message
+   * @throws IllegalArgumentException naming the value when one is out of range
+   */
+  @Override
+  public void reportProgress(int percent, String message) {
+    JobContext.super.reportProgress(percent, message);
+    progress.add(new JobProgress(percent, message, WallClock.now()));
+  }
+
+  /**
+   * The progress the handler reported, in order.
+   *
+   * @return every report so far
+   */
+  public List<JobProgress> progressReports() {
+    return List.copyOf(progress);
   }
 
   /**
