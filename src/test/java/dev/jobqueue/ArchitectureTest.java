@@ -403,6 +403,7 @@ class ArchitectureTest {
             "NodeView",
             "Overview",
             "Role",
+            "SchemaMigrations",
             "ThroughputPoint");
   }
 

@@ -223,6 +223,18 @@ public final class Database {
     }
   }
 
+  /**
+   * A pool of its own, for a tool that works on the schema without a manager.
+   *
+   * @param name the pool name
+   * @param url where it connects, with the credentials
+   * @param size the most connections
+   * @return the pool, connected once (so that a wrong URL or password fails here)
+   */
+  public static HikariDataSource newPool(String name, JdbcUrls.Parsed url, int size) {
+    return newPool(name, url, size, false);
+  }
+
   private static HikariDataSource newPool(
       String name, JdbcUrls.Parsed url, int size, boolean withoutServerPrepares) {
     HikariConfig hikari = new HikariConfig();

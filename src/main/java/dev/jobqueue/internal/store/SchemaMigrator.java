@@ -189,7 +189,8 @@ public final class SchemaMigrator {
     return script.substring(1, script.indexOf("__"));
   }
 
-  private static Flyway flyway(DataSource dataSource, String schema) {
+  /** The Flyway the library migrates with; {@link SchemaHistory} reads its view of the schema. */
+  static Flyway flyway(DataSource dataSource, String schema) {
     return Flyway.configure(SchemaMigrator.class.getClassLoader())
         .dataSource(dataSource)
         .schemas(schema)
