@@ -74,11 +74,7 @@ abstract class CliCommand implements Callable<Integer> {
       check.run();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(
-          spec.commandLine(),
-          "Invalid value for option '" + option + "': " + e.getMessage(),
-          e,
-          null,
-          null);
+          spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage(), e);
     }
   }
 

@@ -67,7 +67,7 @@ final class ConnectionOptions {
     try {
       builder = JobQueueConfig.fromEnvironment(environment).toBuilder();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     set(spec, "--url", url, builder::databaseUrl);
     set(spec, "--user", user, builder::databaseUser);
@@ -92,11 +92,7 @@ final class ConnectionOptions {
       setter.accept(value);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(
-          spec.commandLine(),
-          "Invalid value for option '" + option + "': " + e.getMessage(),
-          e,
-          null,
-          value);
+          spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage(), e);
     }
   }
 
@@ -144,11 +140,7 @@ final class ConnectionOptions {
       return new Actor(name, Role.ADMIN, "cli");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(
-          spec.commandLine(),
-          "Invalid value for option '--actor': " + e.getMessage(),
-          e,
-          null,
-          name);
+          spec.commandLine(), "Invalid value for option '--actor': " + e.getMessage(), e);
     }
   }
 }
