@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "jobqueue",
     mixinStandardHelpOptions = true,
+    versionProvider = CliVersion.class,
     description = "Operate a jobqueue database: migrations, jobs, queues, schedules, health.",
     subcommands = {
       MigrateCommand.class,
