@@ -139,20 +139,22 @@ final class JobsCommand {
                     : value == null ? null : value.toString();
             out.println(key + " ".repeat(width - key.length() + 2) + (text == null ? "-" : text));
           });
-      job.progress()
-          .ifPresent(
-              p ->
-                  out.println(
-                      "progress"
-                          + " ".repeat(width - 6)
-                          + p.percent()
-                          + "% "
-                          + (p.message() == null ? "" : p.message())
-                          + " (at "
-                          + p.reportedAt()
-                          + ")"));
+      String pad = " ".repeat(width - "progress".length() + 2);
+      out.println(
+          "progress"
+              + pad
+              + job.progress()
+                  .map(
+                      p ->
+                          p.percent()
+                              + "%"
+                              + (p.message() == null ? "" : " " + p.message())
+                              + " (at "
+                              + p.reportedAt()
+                              + ")")
+                  .orElse("-"));
       if (job.errors().isEmpty()) {
-        out.println("errors" + " ".repeat(width - 4) + "none");
+        out.println("errors" + " ".repeat(width - "errors".length() + 2) + "none");
         return;
       }
       out.println("errors:");
