@@ -4,6 +4,7 @@ import dev.jobqueue.JobQueueConfig;
 import dev.jobqueue.admin.Actor;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,7 +45,7 @@ abstract class CliCommand implements Callable<Integer> {
 
   /** The configuration from the environment and the options. */
   JobQueueConfig config() {
-    return connection.config(spec, root().environment());
+    return connection.config(this, root().environment());
   }
 
   /** A session on the database; close it after use. */
@@ -54,7 +55,7 @@ abstract class CliCommand implements Callable<Integer> {
 
   /** Who acts, for the audit log. */
   Actor actor() {
-    return connection.actor(spec, root().environment());
+    return connection.actor(this, root().environment());
   }
 
   Output output() {
@@ -68,10 +69,12 @@ abstract class CliCommand implements Callable<Integer> {
   /**
    * Runs a check of the API on an option's value: its {@link IllegalArgumentException} becomes a
    * usage error naming the option.
+   *
+   * @return what the check returned
    */
-  void check(String option, Runnable check) {
+  <T> T check(String option, Supplier<T> check) {
     try {
-      check.run();
+      return check.get();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(
           spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage(), e);

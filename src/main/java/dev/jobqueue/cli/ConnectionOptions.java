@@ -8,8 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Consumer;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -62,85 +61,62 @@ final class ConnectionOptions {
    * The configuration: the environment's, these options over it, and never workers nor migrations
    * on initialize. A bad value is a usage error naming it.
    */
-  JobQueueConfig config(CommandSpec spec, Map<String, String> environment) {
+  JobQueueConfig config(CliCommand command, Map<String, String> environment) {
+    CommandLine commandLine = command.spec.commandLine();
     JobQueueConfig.Builder builder;
     try {
       builder = JobQueueConfig.fromEnvironment(environment).toBuilder();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new ParameterException(commandLine, e.getMessage(), e);
     }
-    set(spec, "--url", url, builder::databaseUrl);
-    set(spec, "--user", user, builder::databaseUser);
-    set(spec, "--schema", schema, builder::schema);
-    String password = password(spec, environment);
-    if (password != null) {
-      builder.databasePassword(password);
+    if (url != null) {
+      command.check("--url", () -> builder.databaseUrl(url));
+    }
+    if (user != null) {
+      command.check("--user", () -> builder.databaseUser(user));
+    }
+    if (schema != null) {
+      command.check("--schema", () -> builder.schema(schema));
+    }
+    if (passwordEnv != null && passwordFile != null) {
+      throw new ParameterException(commandLine, "give --password-env or --password-file, not both");
+    }
+    if (passwordEnv != null) {
+      command.check("--password-env", () -> builder.databasePassword(variable(environment)));
+    }
+    if (passwordFile != null) {
+      command.check("--password-file", () -> builder.databasePassword(firstLine()));
     }
     JobQueueConfig config = builder.runWorkers(false).runMigrations(false).build();
     if (config.databaseUrl().isEmpty()) {
       throw new ParameterException(
-          spec.commandLine(), "no database: give --url or set JOB_QUEUE_DATABASE_URL");
+          commandLine, "no database: give --url or set JOB_QUEUE_DATABASE_URL");
     }
     return config;
   }
 
-  private static void set(CommandSpec spec, String option, String value, Consumer<String> setter) {
-    if (value == null) {
-      return;
+  private String variable(Map<String, String> environment) {
+    String value = environment.get(passwordEnv);
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
     }
-    try {
-      setter.accept(value);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(
-          spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage(), e);
-    }
+    return value;
   }
 
-  private String password(CommandSpec spec, Map<String, String> environment) {
-    if (passwordEnv != null && passwordFile != null) {
-      throw new ParameterException(
-          spec.commandLine(), "give --password-env or --password-file, not both");
+  private String firstLine() {
+    try {
+      return Files.readAllLines(passwordFile, StandardCharsets.UTF_8).stream()
+          .findFirst()
+          .orElse("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + passwordFile + " (" + e + ")", e);
     }
-    if (passwordEnv != null) {
-      String value = environment.get(passwordEnv);
-      if (value == null || value.isEmpty()) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "Invalid value for option '--password-env': environment variable "
-                + passwordEnv
-                + " is not set");
-      }
-      return value;
-    }
-    if (passwordFile != null) {
-      try {
-        return Files.readAllLines(passwordFile, StandardCharsets.UTF_8).stream()
-            .findFirst()
-            .orElse("");
-      } catch (IOException e) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "Invalid value for option '--password-file': cannot read "
-                + passwordFile
-                + " ("
-                + e
-                + ")");
-      }
-    }
-    return null;
   }
 
   /** Who the audit log names: CLI access is database access, so every action is an admin's. */
-  Actor actor(CommandSpec spec, Map<String, String> environment) {
-    String name = actor != null ? actor : environment.getOrDefault("USER", "");
-    if (name.isBlank()) {
-      name = System.getProperty("user.name", "");
-    }
-    try {
-      return new Actor(name, Role.ADMIN, "cli");
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(
-          spec.commandLine(), "Invalid value for option '--actor': " + e.getMessage(), e);
-    }
+  Actor actor(CliCommand command, Map<String, String> environment) {
+    String given = actor != null ? actor : environment.getOrDefault("USER", "");
+    String name = given.isBlank() ? System.getProperty("user.name", "") : given;
+    return command.check("--actor", () -> new Actor(name, Role.ADMIN, "cli"));
   }
 }

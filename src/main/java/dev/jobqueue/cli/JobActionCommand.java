@@ -6,7 +6,6 @@ import dev.jobqueue.admin.JobQueueAdmin;
 import dev.jobqueue.admin.JobSelection;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,13 +59,9 @@ abstract class JobActionCommand extends CliCommand {
           spec.commandLine(),
           "select jobs with --id or with at least one filter (--status, --type, --queue, ...)");
     }
-    AtomicReference<JobSelection> selection = new AtomicReference<>();
-    if (!ids.isEmpty()) {
-      check("--id", () -> selection.set(JobSelection.ids(ids)));
-    } else {
-      selection.set(JobSelection.matching(filters.search(this).build()));
-    }
-    return selection.get();
+    return ids.isEmpty()
+        ? JobSelection.matching(filters.search(this).build())
+        : check("--id", () -> JobSelection.ids(ids));
   }
 
   private void print(PrintWriter out, BulkResult result) {

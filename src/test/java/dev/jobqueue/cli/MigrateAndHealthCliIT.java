@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.testing.JobQueueExtension;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,16 @@ class MigrateAndHealthCliIT {
         connection.rollback();
         connection.setAutoCommit(true);
       }
+    }
+  }
+
+  private long count(String table) throws Exception {
+    try (Connection connection = jobqueue.db().dataSource().getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery("select count(*) from " + jobqueue.schema() + "." + table)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
@@ -97,9 +108,11 @@ class MigrateAndHealthCliIT {
     Cli cli = cli();
     assertThat(cli.run("migrate").exitCode()).isZero();
 
-    Cli.Run healthy = cli.run("health");
+    // Even where the environment asks a node to run workers, the CLI's manager runs none.
+    Cli.Run healthy = cli.with("JOB_QUEUE_RUN_WORKERS", "true").run("health");
     assertThat(healthy.exitCode()).as("stderr: %s", healthy.err()).isEqualTo(0);
     assertThat(healthy.out()).contains("status: HEALTHY");
+    assertThat(count("nodes")).as("nodes registered by the CLI").isZero();
 
     // A due job, and no worker node alive to run it: degraded.
     jobqueue
