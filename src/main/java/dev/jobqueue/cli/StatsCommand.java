@@ -34,8 +34,8 @@ final class StatsCommand extends CliCommand {
       Overview overview = admin.overview(WINDOW);
       Map<String, Object> throughput = throughput(overview.throughput());
       Map<String, Object> result = new LinkedHashMap<>();
-      Map<String, Object> byStatus = new LinkedHashMap<>();
-      counts.forEach((status, count) -> byStatus.put(status.wireName(), count.toString()));
+      Map<String, JobCount> byStatus = new LinkedHashMap<>();
+      counts.forEach((status, count) -> byStatus.put(status.wireName(), count));
       result.put("jobs", byStatus);
       result.put("queues", queues(overview));
       result.put("lastHour", throughput);
@@ -85,12 +85,12 @@ final class StatsCommand extends CliCommand {
 
   private static void print(
       PrintWriter out,
-      Map<String, Object> byStatus,
+      Map<String, JobCount> byStatus,
       Overview overview,
       Map<String, Object> throughput) {
     out.println("Jobs by status");
     Table jobs = Table.of("STATUS", "COUNT");
-    byStatus.forEach(jobs::row);
+    byStatus.forEach((status, count) -> jobs.row(status, count));
     jobs.print(out);
 
     out.println();
