@@ -42,6 +42,19 @@ class ArchitectureTest {
   private static final String INTERNAL_PACKAGE = "dev.jobqueue.internal";
   private static final String TESTING_PACKAGE = "dev.jobqueue.testing";
   private static final String ADMIN_PACKAGE = "dev.jobqueue.admin";
+  private static final String CLI_PACKAGE = "dev.jobqueue.cli";
+
+  /** The manager's operator actions, which the operator tools reach only through the admin API. */
+  private static final Set<String> MANAGER_ACTIONS =
+      Set.of(
+          "retryJob",
+          "cancelJob",
+          "pauseQueue",
+          "resumeQueue",
+          "setQueueLimits",
+          "pauseSchedule",
+          "resumeSchedule",
+          "deleteSchedule");
 
   /** Package prefixes whose types must not appear in public signatures. */
   private static final List<String> FORBIDDEN_IN_API =
@@ -376,6 +389,57 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage(INTERNAL_PACKAGE + ".admin")
           .because("AdminAccess hands out a manager's store, for the operator API only");
+
+  /** The command-line tool is optional too: picocli is its dependency alone. */
+  @ArchTest
+  static final ArchRule onlyTheCommandLineDependsOnPicocli =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(CLI_PACKAGE + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("picocli..")
+          .because("picocli is optional: the library must run without it");
+
+  /** Nothing in the library reaches up into the operator tools built on it. */
+  @ArchTest
+  static final ArchRule theLibraryDoesNotDependOnItsOperatorTools =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(CLI_PACKAGE + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(CLI_PACKAGE + "..")
+          .because("the command-line tool is built on the library, not the other way round");
+
+  /** The operator tools are written against the public API, as a user's own tools would be. */
+  @ArchTest
+  static final ArchRule theOperatorToolsUseOnlyPublicApi =
+      noClasses()
+          .that()
+          .resideInAPackage(CLI_PACKAGE + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(INTERNAL_PACKAGE + "..")
+          .because("an operator tool that needs internals is a sign the operator API lacks it");
+
+  /**
+   * An operator tool acts through {@code JobQueueAdmin}, which checks the role and writes the audit
+   * log; the manager's own action methods would do neither.
+   */
+  @ArchTest
+  static final ArchRule theOperatorToolsActThroughTheOperatorApi =
+      noClasses()
+          .that()
+          .resideInAPackage(CLI_PACKAGE + "..")
+          .should()
+          .callMethodWhere(
+              DescribedPredicate.describe(
+                  "a manager's action",
+                  call ->
+                      call.getTargetOwner().isAssignableTo(JobQueueManager.class)
+                          && MANAGER_ACTIONS.contains(call.getName())))
+          .because("every operator action is checked by role and audited in one place");
 
   /** The operator API's public types; a new one is a decision, made by changing this list. */
   @ArchTest
