@@ -1,0 +1,78 @@
+package dev.jobqueue.dashboard;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The dashboard in a Servlet 6 container, under any path: map it to {@code /jobqueue/*} (or any
+ * other prefix) and every link stays under the context path plus that servlet path. Form bodies are
+ * read through the container's parameters, so that filters in front of it (such as Spring
+ * Security's) may read them first.
+ *
+ * <pre>{@code
+ * ServletRegistration.Dynamic reg = context.addServlet("jobqueue", new DashboardServlet(dashboard));
+ * reg.addMapping("/jobqueue/*");
+ * }</pre>
+ */
+public final class DashboardServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Dashboard dashboard;
+
+  /**
+   * A servlet serving a dashboard.
+   *
+   * @param dashboard the dashboard
+   */
+  public DashboardServlet(Dashboard dashboard) {
+    this.dashboard = Objects.requireNonNull(dashboard, "dashboard must not be null");
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Response response;
+    try {
+      response = dashboard.handle(request(req));
+    } catch (HttpError e) {
+      response = dashboard.refuse(e.status(), e.getMessage());
+    }
+    resp.setStatus(response.status());
+    for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
+      for (String value : header.getValue()) {
+        resp.addHeader(header.getKey(), value);
+      }
+    }
+    byte[] body = response.body();
+    if (body.length > 0 && !req.getMethod().equalsIgnoreCase("HEAD")) {
+      resp.setContentLength(body.length);
+      resp.getOutputStream().write(body);
+    }
+  }
+
+  private static Request request(HttpServletRequest req) {
+    String method = req.getMethod().toUpperCase(java.util.Locale.ROOT);
+    String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+    Map<String, List<String>> query = FormData.parse(req.getQueryString());
+    Map<String, List<String>> form = Map.of();
+    if (method.equals("POST") && DashboardServer.isForm(req.getContentType())) {
+      form = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, String[]> p : req.getParameterMap().entrySet()) {
+        form.put(p.getKey(), List.of(p.getValue()));
+      }
+    }
+    return new Request(
+        method,
+        req.getContextPath() + req.getServletPath(),
+        path,
+        query,
+        form,
+        req::getHeader,
+        req.getRemoteAddr(),
+        req.isSecure());
+  }
+}
