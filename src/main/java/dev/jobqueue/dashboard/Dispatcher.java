@@ -2,10 +2,10 @@ package dev.jobqueue.dashboard;
 
 import dev.jobqueue.admin.ActionDeniedException;
 import dev.jobqueue.admin.Role;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +33,10 @@ final class Dispatcher {
   private final Login login;
   private final Map<String, Route> routes = new HashMap<>();
 
-  Dispatcher(Dashboard dashboard, Sessions sessions, Clock clock) {
+  Dispatcher(Dashboard dashboard, Sessions sessions, LongSupplier nanoTime) {
     this.dashboard = dashboard;
     this.sessions = sessions;
-    this.login = new Login(dashboard, sessions, new LoginThrottle(clock));
+    this.login = new Login(dashboard, sessions, new LoginThrottle(nanoTime));
     if (dashboard.authenticator().usesLoginForm()) {
       get("/login", null, login::form);
       post("/login", null, login::submit);

@@ -1,18 +1,17 @@
 package dev.jobqueue.dashboard;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Slows down password guessing: after {@value #USER_FAILURES} failed logins for one user name, or
  * {@value #ADDRESS_FAILURES} from one address, further attempts for it are refused for a while that
  * doubles with each further failure, from {@link #FIRST_LOCK} up to {@link #LONGEST_LOCK}. A
  * successful login clears its user name's failures; an address's failures clear when they are older
- * than the longest lock.
+ * than the longest lock. Times are taken from the monotonic clock.
  */
 final class LoginThrottle {
   static final int USER_FAILURES = 5;
@@ -22,33 +21,33 @@ final class LoginThrottle {
 
   private static final int MAX_ENTRIES = 100_000;
 
-  private record Entry(int failures, Instant last, Instant lockedUntil) {}
+  /** Failures of one key; the times are {@link System#nanoTime()} readings. */
+  private record Entry(int failures, long last, long lockedUntil) {}
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final Clock clock;
+  private final LongSupplier nanoTime;
 
-  LoginThrottle(Clock clock) {
-    this.clock = clock;
+  LoginThrottle(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
   }
 
   /** How long the user name or the address is still locked, if it is. */
   Optional<Duration> lockedFor(String user, String address) {
-    Instant now = clock.instant();
-    Duration wait = Duration.ZERO;
+    long now = nanoTime.getAsLong();
+    long wait = 0;
     for (String key : new String[] {userKey(user), addressKey(address)}) {
       Entry entry = entries.get(key);
-      if (entry != null && entry.lockedUntil().isAfter(now)) {
-        Duration left = Duration.between(now, entry.lockedUntil());
-        wait = left.compareTo(wait) > 0 ? left : wait;
+      if (entry != null) {
+        wait = Math.max(wait, entry.lockedUntil() - now);
       }
     }
-    return wait.isZero() ? Optional.empty() : Optional.of(wait);
+    return wait > 0 ? Optional.of(Duration.ofNanos(wait)) : Optional.empty();
   }
 
   void failed(String user, String address) {
-    Instant now = clock.instant();
+    long now = nanoTime.getAsLong();
     if (entries.size() >= MAX_ENTRIES) {
-      entries.values().removeIf(e -> e.last().plus(LONGEST_LOCK).isBefore(now));
+      entries.values().removeIf(e -> stale(e, now));
     }
     count(userKey(user), USER_FAILURES, now);
     count(addressKey(address), ADDRESS_FAILURES, now);
@@ -58,17 +57,20 @@ final class LoginThrottle {
     entries.remove(userKey(user));
   }
 
-  private void count(String key, int threshold, Instant now) {
+  private static boolean stale(Entry entry, long now) {
+    return now - entry.last() > LONGEST_LOCK.toNanos();
+  }
+
+  private void count(String key, int threshold, long now) {
     entries.compute(
         key,
         (k, old) -> {
-          int failures =
-              old == null || old.last().plus(LONGEST_LOCK).isBefore(now) ? 1 : old.failures() + 1;
-          Instant until = now;
+          int failures = old == null || stale(old, now) ? 1 : old.failures() + 1;
+          long until = now;
           if (failures >= threshold) {
             int doublings = Math.min(failures - threshold, 20);
-            Duration lock = FIRST_LOCK.multipliedBy(1L << doublings);
-            until = now.plus(lock.compareTo(LONGEST_LOCK) > 0 ? LONGEST_LOCK : lock);
+            long lock = FIRST_LOCK.toNanos() << doublings;
+            until = now + Math.min(lock, LONGEST_LOCK.toNanos());
           }
           return new Entry(failures, now, until);
         });

@@ -2,7 +2,6 @@ package dev.jobqueue.dashboard;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,14 +13,14 @@ final class Session {
   private final String id;
   private final String csrfToken;
   private final DashboardUser user;
-  private volatile Instant lastSeen;
+  private volatile long lastSeenNanos;
   private final AtomicReference<String> notice = new AtomicReference<>();
 
-  Session(String id, String csrfToken, DashboardUser user, Instant now) {
+  Session(String id, String csrfToken, DashboardUser user, long nowNanos) {
     this.id = id;
     this.csrfToken = csrfToken;
     this.user = user;
-    this.lastSeen = now;
+    this.lastSeenNanos = nowNanos;
   }
 
   String id() {
@@ -36,12 +35,13 @@ final class Session {
     return Optional.ofNullable(user);
   }
 
-  Instant lastSeen() {
-    return lastSeen;
+  /** When the session last served a request, by {@link System#nanoTime()}. */
+  long lastSeenNanos() {
+    return lastSeenNanos;
   }
 
-  void seen(Instant now) {
-    lastSeen = now;
+  void seen(long nowNanos) {
+    lastSeenNanos = nowNanos;
   }
 
   /** Whether a submitted token is this session's, compared in constant time. */

@@ -1,19 +1,18 @@
 package dev.jobqueue.dashboard;
 
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The server-side session store: sessions by id, each ending after a time without requests. Ids and
- * CSRF tokens are 256 random bits. The store holds at most {@value #MAX_SESSIONS} sessions; beyond
- * that the longest idle one goes.
+ * CSRF tokens are 256 random bits. Idle time is measured on the monotonic clock. The store holds at
+ * most {@value #MAX_SESSIONS} sessions; beyond that the longest idle one goes.
  */
 final class Sessions {
   static final int MAX_SESSIONS = 10_000;
@@ -22,11 +21,11 @@ final class Sessions {
 
   private final Map<String, Session> byId = new ConcurrentHashMap<>();
   private final Duration idleTimeout;
-  private final Clock clock;
+  private final LongSupplier nanoTime;
 
-  Sessions(Duration idleTimeout, Clock clock) {
+  Sessions(Duration idleTimeout, LongSupplier nanoTime) {
     this.idleTimeout = idleTimeout;
-    this.clock = clock;
+    this.nanoTime = nanoTime;
   }
 
   Duration idleTimeout() {
@@ -35,12 +34,12 @@ final class Sessions {
 
   /** A new session, for a user or (null) for the login form only. */
   Session create(DashboardUser user) {
-    Instant now = clock.instant();
+    long now = nanoTime.getAsLong();
     if (byId.size() >= MAX_SESSIONS) {
       byId.values().removeIf(s -> expired(s, now));
       while (byId.size() >= MAX_SESSIONS) {
         byId.values().stream()
-            .min(Comparator.comparing(Session::lastSeen))
+            .min(Comparator.comparingLong(Session::lastSeenNanos))
             .ifPresent(oldest -> byId.remove(oldest.id()));
       }
     }
@@ -55,7 +54,7 @@ final class Sessions {
       return Optional.empty();
     }
     Session session = byId.get(id);
-    Instant now = clock.instant();
+    long now = nanoTime.getAsLong();
     if (session == null) {
       return Optional.empty();
     }
@@ -71,8 +70,8 @@ final class Sessions {
     byId.remove(session.id());
   }
 
-  private boolean expired(Session session, Instant now) {
-    return session.lastSeen().plus(idleTimeout).isBefore(now);
+  private boolean expired(Session session, long nowNanos) {
+    return nowNanos - session.lastSeenNanos() > idleTimeout.toNanos();
   }
 
   private static String token() {
