@@ -13,28 +13,46 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A test's browser without JavaScript: keeps the session cookie, follows no redirect. */
-final class WebClient {
+/**
+ * A test's browser without JavaScript: keeps the session cookie and the last page's CSRF token,
+ * follows no redirect.
+ */
+public final class WebClient {
   private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
   private static final Pattern SESSION = Pattern.compile("jobqueue_session=([^;]*)");
 
   private final HttpClient http =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
   private final String base;
+  private final String authorization;
   private String session;
   private String csrf;
 
   /** A client of the dashboard at {@code base}, e.g. {@code http://localhost:8080/jobqueue}. */
-  WebClient(String base) {
-    this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+  public WebClient(String base) {
+    this(base, null);
   }
 
-  HttpResponse<String> get(String path) {
+  /** A client sending HTTP Basic credentials with every request, for Spring Security. */
+  public WebClient(String base, String user, String password) {
+    this(
+        base,
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private WebClient(String base, String authorization) {
+    this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    this.authorization = authorization;
+  }
+
+  public HttpResponse<String> get(String path) {
     return send(request(path).GET());
   }
 
   /** A POST of the name/value pairs, urlencoded, as they are: no CSRF token added. */
-  HttpResponse<String> post(String path, String... pairs) {
+  public HttpResponse<String> post(String path, String... pairs) {
     StringBuilder form = new StringBuilder();
     for (int i = 0; i < pairs.length; i += 2) {
       form.append(form.length() == 0 ? "" : "&")
@@ -49,7 +67,7 @@ final class WebClient {
   }
 
   /** A POST with the CSRF token of the last page read. */
-  HttpResponse<String> postWithToken(String path, String... pairs) {
+  public HttpResponse<String> postWithToken(String path, String... pairs) {
     String[] all = new String[pairs.length + 2];
     all[0] = "csrf";
     all[1] = csrf;
@@ -58,23 +76,23 @@ final class WebClient {
   }
 
   /** Signs in through the login form; the response is the form's answer. */
-  HttpResponse<String> login(String user, String password) {
+  public HttpResponse<String> login(String user, String password) {
     get("/login");
     return postWithToken("/login", "username", user, "password", password);
   }
 
-  WebClient signedIn(String user, String password) {
+  public WebClient signedIn(String user, String password) {
     HttpResponse<String> response = login(user, password);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(303);
     get("/");
     return this;
   }
 
-  String session() {
+  public String session() {
     return session;
   }
 
-  String csrf() {
+  public String csrf() {
     return csrf;
   }
 
@@ -82,6 +100,9 @@ final class WebClient {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
     if (session != null) {
       b.header("Cookie", "jobqueue_session=" + session);
+    }
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     return b;
   }
