@@ -1,5 +1,6 @@
 package dev.jobqueue.spring.sample;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.Customizer;
@@ -14,9 +15,10 @@ import org.springframework.security.web.SecurityFilterChain;
  * dashboard at {@code /jobqueue} needs a signed-in user, whose {@code JOBQUEUE_*} role the
  * dashboard maps to its own. The dashboard checks its own CSRF token on every POST, so Spring's is
  * off for its path. The users are the sample's, with plain-text passwords: a real application has
- * its own user store.
+ * its own user store. Only in a web application: tests without a web server have no HTTP security.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class SampleSecurity {
 
   @Bean
