@@ -8,7 +8,6 @@ import dev.jobqueue.admin.NodeView;
 import dev.jobqueue.admin.Overview;
 import dev.jobqueue.admin.ThroughputPoint;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +35,7 @@ final class OverviewPage {
       List<ThroughputPoint> throughput,
       List<Map<String, Object>> nodes,
       String leader,
-      Instant checkedAt) {}
+      String checkedAt) {}
 
   static Figures figures(Context context) {
     Overview overview = context.admin().overview(WINDOW);
@@ -57,7 +56,7 @@ final class OverviewPage {
         overview.throughput(),
         nodes,
         overview.leader().orElse("none"),
-        health.checkedAt());
+        Formats.time(health.checkedAt()));
   }
 
   private static Map<String, Object> queueRow(QueueInfo q, HealthCheckResult health) {

@@ -53,7 +53,8 @@
 
   // Stacked bars per bucket: succeeded, retried, failed; a label with the highest bucket.
   function drawChart(chart, points) {
-    var width = 720, height = 180, top = 16, bottom = 16;
+    var width = Math.max(chart.clientWidth, 300), height = 180, top = 16, bottom = 16;
+    chart.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
     var max = points.reduce(function (m, p) { return Math.max(m, p.processed); }, 0);
     var step = points.length ? width / points.length : width;
     var scale = max ? (height - top - bottom) / max : 0;

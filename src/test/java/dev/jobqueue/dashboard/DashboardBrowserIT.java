@@ -17,6 +17,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +91,7 @@ class DashboardBrowserIT {
                             Duration.ofHours(1),
                             CreateJobOptions.of("work", new DashboardFixture.Work("report", "")))
                         .build()));
+    history();
     for (int i = 0; i < 6; i++) {
       DashboardFixture.completedJob(manager, "done-" + i);
     }
@@ -109,6 +113,30 @@ class DashboardBrowserIT {
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     browser = new ChromeDriver(service, options);
     wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+  }
+
+  /**
+   * The throughput of the last three hours as another node would have recorded it, so that the
+   * chart has a history to draw besides this test's own minute.
+   */
+  private static void history() {
+    String sql =
+        "insert into "
+            + jobqueue.schema()
+            + ".job_stats (minute, node_id, type, processed, succeeded, failed, retried,"
+            + " total_millis, max_millis, histogram)"
+            + " select date_trunc('minute', now()) - make_interval(mins => g), 'earlier-node',"
+            + " 'work', s + f + r, s, f, r, (s + f + r) * 40, 250, '{}'"
+            + " from (select g, (30 + 20 * sin(g / 15.0))::bigint as s,"
+            + " case when g % 13 = 0 then 4 else 0 end as f,"
+            + " case when g % 7 = 0 then 3 else 0 end as r"
+            + " from generate_series(1, 179) g) x";
+    try (Connection c = jobqueue.db().dataSource().getConnection();
+        Statement statement = c.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @AfterAll
