@@ -73,17 +73,17 @@ final class Dispatcher {
   }
 
   Response handle(Request request) {
-    Session session = request.cookie(COOKIE).flatMap(sessions::find).orElse(null);
-    Context context = new Context(request, session, dashboard);
+    Session cookie = request.cookie(COOKIE).flatMap(sessions::find).orElse(null);
+    boolean delegated =
+        !dashboard.authenticator().usesLoginForm() && !request.path().startsWith("/static/");
+    Context context = new Context(request, delegated ? null : cookie, dashboard);
     Response response;
     try {
-      Session delegated = delegatedSession(request, session);
-      if (delegated != session) {
-        context = new Context(request, delegated, dashboard);
-      }
+      Session session = delegated ? delegatedSession(cookie) : cookie;
+      context = new Context(request, session, dashboard);
       response = route(context);
-      if (delegated != session) {
-        response.header("Set-Cookie", SessionCookie.set(context, delegated));
+      if (session != cookie) {
+        response.header("Set-Cookie", SessionCookie.set(context, session));
       }
     } catch (HttpError e) {
       response = error(context, e.status(), e.getMessage());
@@ -101,18 +101,15 @@ final class Dispatcher {
   }
 
   /**
-   * For an authenticator that delegates to the application: a session for the application's user,
-   * the cookie's when it is theirs, else a new one. Otherwise the cookie's session as it is.
+   * For an authenticator that delegates to the application: the session of the application's user,
+   * the cookie's when it is theirs, else a new one.
    */
-  private Session delegatedSession(Request request, Session session) {
-    if (dashboard.authenticator().usesLoginForm() || request.path().startsWith("/static/")) {
-      return session;
-    }
+  private Session delegatedSession(Session cookie) {
     Optional<DashboardUser> user = dashboard.authenticator().currentUser();
     if (user.isEmpty()) {
       throw new HttpError(401, "sign in to the application first");
     }
-    return session != null && session.user().equals(user) ? session : sessions.create(user.get());
+    return cookie != null && cookie.user().equals(user) ? cookie : sessions.create(user.get());
   }
 
   private Response route(Context context) {

@@ -38,6 +38,9 @@ final class Login {
 
   Response submit(Context context) {
     String name = Optional.ofNullable(context.param("username")).orElse("").trim();
+    if (name.length() > Actor.MAX_NAME_LENGTH) {
+      name = name.substring(0, Actor.MAX_NAME_LENGTH); // longer than any user's: it fails
+    }
     String password = Optional.ofNullable(context.param("password")).orElse("");
     String address = clientAddress(context.request());
     Optional<Duration> locked = throttle.lockedFor(name, address);
@@ -74,13 +77,9 @@ final class Login {
         .header("Set-Cookie", SessionCookie.clear(context));
   }
 
-  /** The actor a refused login is recorded under: the name as typed, cut to what fits. */
+  /** The actor a refused login is recorded under: the name as typed. */
   private static Actor attempted(String name) {
-    String shown = name.isBlank() ? "(blank)" : name;
-    if (shown.length() > Actor.MAX_NAME_LENGTH) {
-      shown = shown.substring(0, Actor.MAX_NAME_LENGTH - 1) + "…";
-    }
-    return new Actor(shown, Role.VIEWER, "dashboard");
+    return new Actor(name.isBlank() ? "(blank)" : name, Role.VIEWER, "dashboard");
   }
 
   private String clientAddress(Request request) {

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * {@value #ADDRESS_FAILURES} from one address, further attempts for it are refused for a while that
  * doubles with each further failure, from {@link #FIRST_LOCK} up to {@link #LONGEST_LOCK}. A
  * successful login clears its user name's failures; an address's failures clear when they are older
- * than the longest lock. Times are taken from the monotonic clock.
+ * than the longest lock. Times are taken from the monotonic clock. The table holds at most {@value
+ * #MAX_ENTRIES} keys; when it is full of recent failures, only the keys it holds keep counting.
  */
 final class LoginThrottle {
   static final int USER_FAILURES = 5;
@@ -19,7 +20,7 @@ final class LoginThrottle {
   static final Duration FIRST_LOCK = Duration.ofSeconds(15);
   static final Duration LONGEST_LOCK = Duration.ofMinutes(15);
 
-  private static final int MAX_ENTRIES = 100_000;
+  static final int MAX_ENTRIES = 100_000;
 
   /** Failures of one key; the times are {@link System#nanoTime()} readings. */
   private record Entry(int failures, long last, long lockedUntil) {}
@@ -49,8 +50,9 @@ final class LoginThrottle {
     if (entries.size() >= MAX_ENTRIES) {
       entries.values().removeIf(e -> stale(e, now));
     }
-    count(userKey(user), USER_FAILURES, now);
-    count(addressKey(address), ADDRESS_FAILURES, now);
+    boolean full = entries.size() >= MAX_ENTRIES;
+    count(userKey(user), USER_FAILURES, now, full);
+    count(addressKey(address), ADDRESS_FAILURES, now, full);
   }
 
   void succeeded(String user) {
@@ -61,7 +63,11 @@ final class LoginThrottle {
     return now - entry.last() > LONGEST_LOCK.toNanos();
   }
 
-  private void count(String key, int threshold, long now) {
+  /** Counts a failure; when the table is full, only for keys it holds already. */
+  private void count(String key, int threshold, long now, boolean full) {
+    if (full && !entries.containsKey(key)) {
+      return;
+    }
     entries.compute(
         key,
         (k, old) -> {
