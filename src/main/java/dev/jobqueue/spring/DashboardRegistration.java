@@ -27,7 +27,8 @@ final class DashboardRegistration {
   static ServletRegistrationBean<DashboardServlet> register(
       JobQueueManager manager,
       JobQueueProperties.DashboardProperties settings,
-      DashboardAuthenticator bean) {
+      DashboardAuthenticator bean,
+      ClassLoader classLoader) {
     String path = settings.path();
     if (path == null || !PATH.matcher(path).matches()) {
       throw new IllegalStateException(
@@ -37,7 +38,7 @@ final class DashboardRegistration {
     }
     Dashboard dashboard =
         Dashboard.builder(JobQueueAdmin.of(manager))
-            .authenticator(bean != null ? bean : authenticator(settings))
+            .authenticator(bean != null ? bean : authenticator(settings, classLoader))
             .refreshInterval(settings.refreshInterval())
             .sessionIdleTimeout(settings.sessionIdleTimeout())
             .secureCookies(settings.secureCookies())
@@ -50,8 +51,8 @@ final class DashboardRegistration {
   }
 
   private static DashboardAuthenticator authenticator(
-      JobQueueProperties.DashboardProperties settings) {
-    if (ClassUtils.isPresent(SPRING_SECURITY, DashboardRegistration.class.getClassLoader())) {
+      JobQueueProperties.DashboardProperties settings, ClassLoader classLoader) {
+    if (ClassUtils.isPresent(SPRING_SECURITY, classLoader)) {
       return new SpringSecurityAuthenticator(
           settings.adminAuthority(), settings.operatorAuthority(), settings.viewerAuthority());
     }

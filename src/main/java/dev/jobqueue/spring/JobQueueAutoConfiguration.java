@@ -28,6 +28,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -215,9 +216,10 @@ public class JobQueueAutoConfiguration {
     ServletRegistrationBean<DashboardServlet> jobQueueDashboard(
         JobQueueManager manager,
         JobQueueProperties properties,
-        ObjectProvider<DashboardAuthenticator> authenticator) {
+        ObjectProvider<DashboardAuthenticator> authenticator,
+        ApplicationContext context) {
       return DashboardRegistration.register(
-          manager, properties.dashboard(), authenticator.getIfUnique());
+          manager, properties.dashboard(), authenticator.getIfUnique(), context.getClassLoader());
     }
   }
 
