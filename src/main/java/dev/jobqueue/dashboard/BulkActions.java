@@ -128,7 +128,7 @@ final class BulkActions {
       throw new HttpError(400, "select at least one job (parameter 'ids' is empty)");
     }
     for (String id : ids) {
-      if (!id.matches("[1-9][0-9]{0,18}")) {
+      if (!Params.isJobId(id)) {
         throw HttpError.badParameter("ids", id, "must be job ids, positive whole numbers");
       }
     }

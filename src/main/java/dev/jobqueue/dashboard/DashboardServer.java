@@ -95,7 +95,8 @@ public final class DashboardServer implements AutoCloseable {
     }
     String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
     boolean form =
-        method.equals("POST") && isForm(exchange.getRequestHeaders().getFirst("Content-Type"));
+        method.equals("POST")
+            && FormData.isForm(exchange.getRequestHeaders().getFirst("Content-Type"));
     return new Request(
         method,
         "",
@@ -105,11 +106,6 @@ public final class DashboardServer implements AutoCloseable {
         name -> exchange.getRequestHeaders().getFirst(name),
         exchange.getRemoteAddress().getAddress().getHostAddress(),
         false);
-  }
-
-  static boolean isForm(String contentType) {
-    return contentType != null
-        && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
   }
 
   /**

@@ -4,7 +4,9 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -55,12 +57,12 @@ public final class DashboardServlet extends HttpServlet {
   }
 
   private static Request request(HttpServletRequest req) {
-    String method = req.getMethod().toUpperCase(java.util.Locale.ROOT);
+    String method = req.getMethod().toUpperCase(Locale.ROOT);
     String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
     Map<String, List<String>> query = FormData.parse(req.getQueryString());
     Map<String, List<String>> form = Map.of();
-    if (method.equals("POST") && DashboardServer.isForm(req.getContentType())) {
-      form = new java.util.LinkedHashMap<>();
+    if (method.equals("POST") && FormData.isForm(req.getContentType())) {
+      form = new LinkedHashMap<>();
       for (Map.Entry<String, String[]> p : req.getParameterMap().entrySet()) {
         form.put(p.getKey(), List.of(p.getValue()));
       }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Reads {@code application/x-www-form-urlencoded} text: query strings and form bodies. */
@@ -33,6 +34,12 @@ final class FormData {
       params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
     }
     return params;
+  }
+
+  /** Whether a Content-Type is that of a urlencoded form. */
+  static boolean isForm(String contentType) {
+    return contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
   }
 
   private static String decode(String text) {

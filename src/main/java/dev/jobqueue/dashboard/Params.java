@@ -29,15 +29,23 @@ final class Params {
   /** A job id: a positive decimal number. */
   static String jobId(Context context, String name) {
     String value = required(context, name);
-    if (!value.matches("[1-9][0-9]{0,18}")) {
-      throw HttpError.badParameter(name, value, "must be a job id, a positive whole number");
-    }
-    try {
-      Long.parseLong(value);
-    } catch (NumberFormatException e) {
+    if (!isJobId(value)) {
       throw HttpError.badParameter(name, value, "must be a job id, a positive whole number");
     }
     return value;
+  }
+
+  /** Whether a value is a job id: a positive decimal number that fits a {@code long}. */
+  static boolean isJobId(String value) {
+    if (!value.matches("[1-9][0-9]{0,18}")) {
+      return false;
+    }
+    try {
+      Long.parseLong(value);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** A parameter that must be there and not blank. */
