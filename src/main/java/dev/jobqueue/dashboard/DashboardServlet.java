@@ -45,7 +45,9 @@ public final class DashboardServlet extends HttpServlet {
     }
     resp.setStatus(response.status());
     for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
-      for (String value : header.getValue()) {
+      // Set, not added: the dashboard's value replaces one a filter in front of it wrote.
+      resp.setHeader(header.getKey(), header.getValue().get(0));
+      for (String value : header.getValue().subList(1, header.getValue().size())) {
         resp.addHeader(header.getKey(), value);
       }
     }

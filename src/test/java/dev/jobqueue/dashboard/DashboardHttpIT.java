@@ -264,13 +264,14 @@ class DashboardHttpIT {
             web.get("/api/jobs"),
             web.get("/jobs?limit=0"),
             web.get("/job?id=999999"),
+            web.post("/jobs", "csrf", web.csrf()),
             web.post("/queues/pause", "queue", "default")));
     for (HttpResponse<String> response : responses) {
       assertSecurityHeaders(response, response.uri() + " " + response.statusCode());
     }
     assertThat(responses)
         .extracting(HttpResponse::statusCode)
-        .contains(200, 303, 400, 401, 403, 404);
+        .contains(200, 303, 400, 401, 403, 404, 405);
   }
 
   private static void assertSecurityHeaders(HttpResponse<String> response, String what) {
@@ -310,6 +311,7 @@ class DashboardHttpIT {
     }
     HttpResponse<String> locked = web.login("tess", PASSWORD);
     assertThat(locked.statusCode()).isEqualTo(429);
+    assertSecurityHeaders(locked, "429");
     assertThat(Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow()))
         .isBetween(1L, LoginThrottle.FIRST_LOCK.toSeconds());
     assertThat(admin.auditLog(0, 100))

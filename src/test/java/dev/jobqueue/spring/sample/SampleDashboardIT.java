@@ -67,7 +67,12 @@ class SampleDashboardIT {
         .doesNotContain("Sign out");
     assertThat(overview.headers().firstValue("Set-Cookie").orElseThrow())
         .contains("Path=/jobqueue;", "HttpOnly", "SameSite=Strict");
-    assertThat(overview.headers().firstValue("Content-Security-Policy")).isPresent();
+    assertThat(overview.headers().allValues("Content-Security-Policy"))
+        .singleElement()
+        .asString()
+        .startsWith("default-src 'none';");
+    assertThat(overview.headers().allValues("X-Frame-Options")).containsExactly("DENY");
+    assertThat(overview.headers().allValues("Cache-Control")).containsExactly("no-store");
     HttpResponse<String> css = ada.get("/static/dashboard.css");
     assertThat(css.statusCode()).isEqualTo(200);
     assertThat(css.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/css");
