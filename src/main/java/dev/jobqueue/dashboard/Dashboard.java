@@ -118,9 +118,13 @@ public final class Dashboard {
     return dispatcher.handle(request);
   }
 
-  /** An error the adapter found before a request could be built, with the usual headers. */
-  Response refuse(int status, String message) {
-    return dispatcher.error(null, status, message).secured();
+  /**
+   * Refuses a request whose parameters or body the adapter could not read, with the usual headers.
+   */
+  Response refuse(Request bare, HttpError error) {
+    return dispatcher
+        .error(new Context(bare, null, this), error.status(), error.getMessage())
+        .secured();
   }
 
   /** Builds a {@link Dashboard}. */

@@ -67,11 +67,22 @@ public final class DashboardServer implements AutoCloseable {
 
   private static void serve(Dashboard dashboard, HttpExchange exchange) throws IOException {
     try (exchange) {
+      String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+      Request bare =
+          new Request(
+              method,
+              "",
+              exchange.getRequestURI().getRawPath(),
+              Map.of(),
+              Map.of(),
+              name -> exchange.getRequestHeaders().getFirst(name),
+              exchange.getRemoteAddress().getAddress().getHostAddress(),
+              false);
       Response response;
       try {
-        response = dashboard.handle(request(exchange));
+        response = dashboard.handle(withParameters(bare, exchange));
       } catch (HttpError e) {
-        response = dashboard.refuse(e.status(), e.getMessage());
+        response = dashboard.refuse(bare, e);
       }
       for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
         exchange.getResponseHeaders().put(header.getKey(), header.getValue());
@@ -87,25 +98,16 @@ public final class DashboardServer implements AutoCloseable {
     }
   }
 
-  /** The request; an {@link HttpError} for a body too large or malformed parameters. */
-  private static Request request(HttpExchange exchange) throws IOException {
+  /** The request with its parameters; an {@link HttpError} for a body too large or malformed. */
+  private static Request withParameters(Request bare, HttpExchange exchange) throws IOException {
     byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
     if (body.length > MAX_BODY_BYTES) {
       throw new HttpError(413, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
     }
-    String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-    boolean form =
-        method.equals("POST")
-            && FormData.isForm(exchange.getRequestHeaders().getFirst("Content-Type"));
-    return new Request(
-        method,
-        "",
-        exchange.getRequestURI().getRawPath(),
+    boolean form = bare.isPost() && FormData.isForm(bare.headers().apply("Content-Type"));
+    return bare.withParameters(
         FormData.parse(exchange.getRequestURI().getRawQuery()),
-        form ? FormData.parse(new String(body, StandardCharsets.UTF_8)) : Map.of(),
-        name -> exchange.getRequestHeaders().getFirst(name),
-        exchange.getRemoteAddress().getAddress().getHostAddress(),
-        false);
+        form ? FormData.parse(new String(body, StandardCharsets.UTF_8)) : Map.of());
   }
 
   /**

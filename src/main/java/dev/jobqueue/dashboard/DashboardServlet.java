@@ -37,11 +37,21 @@ public final class DashboardServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Request bare =
+        new Request(
+            req.getMethod().toUpperCase(Locale.ROOT),
+            req.getContextPath() + req.getServletPath(),
+            req.getPathInfo() == null ? "/" : req.getPathInfo(),
+            Map.of(),
+            Map.of(),
+            req::getHeader,
+            req.getRemoteAddr(),
+            req.isSecure());
     Response response;
     try {
-      response = dashboard.handle(request(req));
+      response = dashboard.handle(withParameters(bare, req));
     } catch (HttpError e) {
-      response = dashboard.refuse(e.status(), e.getMessage());
+      response = dashboard.refuse(bare, e);
     }
     resp.setStatus(response.status());
     for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
@@ -58,25 +68,14 @@ public final class DashboardServlet extends HttpServlet {
     }
   }
 
-  private static Request request(HttpServletRequest req) {
-    String method = req.getMethod().toUpperCase(Locale.ROOT);
-    String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
-    Map<String, List<String>> query = FormData.parse(req.getQueryString());
-    Map<String, List<String>> form = Map.of();
-    if (method.equals("POST") && FormData.isForm(req.getContentType())) {
-      form = new LinkedHashMap<>();
+  /** The request with its parameters; an {@link HttpError} when they are malformed. */
+  private static Request withParameters(Request bare, HttpServletRequest req) {
+    Map<String, List<String>> form = new LinkedHashMap<>();
+    if (bare.isPost() && FormData.isForm(req.getContentType())) {
       for (Map.Entry<String, String[]> p : req.getParameterMap().entrySet()) {
         form.put(p.getKey(), List.of(p.getValue()));
       }
     }
-    return new Request(
-        method,
-        req.getContextPath() + req.getServletPath(),
-        path,
-        query,
-        form,
-        req::getHeader,
-        req.getRemoteAddr(),
-        req.isSecure());
+    return bare.withParameters(FormData.parse(req.getQueryString()), form);
   }
 }

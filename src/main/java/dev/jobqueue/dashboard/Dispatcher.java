@@ -142,7 +142,7 @@ final class Dispatcher {
   }
 
   Response error(Context context, int status, String message) {
-    if (context != null && context.request().isApi()) {
+    if (context.request().isApi()) {
       return Json.response(status, Map.of("status", status, "error", message));
     }
     return Response.html(status, Layout.error(context, status, message));

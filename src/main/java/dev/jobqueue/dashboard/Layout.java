@@ -67,20 +67,17 @@ final class Layout {
         .text(status)
         .raw("</p><p class=\"problem\" id=\"error-message\">")
         .text(message)
-        .raw("</p>");
-    if (context != null) {
-      h.raw("<p><a href=\"").text(context.link("/")).raw("\">Back to the overview</a></p>");
-    }
-    h.raw("</section>");
+        .raw("</p><p><a href=\"")
+        .text(context.link("/"))
+        .raw("\">Back to the overview</a></p></section>");
     String title = "Error " + status;
-    boolean signedIn =
-        context != null && context.session() != null && context.session().user().isPresent();
+    boolean signedIn = context.session() != null && context.session().user().isPresent();
     return signedIn ? page(context, title, "", h.toString()) : bare(context, title, h.toString());
   }
 
   private static String document(Context context, String title, String body) {
-    String base = context == null ? "" : context.request().basePath();
-    long refresh = context == null ? 5000 : context.dashboard().refreshInterval().toMillis();
+    String base = context.request().basePath();
+    long refresh = context.dashboard().refreshInterval().toMillis();
     return new Html()
         .raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")

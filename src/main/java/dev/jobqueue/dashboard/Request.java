@@ -28,6 +28,11 @@ record Request(
     String remoteAddress,
     boolean secure) {
 
+  /** This request with its query and form parameters. */
+  Request withParameters(Map<String, List<String>> query, Map<String, List<String>> form) {
+    return new Request(method, basePath, path, query, form, headers, remoteAddress, secure);
+  }
+
   Optional<String> header(String name) {
     return Optional.ofNullable(headers.apply(name));
   }

@@ -265,13 +265,14 @@ class DashboardHttpIT {
             web.get("/jobs?limit=0"),
             web.get("/job?id=999999"),
             web.post("/jobs", "csrf", web.csrf()),
+            web.post("/queues/pause", "queue", "q".repeat(DashboardServer.MAX_BODY_BYTES)),
             web.post("/queues/pause", "queue", "default")));
     for (HttpResponse<String> response : responses) {
       assertSecurityHeaders(response, response.uri() + " " + response.statusCode());
     }
     assertThat(responses)
         .extracting(HttpResponse::statusCode)
-        .contains(200, 303, 400, 401, 403, 404, 405);
+        .contains(200, 303, 400, 401, 403, 404, 405, 413);
   }
 
   private static void assertSecurityHeaders(HttpResponse<String> response, String what) {
