@@ -50,6 +50,7 @@ final class Dispatcher {
     get("/failed", Role.VIEWER, JobsPage::failed);
     get("/api/jobs", Role.VIEWER, JobsPage::api);
     get("/job", Role.VIEWER, JobPage::page);
+    get("/api/job", Role.VIEWER, JobPage::api);
     post("/jobs/confirm", Role.OPERATOR, BulkActions::confirm);
     post("/jobs/run", Role.OPERATOR, BulkActions::run);
     get("/queues", Role.VIEWER, QueuesPage::page);

@@ -5,48 +5,51 @@ import dev.jobqueue.JobError;
 import dev.jobqueue.JobProgress;
 import dev.jobqueue.JobStatus;
 import dev.jobqueue.admin.Role;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * One job: its state and timings, the lease holder, unique and concurrency keys, progress, the
  * payload and result as indented JSON, and the error of every failed attempt; with retry, cancel
- * and delete buttons for the roles that may use them.
+ * and delete buttons for the roles that may use them. The page's script refreshes the state,
+ * timings, lease and progress from {@code api/job}.
  */
 final class JobPage {
   private JobPage() {}
 
   static Response page(Context context) {
-    String id = Params.jobId(context, "id");
-    Job job =
-        context
-            .admin()
-            .job(id)
-            .orElseThrow(() -> new HttpError(404, "there is no job with id " + id));
+    Job job = job(context);
+    Map<String, Object> live = live(job);
     Html h = new Html();
     actions(context, h, job);
-    h.raw("<dl class=\"facts\">");
-    fact(h, "State", job.status().wireName());
+    h.raw("<div data-live=\"").text("api/job?id=" + job.id()).raw("\"><dl class=\"facts\">");
+    liveFact(h, "State", "status", live);
     fact(h, "Type", job.type());
     fact(h, "Queue", job.queue());
     fact(h, "Priority", job.priority().wireName());
-    fact(h, "Attempt", job.attempt() + " of " + (job.maxRetries() + 1));
+    liveFact(h, "Attempt", "attempt", live);
     fact(h, "Retries used", job.retryCount());
     fact(h, "Snoozes", job.snoozeCount());
     fact(h, "Timeout", job.timeoutSeconds() + " s");
     fact(h, "Created", Formats.time(job.createdAt()));
     fact(h, "Scheduled for", Formats.time(job.scheduledAt()));
-    fact(h, "Runs at", Formats.time(job.runAt()));
-    fact(h, "Started", Formats.time(job.startedAt()));
-    fact(h, "Completed", Formats.time(job.completedAt()));
-    fact(h, "Updated", Formats.time(job.updatedAt()));
-    fact(h, "Lease holder", job.lockedBy().orElse("–"));
-    fact(h, "Lease expires", Formats.time(job.leaseExpiresAt()));
+    liveFact(h, "Runs at", "runAt", live);
+    liveFact(h, "Started", "started", live);
+    liveFact(h, "Completed", "completed", live);
+    liveFact(h, "Updated", "updated", live);
+    liveFact(h, "Lease holder", "lockedBy", live);
+    liveFact(h, "Lease expires", "leaseExpires", live);
     fact(h, "Unique key", job.uniqueKey().orElse("–"));
     fact(h, "Concurrency key", job.concurrencyKey().orElse("–"));
     job.scheduleName().ifPresent(name -> fact(h, "Schedule", name));
     job.occurrenceAt().ifPresent(at -> fact(h, "Occurrence", Formats.time(at)));
-    h.raw("</dl>");
-    progress(h, job.progress());
+    h.raw("</dl><h2>Progress</h2><p class=\"progress\"><progress max=\"100\"")
+        .raw(" data-value=\"percent\" value=\"")
+        .text(live.get("percent"))
+        .raw("\"></progress> <span data-field=\"progress\">")
+        .text(live.get("progress"))
+        .raw("</span></p></div>");
     h.raw("<h2>Payload</h2><pre class=\"json\" id=\"payload\">")
         .text(Json.pretty(job.payloadJson()))
         .raw("</pre>");
@@ -60,24 +63,56 @@ final class JobPage {
     return Response.html(200, Layout.page(context, "Job " + job.id(), "/jobs", h.toString()));
   }
 
+  /** What the page's script refreshes: the facts that change while the job runs, as text. */
+  static Response api(Context context) {
+    return Json.response(200, live(job(context)));
+  }
+
+  private static Job job(Context context) {
+    String id = Params.jobId(context, "id");
+    return context
+        .admin()
+        .job(id)
+        .orElseThrow(() -> new HttpError(404, "there is no job with id " + id));
+  }
+
+  private static Map<String, Object> live(Job job) {
+    Map<String, Object> live = new LinkedHashMap<>();
+    live.put("status", job.status().wireName());
+    live.put("attempt", job.attempt() + " of " + (job.maxRetries() + 1));
+    live.put("runAt", Formats.time(job.runAt()));
+    live.put("started", Formats.time(job.startedAt()));
+    live.put("completed", Formats.time(job.completedAt()));
+    live.put("updated", Formats.time(job.updatedAt()));
+    live.put("lockedBy", job.lockedBy().orElse("–"));
+    live.put("leaseExpires", Formats.time(job.leaseExpiresAt()));
+    Optional<JobProgress> progress = job.progress();
+    live.put("percent", progress.map(JobProgress::percent).orElse(0));
+    live.put(
+        "progress",
+        progress
+            .map(
+                p ->
+                    p.percent()
+                        + " %"
+                        + (p.message().isEmpty() ? "" : " · " + p.message())
+                        + " · "
+                        + Formats.time(p.reportedAt()))
+            .orElse("none reported"));
+    return live;
+  }
+
   private static void fact(Html h, String name, Object value) {
     h.element("dt", name).element("dd", value);
   }
 
-  private static void progress(Html h, Optional<JobProgress> progress) {
-    progress.ifPresent(
-        p ->
-            h.raw("<h2>Progress</h2><p class=\"progress\"><progress max=\"100\" value=\"")
-                .text(p.percent())
-                .raw("\">")
-                .text(p.percent())
-                .raw(" %</progress> <span>")
-                .text(p.percent())
-                .raw(" %</span> <span class=\"message\">")
-                .text(p.message())
-                .raw("</span> <span class=\"when\">")
-                .text(Formats.time(p.reportedAt()))
-                .raw("</span></p>"));
+  private static void liveFact(Html h, String name, String key, Map<String, Object> live) {
+    h.element("dt", name)
+        .raw("<dd data-field=\"")
+        .text(key)
+        .raw("\">")
+        .text(live.get(key))
+        .raw("</dd>");
   }
 
   private static void errors(Html h, Job job) {

@@ -87,7 +87,7 @@ final class OverviewPage {
   static Response page(Context context) {
     Figures f = figures(context);
     Html h = new Html();
-    h.raw("<div data-live=\"overview\"><section class=\"cards\">")
+    h.raw("<div data-live=\"api/overview\"><section class=\"cards\">")
         .raw("<div class=\"card health\"><h2>Health</h2><p class=\"big\" data-field=\"health\">")
         .text(f.health())
         .raw("</p><ul class=\"reasons\" data-list=\"reasons\">");

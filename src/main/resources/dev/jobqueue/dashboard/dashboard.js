@@ -1,5 +1,6 @@
-// The dashboard's only script: live figures on the overview (polling api/overview), the
-// throughput chart, and "select all" on the Failed page. It writes text with textContent only.
+// The dashboard's only script: live figures (a page's data-live element names the JSON endpoint
+// it polls: api/overview, api/job?id=...), the throughput chart, and "select all" on the Failed
+// page. It writes text with textContent only.
 (function () {
   'use strict';
   var body = document.body;
@@ -14,6 +15,12 @@
   }
 
   function fillFields(data) {
+    document.querySelectorAll('[data-value]').forEach(function (el) {
+      var value = lookup(data, el.getAttribute('data-value'));
+      if (value !== undefined && value !== null) {
+        el.value = value;
+      }
+    });
     document.querySelectorAll('[data-field]').forEach(function (el) {
       var value = lookup(data, el.getAttribute('data-field'));
       if (value !== undefined && value !== null) {
@@ -79,8 +86,8 @@
     chart.replaceChildren.apply(chart, children);
   }
 
-  function poll() {
-    fetch(base + '/api/overview', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+  function poll(endpoint) {
+    fetch(base + '/' + endpoint, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (response) {
         if (!response.ok) { throw new Error('HTTP ' + response.status); }
         return response.json();
@@ -92,11 +99,12 @@
         body.removeAttribute('data-stale');
       })
       .catch(function () { body.setAttribute('data-stale', 'true'); })
-      .then(function () { setTimeout(poll, refresh); });
+      .then(function () { setTimeout(function () { poll(endpoint); }, refresh); });
   }
 
-  if (document.querySelector('[data-live="overview"]')) {
-    poll();
+  var live = document.querySelector('[data-live]');
+  if (live) {
+    poll(live.getAttribute('data-live'));
   }
 
   var all = document.getElementById('select-all');

@@ -249,6 +249,24 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void aRunningJobsStateAndProgressRefreshWithoutReloading() {
+    String id =
+        manager.createJob(
+            CreateJobOptions.of("work", new DashboardFixture.Work(DashboardFixture.HELD, HOSTILE)));
+    signIn("vera");
+    open("job?id=" + id);
+    wait.until(b -> text("[data-field='progress']").startsWith("42 %"));
+    assertThat(text("[data-field='status']")).isEqualTo("running");
+    assertThat(text("[data-field='lockedBy']")).isNotEqualTo("–");
+    assertThat(browser.findElement(By.cssSelector("progress")).getAttribute("value"))
+        .isEqualTo("42");
+    screenshot("running-job");
+    DashboardFixture.RELEASE.countDown();
+    wait.until(b -> text("[data-field='status']").equals("completed"));
+    assertNoScriptRan();
+  }
+
+  @Test
   void aPausedQueueIsNotClaimedUntilResumed() throws Exception {
     signIn("otto");
     open("queues");

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
@@ -34,6 +36,11 @@ final class DashboardFixture {
 
   /** The names whose jobs fail; a test removes one to make its retry succeed. */
   static final Set<String> BROKEN = ConcurrentHashMap.newKeySet();
+
+  /** Released by a test: a job named {@value #HELD} waits for it after reporting progress. */
+  static final CountDownLatch RELEASE = new CountDownLatch(1);
+
+  static final String HELD = "held";
 
   record Work(String name, String note) {}
 
@@ -61,6 +68,9 @@ final class DashboardFixture {
             throw new QuietFailure("broken " + payload.name() + " " + HOSTILE);
           }
           ctx.reportProgress(42, "step " + HOSTILE);
+          if (payload.name().equals(HELD) && !RELEASE.await(30, TimeUnit.SECONDS)) {
+            throw new QuietFailure("never released");
+          }
           return Map.of("echo", payload.name(), "html", HOSTILE);
         });
   }

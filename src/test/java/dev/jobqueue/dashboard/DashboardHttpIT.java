@@ -327,6 +327,12 @@ class DashboardHttpIT {
     assertThat(overview.path("health").asText()).isNotEmpty();
     assertThat(overview.path("counts").path("failed").asText()).isNotEqualTo("0");
     assertThat(overview.path("throughput").size()).isEqualTo(180);
+    JsonNode job = JSON.readTree(web.get("/api/job?id=" + failedId).body());
+    assertThat(job.path("status").asText()).isEqualTo("failed");
+    assertThat(job.path("attempt").asText()).isEqualTo("1 of 1");
+    HttpResponse<String> malformed = web.get("/api/job?id=x1");
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(malformed.body()).path("error").asText()).contains("'id'", "'x1'");
     JsonNode first = JSON.readTree(web.get("/api/jobs?limit=1").body());
     assertThat(first.path("jobs").size()).isEqualTo(1);
     String cursor = first.path("nextCursor").asText();
