@@ -43,13 +43,13 @@ record Context(Request request, Session session, Dashboard dashboard) {
     return request.basePath() + path;
   }
 
-  /** A query or form parameter's first value, or null. */
+  /** A parameter's first value (the form's for a POST, else the query's), or null. */
   String param(String name) {
-    List<String> values = request.isPost() ? request.form().get(name) : request.query().get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    List<String> values = params(name);
+    return values.isEmpty() ? null : values.get(0);
   }
 
-  /** Every value of a query or form parameter. */
+  /** Every value of a parameter: the form's for a POST, else the query's. */
   List<String> params(String name) {
     List<String> values = request.isPost() ? request.form().get(name) : request.query().get(name);
     return values == null ? List.of() : values;

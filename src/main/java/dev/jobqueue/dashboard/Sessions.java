@@ -28,10 +28,6 @@ final class Sessions {
     this.nanoTime = nanoTime;
   }
 
-  Duration idleTimeout() {
-    return idleTimeout;
-  }
-
   /** A new session, for a user or (null) for the login form only. */
   Session create(DashboardUser user) {
     long now = nanoTime.getAsLong();
