@@ -7,6 +7,8 @@ import dev.jobqueue.JobQueueManager;
 import dev.jobqueue.QueueOptions;
 import dev.jobqueue.Schedule;
 import dev.jobqueue.TransactionBridge;
+import dev.jobqueue.dashboard.DashboardAuthenticator;
+import dev.jobqueue.dashboard.DashboardServlet;
 import dev.jobqueue.micrometer.JobQueueMetrics;
 import dev.jobqueue.opentelemetry.JobQueueTracing;
 import io.opentelemetry.api.OpenTelemetry;
@@ -23,7 +25,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -35,9 +40,9 @@ import org.springframework.core.env.Environment;
  * {@link JobQueueManagerCustomizer}s; its {@link JobQueueLifecycle}; a {@link
  * SpringTransactionBridge}, so that {@code createJob(options)} joins the caller's Spring
  * transaction; and, when their libraries are present, the Actuator health indicator {@code
- * jobqueue}, the Micrometer binder, and tracing through the application's {@code OpenTelemetry}
- * bean. It backs off when the application defines its own {@code JobQueueManager} bean, and is off
- * with {@code jobqueue.enabled=false}.
+ * jobqueue}, the Micrometer binder, tracing through the application's {@code OpenTelemetry} bean,
+ * and the dashboard ({@code jobqueue.dashboard.enabled}). It backs off when the application defines
+ * its own {@code JobQueueManager} bean, and is off with {@code jobqueue.enabled=false}.
  */
 @AutoConfiguration(
     afterName = {
@@ -194,6 +199,27 @@ public class JobQueueAutoConfiguration {
     @ConditionalOnBean(OpenTelemetry.class)
     JobQueueManagerCustomizer jobQueueTracing(ObjectProvider<OpenTelemetry> openTelemetry) {
       return builder -> builder.tracing(JobQueueTracing.create(openTelemetry.getObject()));
+    }
+  }
+
+  /**
+   * The dashboard at {@code jobqueue.dashboard.path}, when {@code jobqueue.dashboard.enabled} is
+   * true in a Servlet web application.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "jakarta.servlet.http.HttpServlet")
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnProperty(prefix = "jobqueue.dashboard", name = "enabled", havingValue = "true")
+  static class DashboardMount {
+    @Bean
+    @ConditionalOnMissingBean(name = "jobQueueDashboard")
+    ServletRegistrationBean<DashboardServlet> jobQueueDashboard(
+        JobQueueManager manager,
+        JobQueueProperties properties,
+        ObjectProvider<DashboardAuthenticator> authenticator,
+        ApplicationContext context) {
+      return DashboardRegistration.register(
+          manager, properties.dashboard(), authenticator.getIfUnique(), context.getClassLoader());
     }
   }
 

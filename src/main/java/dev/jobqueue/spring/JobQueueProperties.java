@@ -1,6 +1,7 @@
 package dev.jobqueue.spring;
 
 import dev.jobqueue.RetryStrategy;
+import dev.jobqueue.dashboard.Dashboard;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -98,6 +99,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     used when the builder gets no DataSource or URL. Credentials in it are never printed.
  * @param databaseUser User for that URL.
  * @param databasePassword Password for that URL; never printed.
+ * @param dashboard The web dashboard, served by the application's Servlet container when enabled
+ *     (see docs/dashboard.md).
  */
 @ConfigurationProperties("jobqueue")
 public record JobQueueProperties(
@@ -141,4 +144,37 @@ public record JobQueueProperties(
     @DefaultValue("false") boolean transactionPooling,
     String databaseUrl,
     String databaseUser,
-    String databasePassword) {}
+    String databasePassword,
+    @DefaultValue DashboardProperties dashboard) {
+
+  /**
+   * The {@code jobqueue.dashboard.*} properties: the dashboard mounted in the application's Servlet
+   * container. Users are signed in by Spring Security when it is on the class path (by the
+   * authorities below), else by the dashboard's login form against {@code users}; a {@code
+   * DashboardAuthenticator} bean replaces both.
+   *
+   * @param enabled Serve the dashboard. Off by default.
+   * @param path Where: a path below the context path, without a trailing slash.
+   * @param users Users of the login form when Spring Security is absent: name:role:hash, one per
+   *     entry, with role viewer, operator or admin and a hash from PasswordHash.
+   * @param refreshInterval How often the pages refresh their figures.
+   * @param sessionIdleTimeout How long a session lasts without requests.
+   * @param secureCookies When session cookies are Secure: auto (on HTTPS), always or never.
+   * @param trustForwardedHeaders Believe X-Forwarded-Proto and X-Forwarded-For: only behind a proxy
+   *     that sets them.
+   * @param adminAuthority The Spring Security authority of admins.
+   * @param operatorAuthority The Spring Security authority of operators.
+   * @param viewerAuthority The Spring Security authority of viewers.
+   */
+  public record DashboardProperties(
+      @DefaultValue("false") boolean enabled,
+      @DefaultValue("/jobqueue") String path,
+      List<String> users,
+      @DefaultValue("5s") Duration refreshInterval,
+      @DefaultValue("30m") Duration sessionIdleTimeout,
+      @DefaultValue("auto") Dashboard.SecureCookies secureCookies,
+      @DefaultValue("false") boolean trustForwardedHeaders,
+      @DefaultValue("ROLE_JOBQUEUE_ADMIN") String adminAuthority,
+      @DefaultValue("ROLE_JOBQUEUE_OPERATOR") String operatorAuthority,
+      @DefaultValue("ROLE_JOBQUEUE_VIEWER") String viewerAuthority) {}
+}

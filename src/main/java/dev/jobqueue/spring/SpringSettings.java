@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
 final class SpringSettings {
 
   /** The properties of the integration itself, not settings of the configuration. */
-  static final Set<String> SPRING_ONLY = Set.of("enabled", "keepAlive");
+  static final Set<String> SPRING_ONLY = Set.of("enabled", "keepAlive", "dashboard");
 
   /** The names of the configuration's settings: the record's components but the integration's. */
   private static final Set<String> SETTINGS =
