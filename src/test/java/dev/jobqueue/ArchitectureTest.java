@@ -43,6 +43,8 @@ class ArchitectureTest {
   private static final String TESTING_PACKAGE = "dev.jobqueue.testing";
   private static final String ADMIN_PACKAGE = "dev.jobqueue.admin";
   private static final String CLI_PACKAGE = "dev.jobqueue.cli";
+  private static final String DASHBOARD_PACKAGE = "dev.jobqueue.dashboard";
+  private static final String SPRING_PACKAGE = "dev.jobqueue.spring";
 
   /** The manager's operator actions, which the operator tools reach only through the admin API. */
   private static final Set<String> MANAGER_ACTIONS =
@@ -403,7 +405,7 @@ class ArchitectureTest {
 
   /** Nothing in the library reaches up into the operator tools built on it. */
   @ArchTest
-  static final ArchRule theLibraryDoesNotDependOnItsOperatorTools =
+  static final ArchRule theLibraryDoesNotDependOnTheCommandLine =
       noClasses()
           .that()
           .resideOutsideOfPackage(CLI_PACKAGE + "..")
@@ -412,16 +414,65 @@ class ArchitectureTest {
           .resideInAPackage(CLI_PACKAGE + "..")
           .because("the command-line tool is built on the library, not the other way round");
 
+  /** Only the integrations that serve it (Spring Boot's mount, the CLI's command) know it. */
+  @ArchTest
+  static final ArchRule theLibraryDoesNotDependOnTheDashboard =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(DASHBOARD_PACKAGE + "..", CLI_PACKAGE + "..", SPRING_PACKAGE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(DASHBOARD_PACKAGE + "..")
+          .because("the dashboard is optional, built on the operator API");
+
   /** The operator tools are written against the public API, as a user's own tools would be. */
   @ArchTest
   static final ArchRule theOperatorToolsUseOnlyPublicApi =
       noClasses()
           .that()
-          .resideInAPackage(CLI_PACKAGE + "..")
+          .resideInAnyPackage(CLI_PACKAGE + "..", DASHBOARD_PACKAGE + "..")
           .should()
           .dependOnClassesThat()
           .resideInAPackage(INTERNAL_PACKAGE + "..")
           .because("an operator tool that needs internals is a sign the operator API lacks it");
+
+  /**
+   * The standalone dashboard runs without the Servlet API: only its Servlet mount, and Spring
+   * Boot's registration of that mount, use it.
+   */
+  @ArchTest
+  static final ArchRule onlyTheServletMountDependsOnTheServletApi =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName(DASHBOARD_PACKAGE + ".DashboardServlet")
+          .and()
+          .resideOutsideOfPackage(SPRING_PACKAGE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("jakarta.servlet..")
+          .because("jakarta.servlet-api is optional: the standalone dashboard runs without it");
+
+  /** The JDK's HTTP server is the standalone dashboard's alone. */
+  @ArchTest
+  static final ArchRule onlyTheStandaloneServerDependsOnTheJdkHttpServer =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName(DASHBOARD_PACKAGE + ".DashboardServer")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("com.sun.net.httpserver..")
+          .because("the pages know a small request and response of their own, not a server's");
+
+  /** Spring Security is optional even inside the Spring integration. */
+  @ArchTest
+  static final ArchRule onlyTheSpringSecurityAuthenticatorDependsOnSpringSecurity =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName(SPRING_PACKAGE + ".SpringSecurityAuthenticator")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.springframework.security..")
+          .because("spring-security-core is optional: a Boot application may not have it");
 
   /**
    * An operator tool acts through {@code JobQueueAdmin}, which checks the role and writes the audit
@@ -431,7 +482,7 @@ class ArchitectureTest {
   static final ArchRule theOperatorToolsActThroughTheOperatorApi =
       noClasses()
           .that()
-          .resideInAPackage(CLI_PACKAGE + "..")
+          .resideInAnyPackage(CLI_PACKAGE + "..", DASHBOARD_PACKAGE + "..")
           .should()
           .callMethodWhere(
               DescribedPredicate.describe(
@@ -469,6 +520,29 @@ class ArchitectureTest {
             "Role",
             "SchemaMigrations",
             "ThroughputPoint");
+  }
+
+  /** The dashboard's public types; the pages, sessions and checks are package-private. */
+  @ArchTest
+  static void theDashboardPackageHoldsOnlyItsApi(JavaClasses classes) {
+    Set<String> found = new TreeSet<>();
+    for (JavaClass javaClass : classes) {
+      if (javaClass.getPackageName().equals(DASHBOARD_PACKAGE)
+          && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
+          && javaClass.isTopLevelClass()) {
+        found.add(javaClass.getSimpleName());
+      }
+    }
+    assertThat(found)
+        .containsExactlyInAnyOrder(
+            "Dashboard",
+            "DashboardAccessDeniedException",
+            "DashboardAuthenticator",
+            "DashboardServer",
+            "DashboardServlet",
+            "DashboardUser",
+            "PasswordAuthenticator",
+            "PasswordHash");
   }
 
   @ArchTest

@@ -81,6 +81,11 @@ abstract class CliCommand implements Callable<Integer> {
     }
   }
 
+  /** The variables the command reads. */
+  java.util.Map<String, String> environment() {
+    return root().environment();
+  }
+
   private JobQueueCli root() {
     return (JobQueueCli) spec.root().userObject();
   }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       SchedulesCommand.class,
       StatsCommand.class,
       HealthCommand.class,
+      DashboardCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Objects;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
@@ -115,6 +116,28 @@ public final class PasswordHash {
   }
 
   /**
+   * Reads a password twice from a console, without echo, and hashes it.
+   *
+   * @param console where to read from
+   * @return the hash of the password
+   * @throws IllegalArgumentException if the password is empty or the two readings differ
+   */
+  public static String prompt(Console console) {
+    Objects.requireNonNull(console, "console must not be null");
+    char[] first = console.readPassword("Password: ");
+    char[] second = console.readPassword("Again: ");
+    try {
+      if (first == null || first.length == 0 || !Arrays.equals(first, second)) {
+        throw new IllegalArgumentException("the passwords were empty or did not match");
+      }
+      return hash(first);
+    } finally {
+      Arrays.fill(first == null ? new char[0] : first, '\0');
+      Arrays.fill(second == null ? new char[0] : second, '\0');
+    }
+  }
+
+  /**
    * Reads a password twice from the console, without echo, and prints its hash.
    *
    * @param args none
@@ -126,18 +149,11 @@ public final class PasswordHash {
       System.exit(2);
       return;
     }
-    char[] first = console.readPassword("Password: ");
-    char[] second = console.readPassword("Again: ");
     try {
-      if (first == null || first.length == 0 || !Arrays.equals(first, second)) {
-        System.err.println("The passwords were empty or did not match");
-        System.exit(1);
-        return;
-      }
-      System.out.println(hash(first));
-    } finally {
-      Arrays.fill(first == null ? new char[0] : first, '\0');
-      Arrays.fill(second == null ? new char[0] : second, '\0');
+      System.out.println(prompt(console));
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(1);
     }
   }
 }

@@ -48,10 +48,15 @@ final class Cli {
   Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
+    int code = commandLine(out, err).execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** The command line on this environment, printing to the given writers. */
+  CommandLine commandLine(StringWriter out, StringWriter err) {
     CommandLine cli = new CommandLine(new JobQueueCli(environment));
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+    return cli;
   }
 }
