@@ -12,13 +12,11 @@ import dev.jobqueue.internal.admin.AdminAccess;
 import dev.jobqueue.internal.maintenance.NodeHeartbeat;
 import dev.jobqueue.internal.store.AdminStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,10 +52,12 @@ public final class JobQueueAdmin {
 
   private final JobQueueManager manager;
   private final AdminAccess.Backend backend;
+  private final AuditTrail audit;
 
   private JobQueueAdmin(JobQueueManager manager, AdminAccess.Backend backend) {
     this.manager = manager;
     this.backend = backend;
+    this.audit = new AuditTrail(backend);
   }
 
   /**
@@ -276,21 +276,7 @@ public final class JobQueueAdmin {
       throw new IllegalArgumentException(
           "limit must be between 1 and " + JobSearch.MAX_LIMIT + " (was " + limit + ")");
     }
-    return store().auditLog(beforeId, limit).stream()
-        .map(
-            r ->
-                new AuditEntry(
-                    r.id(),
-                    r.at(),
-                    r.actor(),
-                    Role.fromWireName(r.role()),
-                    r.via(),
-                    r.action(),
-                    r.target(),
-                    r.jobCount(),
-                    r.jobIds().stream().map(String::valueOf).toList(),
-                    r.details()))
-        .toList();
+    return audit.read(beforeId, limit);
   }
 
   // ---------------------------------------------------------------- actions
@@ -310,7 +296,9 @@ public final class JobQueueAdmin {
    */
   public BulkResult retryJobs(Actor actor, JobSelection selection, boolean dryRun) {
     require(actor, Role.OPERATOR, "retry jobs");
-    return bulk(
+    return BulkAction.run(
+        store(),
+        audit,
         actor,
         "retry",
         selection,
@@ -338,7 +326,9 @@ public final class JobQueueAdmin {
    */
   public BulkResult cancelJobs(Actor actor, JobSelection selection, boolean dryRun) {
     require(actor, Role.OPERATOR, "cancel jobs");
-    return bulk(
+    return BulkAction.run(
+        store(),
+        audit,
         actor,
         "cancel",
         selection,
@@ -361,100 +351,15 @@ public final class JobQueueAdmin {
    */
   public BulkResult deleteJobs(Actor actor, JobSelection selection, boolean dryRun) {
     require(actor, Role.ADMIN, "delete jobs");
-    return bulk(
+    return BulkAction.run(
+        store(),
+        audit,
         actor,
         "delete",
         selection,
         EnumSet.of(JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED),
         dryRun,
         id -> store().delete(Long.parseLong(id)) ? null : "running now, or gone");
-  }
-
-  /** One job's part of a bulk action: null when it changed, else why not. */
-  private interface PerJob {
-    String apply(String id);
-  }
-
-  private BulkResult bulk(
-      Actor actor,
-      String action,
-      JobSelection selection,
-      Set<JobStatus> applies,
-      boolean dryRun,
-      PerJob perJob) {
-    Objects.requireNonNull(selection, "selection must not be null");
-    List<AdminStore.Selected> selected =
-        selection.numericIds() != null
-            ? store().selectIds(selection.numericIds())
-            : store()
-                .select(
-                    AdminQueries.of(
-                        selection.search().orElseThrow().toBuilder().cursor(null).build()),
-                    JobSelection.MAX_JOBS + 1);
-    if (selected.size() > JobSelection.MAX_JOBS) {
-      throw new IllegalArgumentException(
-          "the selection matches more than "
-              + JobSelection.MAX_JOBS
-              + " jobs; narrow it (was "
-              + selection
-              + ")");
-    }
-    Map<String, Integer> skipped = new TreeMap<>();
-    List<String> changed = new ArrayList<>();
-    RuntimeException failure = null;
-    for (AdminStore.Selected job : selected) {
-      String id = Long.toString(job.id());
-      JobStatus status = JobStatus.fromWireName(job.status());
-      if (!applies.contains(status)) {
-        skipped.merge(status.name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
-        continue;
-      }
-      if (dryRun) {
-        changed.add(id);
-        continue;
-      }
-      String reason;
-      try {
-        reason = perJob.apply(id);
-      } catch (RuntimeException e) {
-        failure = e;
-        break;
-      }
-      if (reason == null) {
-        changed.add(id);
-      } else {
-        skipped.merge(reason, 1, Integer::sum);
-      }
-    }
-    List<String> reasons = new ArrayList<>();
-    skipped.forEach((reason, n) -> reasons.add(n + " " + reason));
-    List<String> ids =
-        changed.size() > BulkResult.MAX_IDS ? changed.subList(0, BulkResult.MAX_IDS) : changed;
-    BulkResult result =
-        new BulkResult(action, dryRun, selected.size(), changed.size(), ids, reasons);
-    if (!dryRun) {
-      audit(
-          actor,
-          "jobs." + action,
-          selection.toString(),
-          changed,
-          (reasons.isEmpty() ? "" : "skipped: " + String.join(", ", reasons))
-              + (failure == null
-                  ? ""
-                  : (reasons.isEmpty() ? "" : "; ") + "stopped by: " + failure.getMessage()));
-      log.info(
-          "{} ({} via {}) {} {} of {} selected jobs",
-          actor.name(),
-          actor.role().wireName(),
-          actor.via(),
-          action,
-          changed.size(),
-          selected.size());
-    }
-    if (failure != null) {
-      throw failure;
-    }
-    return result;
   }
 
   /**
@@ -468,7 +373,7 @@ public final class JobQueueAdmin {
   public void pauseQueue(Actor actor, String queue) {
     require(actor, Role.OPERATOR, "pause queues");
     manager.pauseQueue(queue);
-    audit(actor, "queue.pause", queue, List.of(), "");
+    audit.write(actor, "queue.pause", queue, List.of(), "");
   }
 
   /**
@@ -482,7 +387,7 @@ public final class JobQueueAdmin {
   public void resumeQueue(Actor actor, String queue) {
     require(actor, Role.OPERATOR, "resume queues");
     manager.resumeQueue(queue);
-    audit(actor, "queue.resume", queue, List.of(), "");
+    audit.write(actor, "queue.resume", queue, List.of(), "");
   }
 
   /**
@@ -497,7 +402,7 @@ public final class JobQueueAdmin {
   public void setQueueLimits(Actor actor, String queue, QueueLimits limits) {
     require(actor, Role.ADMIN, "change queue limits");
     manager.setQueueLimits(queue, limits);
-    audit(actor, "queue.limits", queue, List.of(), limits.toString());
+    audit.write(actor, "queue.limits", queue, List.of(), limits.toString());
   }
 
   /**
@@ -512,7 +417,7 @@ public final class JobQueueAdmin {
     require(actor, Role.OPERATOR, "pause schedules");
     boolean done = manager.pauseSchedule(name);
     if (done) {
-      audit(actor, "schedule.pause", name, List.of(), "");
+      audit.write(actor, "schedule.pause", name, List.of(), "");
     }
     return done;
   }
@@ -529,7 +434,7 @@ public final class JobQueueAdmin {
     require(actor, Role.OPERATOR, "resume schedules");
     boolean done = manager.resumeSchedule(name);
     if (done) {
-      audit(actor, "schedule.resume", name, List.of(), "");
+      audit.write(actor, "schedule.resume", name, List.of(), "");
     }
     return done;
   }
@@ -549,7 +454,7 @@ public final class JobQueueAdmin {
   public List<String> runScheduleNow(Actor actor, String name) {
     require(actor, Role.OPERATOR, "run schedules");
     List<String> ids = backend.enqueueScheduleNow(name).stream().map(String::valueOf).toList();
-    audit(actor, "schedule.run", name, ids, ids.isEmpty() ? "nothing enqueued" : "");
+    audit.write(actor, "schedule.run", name, ids, ids.isEmpty() ? "nothing enqueued" : "");
     return ids;
   }
 
@@ -569,7 +474,7 @@ public final class JobQueueAdmin {
       throw new IllegalArgumentException(
           "action must be 1 to 100 characters (was '" + action + "')");
     }
-    audit(actor, action, null, List.of(), details == null ? "" : details);
+    audit.write(actor, action, null, List.of(), details == null ? "" : details);
   }
 
   private void require(Actor actor, Role needed, String action) {
@@ -577,22 +482,5 @@ public final class JobQueueAdmin {
     if (!actor.role().includes(needed)) {
       throw new ActionDeniedException(actor, action, needed);
     }
-  }
-
-  private void audit(Actor actor, String action, String target, List<String> ids, String details) {
-    List<Long> numeric = ids.stream().limit(BulkResult.MAX_IDS).map(Long::valueOf).toList();
-    store()
-        .audit(
-            new AdminStore.AuditRow(
-                0,
-                null,
-                actor.name(),
-                actor.role().wireName(),
-                actor.via(),
-                action,
-                target,
-                ids.size(),
-                numeric,
-                details.length() > 2_000 ? details.substring(0, 2_000) : details));
   }
 }
