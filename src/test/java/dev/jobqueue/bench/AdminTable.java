@@ -19,14 +19,14 @@ import java.util.List;
  *       three nodes.
  * </ul>
  *
- * <p>Types ({@value #TYPES} of them, {@code type-00} to {@code type-19}) and queues ({@value
- * #QUEUES}) follow {@code i % 20} (each type runs in one queue), priorities {@code i % 3}. Payloads
- * are about 200 bytes of JSON: a customer id ({@code i % 5000}), an order id, a region, an email
- * address, an amount, a list of items and a flag on some. Beside the jobs: 3 live nodes and the
- * leader lease, the 5 queues, {@value #SCHEDULES} interval schedules, {@value #AUDIT_ROWS} audit
- * log entries over the last 30 days, and {@code job_stats} rows as the engine writes them (one per
- * minute, node, queue and type, with a 100-bucket histogram) for the last 25 hours: the pruner
- * keeps a day of them.
+ * <p>Types ({@value #TYPES} of them, {@code type-00} to {@code type-19}, each running in one of
+ * {@value #QUEUES} queues) follow {@code (i + i / 100) % 20}, so that every status has every type;
+ * priorities follow {@code i % 3}. Payloads are about 200 bytes of JSON: a customer id ({@code (7i
+ * + i / 100) % 5000}), an order id, a request id, a source, a region, an email address, an amount,
+ * a list of items and a flag on some. Beside the jobs: 3 live nodes and the leader lease, the 5
+ * queues, {@value #SCHEDULES} interval schedules, {@value #AUDIT_ROWS} audit log entries over the
+ * last 30 days, and {@code job_stats} rows as the engine writes them (one per minute, node, queue
+ * and type, with a 100-bucket histogram) for the last 25 hours: the pruner keeps a day of them.
  */
 final class AdminTable {
 
@@ -88,14 +88,17 @@ final class AdminTable {
               + schema
               + ".jobs"
               + COLUMNS
-              + " select 'type-' || lpad((i % 20)::text, 2, '0'), ("
+              + " select 'type-' || lpad(k.t::text, 2, '0'), ("
               + queues
-              + ")[1 + (i % 20) % 5], s.status, 1 + i % 3,"
-              + " jsonb_build_object('customerId', i % 5000, 'orderId', 'ord-' || i,"
+              + ")[1 + k.t % 5], s.status, 1 + i % 3,"
+              + " jsonb_build_object('customerId', k.customer, 'orderId', 'ord-' || i,"
               + " 'region', (array['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south'])"
-              + "[1 + i % 5], 'email', 'customer' || (i % 5000) || '@example.com',"
+              + "[1 + i % 5], 'email', 'customer' || k.customer || '@example.com',"
               + " 'amount', round(((i % 10000) * 1.37)::numeric, 2),"
-              + " 'items', jsonb_build_array('sku-' || (i % 97), 'sku-' || (i % 89)))"
+              + " 'items', jsonb_build_array('sku-' || (i % 97), 'sku-' || (i % 89)),"
+              + " 'requestId', left(md5(i::text), 16),"
+              + " 'source', (array['checkout', 'scheduler', 'api', 'import'])[1 + i % 4]"
+              + " || '-service')"
               + " || case when i % 7 = 0 then '{\"priorityCustomer\": true}'::jsonb"
               + " else '{}'::jsonb end,"
               + " case when s.status = 'completed' then '{\"ok\": true}'::jsonb end,"
@@ -118,13 +121,15 @@ final class AdminTable {
               + ", "
               + hi
               + ") i"
+              // Type and customer vary independently of the status (which follows i % 100).
+              + " cross join lateral (select (i + i / 100) % 20 as t, (i * 7 + i / 100) % 5000 as customer) k"
               + " cross join lateral (select case when i > "
               + (jobs - RUNNING)
               + " then 'running' when i % 100 < 90 then 'completed' when i % 100 < 95 then 'failed'"
               + " when i % 100 < 97 then 'cancelled' else 'pending' end as status) s"
               + " cross join lateral (select (array["
               + "'java.net.SocketTimeoutException: Read timed out after 30000 ms',"
-              + " 'java.lang.IllegalStateException: customer ' || (i % 5000) || ' has no address',"
+              + " 'java.lang.IllegalStateException: customer ' || k.customer || ' has no address',"
               + " 'org.postgresql.util.PSQLException: ERROR: deadlock detected',"
               + " 'java.io.IOException: HTTP 503 from https://api.example.com/v1/orders'])"
               + "[1 + (i / 100) % 4] as message) e"

@@ -159,7 +159,7 @@ final class AdminWorkload {
    * The timed calls. Add a dashboard page here as one more {@code calls.add("GET /path", () ->
    * client.send(request, BodyHandlers.discarding()).statusCode())}.
    */
-  private TimedCalls calls(JobQueueAdmin api, Connection admin, String schema) throws Exception {
+  static TimedCalls calls(JobQueueAdmin api, Connection admin, String schema) throws Exception {
     Actor actor = new Actor("bench", Role.ADMIN, "bench");
     long maxId = Workloads.count(admin, "select max(id) from " + schema + ".jobs");
     Instant now = Instant.now();
