@@ -8,15 +8,15 @@ import java.util.List;
 /**
  * The SQL side of the {@code admin} workload: filling a schema, in plain SQL and {@value #CHUNK}
  * rows per statement, with what an operator's tools look at on a busy installation. The jobs are
- * numbered 1 to n; job {@code i} is, by {@code i % 100}:
+ * numbered 1 to n in the order they were created, as the engine numbers them:
  *
  * <ul>
- *   <li>0–89: completed (90%), created over the last 7 days in id order, finished 1 to 5 s later;
- *   <li>90–94: failed (5%) after 4 attempts, with an error message and history;
- *   <li>95–96: cancelled (2%) before they started;
- *   <li>97–99: pending (3%), created over the last hour, a third of them scheduled up to a day
- *       ahead; except that the last {@link #RUNNING} jobs are running, with leases held by the
- *       three nodes.
+ *   <li>the first 97%, created over the last 7 days and finished 1 to 5 s later, are by {@code i %
+ *       97}: completed (90 of 97; 90% of all jobs), failed after 4 attempts with an error message
+ *       and history (5%), or cancelled before they started (2%);
+ *   <li>the last 3%, created over the last hour, are pending, a third of them scheduled up to a day
+ *       ahead; except the last {@link #RUNNING}, which are running, with leases held by the three
+ *       nodes.
  * </ul>
  *
  * <p>Types ({@value #TYPES} of them, {@code type-00} to {@code type-19}, each running in one of
@@ -80,6 +80,7 @@ final class AdminTable {
   static void fill(Connection admin, String schema, int jobs) throws SQLException {
     String queues = "array['" + String.join("', '", QUEUE_NAMES) + "']";
     String nodes = "array['" + String.join("', '", NODES) + "']";
+    int finished = jobs - jobs / 100 * 3;
     for (int lo = 1; lo <= jobs; lo += CHUNK) {
       int hi = Math.min(jobs, lo + CHUNK - 1);
       execute(
@@ -121,23 +122,29 @@ final class AdminTable {
               + ", "
               + hi
               + ") i"
-              // Type and customer vary independently of the status (which follows i % 100).
-              + " cross join lateral (select (i + i / 100) % 20 as t, (i * 7 + i / 100) % 5000 as customer) k"
+              // Type and customer vary independently of the status.
+              + " cross join lateral (select (i + i / 100) % 20 as t,"
+              + " (i * 7 + i / 100) % 5000 as customer) k"
               + " cross join lateral (select case when i > "
               + (jobs - RUNNING)
-              + " then 'running' when i % 100 < 90 then 'completed' when i % 100 < 95 then 'failed'"
-              + " when i % 100 < 97 then 'cancelled' else 'pending' end as status) s"
+              + " then 'running' when i > "
+              + finished
+              + " then 'pending' when i % 97 < 90 then 'completed' when i % 97 < 95 then 'failed'"
+              + " else 'cancelled' end as status) s"
               + " cross join lateral (select (array["
               + "'java.net.SocketTimeoutException: Read timed out after 30000 ms',"
               + " 'java.lang.IllegalStateException: customer ' || k.customer || ' has no address',"
               + " 'org.postgresql.util.PSQLException: ERROR: deadlock detected',"
               + " 'java.io.IOException: HTTP 503 from https://api.example.com/v1/orders'])"
               + "[1 + (i / 100) % 4] as message) e"
-              + " cross join lateral (select case when s.status in ('pending', 'running')"
-              + " then now() - interval '1 hour' * (1 - i::float8 / "
-              + jobs
+              + " cross join lateral (select case when i > "
+              + finished
+              + " then now() - interval '1 hour' * (1 - (i - "
+              + finished
+              + ")::float8 / "
+              + (jobs - finished)
               + ") else now() - interval '7 days' * (1 - i::float8 / "
-              + jobs
+              + finished
               + ") - interval '10 seconds' end as created) c"
               + " cross join lateral (select c.created,"
               + " case when s.status = 'pending' and i % 3 = 0"
