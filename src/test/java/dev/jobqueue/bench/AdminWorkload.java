@@ -156,8 +156,11 @@ final class AdminWorkload {
   }
 
   /**
-   * The timed calls. Add a dashboard page here as one more {@code calls.add("GET /path", () ->
-   * client.send(request, BodyHandlers.discarding()).statusCode())}.
+   * The timed calls, in the order each round makes them. A dashboard page is one more call at the
+   * end of this method, such as {@code calls.add("GET /jobs?status=failed", () ->
+   * http.send(request, BodyHandlers.discarding()).statusCode())}, with the dashboard started over
+   * the same manager in {@link #run} (inside the block that opens the manager, before this method
+   * is called) and its client passed in.
    */
   static TimedCalls calls(JobQueueAdmin api, Connection admin, String schema) throws Exception {
     Actor actor = new Actor("bench", Role.ADMIN, "bench");
