@@ -239,7 +239,7 @@ class SchemaMigrationIT {
         .contains("(status, created_at DESC, id DESC)")
         .contains(finished);
     assertThat(indexes.get("jobs_done_type_created_idx"))
-        .contains("(type, created_at DESC, id DESC)")
+        .contains("(status, type, created_at DESC, id DESC)")
         .contains(finished);
     assertThat(indexes.get("jobs_done_payload_idx"))
         .contains("USING gin (payload jsonb_path_ops)")

