@@ -44,6 +44,9 @@ class JobQueueAdminIT {
   @RegisterExtension
   static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static final Actor VIEWER = new Actor("vera", Role.VIEWER, "test");
   private static final Actor OPERATOR = new Actor("otto", Role.OPERATOR, "test");
   private static final Actor ADMIN = new Actor("ada", Role.ADMIN, "test");
@@ -355,6 +358,40 @@ class JobQueueAdminIT {
     assertThat(last.percent()).isEqualTo(60);
     assertThat(last.message()).isEqualTo("halfway");
     assertThat(last.reportedAt()).isAfterOrEqualTo(first.reportedAt());
+  }
+
+  /**
+   * The payload filter reaches the SQL as a literal (for the planner's sake): quotes, backslashes
+   * and comment markers in it must match exactly the job holding them, and nothing else.
+   */
+  @Test
+  void aPayloadFilterWithQuotesAndBackslashesMatchesOnlyItsOwnJob() throws Exception {
+    JobQueueManager manager = reader();
+    JobQueueAdmin admin = JobQueueAdmin.of(manager);
+    List<String> hostile =
+        List.of("it's", "a\\' or true --", "x\\", "'; delete from jobs; --", "\\\\'\"");
+    List<String> ids = new ArrayList<>();
+    for (String name : hostile) {
+      ids.add(create(manager, name));
+    }
+    create(manager, "plain");
+    for (int i = 0; i < hostile.size(); i++) {
+      String json = JSON.writeValueAsString(java.util.Map.of("name", hostile.get(i)));
+      // more than five times, so that a cached plan would be used too
+      for (int run = 0; run < 7; run++) {
+        JobPage page = admin.findJobs(JobSearch.builder().payloadContainsJson(json).build());
+        assertThat(page.jobs()).extracting(Job::id).as(json).containsExactly(ids.get(i));
+        assertThat(
+                manager.getJobs(
+                    dev.jobqueue.JobFilters.builder()
+                        .payloadContains(java.util.Map.of("name", hostile.get(i)))
+                        .build()))
+            .extracting(Job::id)
+            .as(json)
+            .containsExactly(ids.get(i));
+      }
+    }
+    assertThat(admin.countJobs(JobSearch.builder().build()).value()).isEqualTo(6);
   }
 
   @Test

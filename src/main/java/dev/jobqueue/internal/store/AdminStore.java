@@ -204,6 +204,9 @@ public final class AdminStore {
     if (q.payloadContainsJson() != null) {
       // A literal, not a bind: with a bind, the plan cached after five runs assumes a default
       // share of matching rows and walks the created_at index, reading every row when few match.
+      // The text is always Jackson's serialization of a parsed JSON object (JobSearch and the
+      // filters' validation make it so); jOOQ doubles its quotes, and Jackson never writes a
+      // backslash before a quote, so it stays one literal whatever standard_conforming_strings is.
       where = where.and(condition("{0} @> {1}::jsonb", PAYLOAD, inline(q.payloadContainsJson())));
     }
     if (q.cursorCreatedAt() != null) {
