@@ -12,7 +12,15 @@ import dev.jobqueue.admin.JobSearch;
 import dev.jobqueue.admin.JobSelection;
 import dev.jobqueue.admin.Role;
 import dev.jobqueue.bench.Results.Unit;
+import dev.jobqueue.dashboard.Dashboard;
+import dev.jobqueue.dashboard.DashboardServer;
+import dev.jobqueue.dashboard.PasswordAuthenticator;
+import dev.jobqueue.dashboard.PasswordHash;
+import dev.jobqueue.dashboard.WebClient;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,9 +117,14 @@ final class AdminWorkload {
           (f2 - f1) / 1e9);
       try (JobQueueManager manager = workloads.enqueueManager(schema)) {
         manager.initialize();
-        TimedCalls calls = calls(JobQueueAdmin.of(manager), admin, schema);
+        JobQueueAdmin api = JobQueueAdmin.of(manager);
+        TimedCalls calls = calls(api, admin, schema);
+        List<TimedCalls.Timings> timings;
         long t0 = System.nanoTime();
-        List<TimedCalls.Timings> timings = calls.run(sizes.warmUp(), sizes.rounds());
+        try (DashboardServer server = dashboardPages(calls, api, admin, schema)) {
+          t0 = System.nanoTime();
+          timings = calls.run(sizes.warmUp(), sizes.rounds());
+        }
         out.printf(
             Locale.ROOT,
             "  admin: %d calls × %d rounds (after %d untimed) in %.1f s%n",
@@ -156,11 +169,8 @@ final class AdminWorkload {
   }
 
   /**
-   * The timed calls, in the order each round makes them. A dashboard page is one more call at the
-   * end of this method, such as {@code calls.add("GET /jobs?status=failed", () ->
-   * http.send(request, BodyHandlers.discarding()).statusCode())}, with the dashboard started over
-   * the same manager in {@link #run} (inside the block that opens the manager, before this method
-   * is called) and its client passed in.
+   * The operator API's timed calls, in the order each round makes them; {@link #dashboardPages}
+   * adds the dashboard's after them.
    */
   static TimedCalls calls(JobQueueAdmin api, Connection admin, String schema) throws Exception {
     Actor actor = new Actor("bench", Role.ADMIN, "bench");
@@ -219,6 +229,83 @@ final class AdminWorkload {
         "cancelJobs dry run: pending of one queue",
         () -> api.cancelJobs(actor, JobSelection.matching(pendingInQueue), true));
     return calls;
+  }
+
+  /**
+   * The dashboard over the same admin, on the JDK's HTTP server, and each of its pages (and the
+   * JSON they refresh from) as one more timed call: an HTTP GET (or the bulk confirmation's POST)
+   * by a signed-in admin, its whole body read, anything but 200 failing the run.
+   *
+   * @return the server, to close after the run
+   */
+  static DashboardServer dashboardPages(
+      TimedCalls calls, JobQueueAdmin api, Connection admin, String schema) throws Exception {
+    char[] password = "bench-password".toCharArray();
+    Dashboard dashboard =
+        Dashboard.builder(api)
+            .authenticator(
+                PasswordAuthenticator.builder()
+                    .user("bench", Role.ADMIN, PasswordHash.hash(password))
+                    .build())
+            .build();
+    DashboardServer server =
+        DashboardServer.start(
+            dashboard, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    WebClient browser = new WebClient(server.url()).signedIn("bench", new String(password));
+    long maxId = Workloads.count(admin, "select max(id) from " + schema + ".jobs");
+    String type = AdminTable.type(7);
+    String queue = AdminTable.queueOf(7);
+    String deep = deepCursor(api, JobSearch.all()).toString();
+    List<String> pages =
+        List.of(
+            "/",
+            "/api/overview",
+            "/jobs",
+            "/jobs?status=failed",
+            "/jobs?status=pending&queue=" + queue,
+            "/jobs?type=" + type,
+            "/jobs?priority=high",
+            "/jobs?payload=%7B%22customerId%22%3A42%7D",
+            "/jobs?cursor=" + deep,
+            "/api/jobs?status=pending&queue=" + queue,
+            "/failed",
+            "/queues",
+            "/schedules",
+            "/nodes",
+            "/audit");
+    for (String page : pages) {
+      calls.add("GET " + page, () -> ok(page, browser.get(page)));
+    }
+    calls.add(
+        "GET /job?id=… (random id)",
+        () -> {
+          String page = "/job?id=" + (1 + ThreadLocalRandom.current().nextLong(maxId));
+          return ok(page, browser.get(page));
+        });
+    calls.add(
+        "POST /jobs/confirm (retry failed of one type)",
+        () ->
+            ok(
+                "/jobs/confirm",
+                browser.postWithToken(
+                    "/jobs/confirm",
+                    "action",
+                    "retry",
+                    "scope",
+                    "matching",
+                    "status",
+                    "failed",
+                    "type",
+                    type)));
+    return server;
+  }
+
+  private static int ok(String page, HttpResponse<String> response) {
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          page + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body().length();
   }
 
   /** The cursor after {@link #DEEP_PAGES} pages of {@code search}, read once, untimed. */
