@@ -495,15 +495,7 @@ class ArchitectureTest {
   /** The operator API's public types; a new one is a decision, made by changing this list. */
   @ArchTest
   static void theOperatorApiPackageHoldsOnlyItsApi(JavaClasses classes) {
-    Set<String> found = new TreeSet<>();
-    for (JavaClass javaClass : classes) {
-      if (javaClass.getPackageName().equals(ADMIN_PACKAGE)
-          && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
-          && javaClass.isTopLevelClass()) {
-        found.add(javaClass.getSimpleName());
-      }
-    }
-    assertThat(found)
+    assertThat(publicTopLevelNames(classes, ADMIN_PACKAGE))
         .containsExactlyInAnyOrder(
             "ActionDeniedException",
             "Actor",
@@ -522,18 +514,23 @@ class ArchitectureTest {
             "ThroughputPoint");
   }
 
-  /** The dashboard's public types; the pages, sessions and checks are package-private. */
-  @ArchTest
-  static void theDashboardPackageHoldsOnlyItsApi(JavaClasses classes) {
+  /** The simple names of a package's public top-level types. */
+  private static Set<String> publicTopLevelNames(JavaClasses classes, String packageName) {
     Set<String> found = new TreeSet<>();
     for (JavaClass javaClass : classes) {
-      if (javaClass.getPackageName().equals(DASHBOARD_PACKAGE)
+      if (javaClass.getPackageName().equals(packageName)
           && javaClass.getModifiers().contains(JavaModifier.PUBLIC)
           && javaClass.isTopLevelClass()) {
         found.add(javaClass.getSimpleName());
       }
     }
-    assertThat(found)
+    return found;
+  }
+
+  /** The dashboard's public types; the pages, sessions and checks are package-private. */
+  @ArchTest
+  static void theDashboardPackageHoldsOnlyItsApi(JavaClasses classes) {
+    assertThat(publicTopLevelNames(classes, DASHBOARD_PACKAGE))
         .containsExactlyInAnyOrder(
             "Dashboard",
             "DashboardAccessDeniedException",
