@@ -74,7 +74,7 @@ final class DashboardCommand extends CliCommand {
   @Override
   int run() {
     PasswordAuthenticator users = check(usersOption(), () -> PasswordAuthenticator.parse(lines()));
-    check("--port", () -> new InetSocketAddress(bind, port));
+    InetSocketAddress address = check("--port", () -> new InetSocketAddress(bind, port));
     CountDownLatch stopped = new CountDownLatch(1);
     try (Session session = session()) {
       Dashboard dashboard =
@@ -83,8 +83,7 @@ final class DashboardCommand extends CliCommand {
               .secureCookies(secureCookies)
               .trustForwardedHeaders(trustForwardedHeaders)
               .build();
-      try (DashboardServer server =
-          DashboardServer.start(dashboard, new InetSocketAddress(bind, port))) {
+      try (DashboardServer server = DashboardServer.start(dashboard, address)) {
         Thread hook = new Thread(stopped::countDown, "jobqueue-dashboard-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         spec.commandLine().getOut().println("dashboard at " + server.url() + " (Ctrl-C stops it)");

@@ -3,7 +3,6 @@ package dev.jobqueue.internal.store;
 import static dev.jobqueue.internal.store.JobRecordColumns.COLUMNS;
 import static dev.jobqueue.internal.store.JobRecordColumns.CREATED_AT;
 import static dev.jobqueue.internal.store.JobRecordColumns.ID;
-import static dev.jobqueue.internal.store.JobRecordColumns.PAYLOAD;
 import static dev.jobqueue.internal.store.JobRecordColumns.PRIORITY;
 import static dev.jobqueue.internal.store.JobRecordColumns.QUEUE;
 import static dev.jobqueue.internal.store.JobRecordColumns.STATUS;
@@ -11,7 +10,6 @@ import static dev.jobqueue.internal.store.JobRecordColumns.TYPE;
 import static dev.jobqueue.internal.store.Sql.instant;
 import static dev.jobqueue.internal.store.Sql.run;
 import static dev.jobqueue.internal.store.Sql.utc;
-import static org.jooq.impl.DSL.condition;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.noCondition;
@@ -202,12 +200,7 @@ public final class AdminStore {
       where = where.and(CREATED_AT.lt(utc(q.createdBefore())));
     }
     if (q.payloadContainsJson() != null) {
-      // A literal, not a bind: with a bind, the plan cached after five runs assumes a default
-      // share of matching rows and walks the created_at index, reading every row when few match.
-      // The text is always Jackson's serialization of a parsed JSON object (JobSearch and the
-      // filters' validation make it so); jOOQ doubles its quotes, and Jackson never writes a
-      // backslash before a quote, so it stays one literal whatever standard_conforming_strings is.
-      where = where.and(condition("{0} @> {1}::jsonb", PAYLOAD, inline(q.payloadContainsJson())));
+      where = where.and(JobRecordColumns.payloadContains(q.payloadContainsJson()));
     }
     if (q.cursorCreatedAt() != null) {
       where = where.and(row(CREATED_AT, ID).lt(utc(q.cursorCreatedAt()), q.cursorId()));

@@ -3,12 +3,10 @@ package dev.jobqueue.internal.store;
 import static dev.jobqueue.internal.store.JobRecordColumns.COLUMNS;
 import static dev.jobqueue.internal.store.JobRecordColumns.CREATED_AT;
 import static dev.jobqueue.internal.store.JobRecordColumns.ID;
-import static dev.jobqueue.internal.store.JobRecordColumns.PAYLOAD;
 import static dev.jobqueue.internal.store.JobRecordColumns.PRIORITY;
 import static dev.jobqueue.internal.store.JobRecordColumns.TYPE;
 import static dev.jobqueue.internal.store.Sql.run;
 import static dev.jobqueue.internal.store.Sql.utc;
-import static org.jooq.impl.DSL.condition;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.noCondition;
@@ -387,13 +385,7 @@ public final class JobRepository {
       where = where.and(CREATED_AT.lt(utc(query.createdBefore())));
     }
     if (query.payloadContainsJson() != null) {
-      // A literal, not a bind: with a bind, the plan cached after five runs assumes a default
-      // share of matching rows and walks the created_at index, reading every row when few match.
-      // The text is always Jackson's serialization of a parsed JSON object (JobSearch and the
-      // filters' validation make it so); jOOQ doubles its quotes, and Jackson never writes a
-      // backslash before a quote, so it stays one literal whatever standard_conforming_strings is.
-      where =
-          where.and(condition("{0} @> {1}::jsonb", PAYLOAD, inline(query.payloadContainsJson())));
+      where = where.and(JobRecordColumns.payloadContains(query.payloadContainsJson()));
     }
     Condition filters = where;
     int enough = query.limit() + query.offset();
