@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
     name = "dashboard",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the web dashboard until stopped (Ctrl-C). Users sign in with a password;",
-      "each is a name:role:hash line (role viewer, operator or admin), from --users-file",
+      "Serve the web dashboard until stopped (Ctrl-C).",
+      "Users sign in with a password; each is a name:role:hash line (role viewer,",
+      "operator or admin), from --users-file",
       "or $JOB_QUEUE_DASHBOARD_USERS (lines separated by newlines or commas).",
       "Make a hash with: jobqueue dashboard hash-password"
     },
