@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobqueue.CreateJobOptions;
 import dev.jobqueue.Job;
+import dev.jobqueue.JobFilters;
 import dev.jobqueue.JobHandler;
 import dev.jobqueue.JobProgress;
 import dev.jobqueue.JobQueueConfig;
@@ -20,6 +22,7 @@ import dev.jobqueue.testing.JobQueueExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,8 +47,7 @@ class JobQueueAdminIT {
   @RegisterExtension
   static final JobQueueExtension jobqueue = JobQueueExtension.perTest().migrated();
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Actor VIEWER = new Actor("vera", Role.VIEWER, "test");
   private static final Actor OPERATOR = new Actor("otto", Role.OPERATOR, "test");
@@ -376,16 +378,14 @@ class JobQueueAdminIT {
     }
     create(manager, "plain");
     for (int i = 0; i < hostile.size(); i++) {
-      String json = JSON.writeValueAsString(java.util.Map.of("name", hostile.get(i)));
+      String json = JSON.writeValueAsString(Map.of("name", hostile.get(i)));
       // more than five times, so that a cached plan would be used too
       for (int run = 0; run < 7; run++) {
         JobPage page = admin.findJobs(JobSearch.builder().payloadContainsJson(json).build());
         assertThat(page.jobs()).extracting(Job::id).as(json).containsExactly(ids.get(i));
         assertThat(
                 manager.getJobs(
-                    dev.jobqueue.JobFilters.builder()
-                        .payloadContains(java.util.Map.of("name", hostile.get(i)))
-                        .build()))
+                    JobFilters.builder().payloadContains(Map.of("name", hostile.get(i))).build()))
             .extracting(Job::id)
             .as(json)
             .containsExactly(ids.get(i));

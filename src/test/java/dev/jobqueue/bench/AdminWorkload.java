@@ -120,7 +120,7 @@ final class AdminWorkload {
         JobQueueAdmin api = JobQueueAdmin.of(manager);
         TimedCalls calls = calls(api, admin, schema);
         List<TimedCalls.Timings> timings;
-        long t0 = System.nanoTime();
+        long t0;
         try (DashboardServer server = dashboardPages(calls, api, admin, schema)) {
           t0 = System.nanoTime();
           timings = calls.run(sizes.warmUp(), sizes.rounds());

@@ -24,18 +24,6 @@ final class JobRecordColumns {
   static final Field<Short> PRIORITY = field(name("priority"), SQLDataType.SMALLINT);
   static final Field<Object> PAYLOAD = field(name("payload"));
 
-  /**
-   * The payload contains a JSON object: the one payload filter of {@code getJobs} and the operator
-   * searches. The object is a literal, not a bind: with a bind, the plan cached after five runs
-   * assumes a default share of matching rows and walks the created_at index, reading every row when
-   * few match. The text is always Jackson's serialization of a parsed JSON object (JobSearch and
-   * the filters' validation make it so); jOOQ doubles its quotes, and Jackson never writes a
-   * backslash before a quote, so it stays one literal whatever standard_conforming_strings is.
-   */
-  static Condition payloadContains(String json) {
-    return condition("{0} @> {1}::jsonb", PAYLOAD, inline(json));
-  }
-
   static final Field<String> PAYLOAD_TEXT =
       field("{0}::text", SQLDataType.VARCHAR, PAYLOAD).as("payload");
   static final Field<String> RESULT_TEXT =
@@ -66,6 +54,18 @@ final class JobRecordColumns {
   static final Field<String> PROGRESS_MESSAGE =
       field(name("progress_message"), SQLDataType.VARCHAR);
   static final Field<OffsetDateTime> PROGRESS_AT = timestamp("progress_at");
+
+  /**
+   * The payload contains a JSON object: the one payload filter of {@code getJobs} and the operator
+   * searches. The object is a literal, not a bind: with a bind, the plan cached after five runs
+   * assumes a default share of matching rows and walks the created_at index, reading every row when
+   * few match. The text is always Jackson's serialization of a parsed JSON object (JobSearch and
+   * the filters' validation make it so); jOOQ doubles its quotes, and Jackson never writes a
+   * backslash before a quote, so it stays one literal whatever standard_conforming_strings is.
+   */
+  static Condition payloadContains(String json) {
+    return condition("{0} @> {1}::jsonb", PAYLOAD, inline(json));
+  }
 
   static final List<SelectField<?>> COLUMNS =
       List.of(
